@@ -1,0 +1,81 @@
+//! The link a user opens to approve a pin.
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use url::Url;
+
+use crate::{Config, ForwardUrl};
+
+/// Everything but RFC 3986 unreserved characters is escaped, so the nested
+/// `context[device][product]` keys arrive as `context%5Bdevice%5D%5Bproduct%5D` and spaces
+/// as `%20`, as in Plex's own example.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The Auth App URL for a strong code:
+/// `https://app.plex.tv/auth#?clientID=…&code=…&context%5Bdevice%5D%5Bproduct%5D=…`, with
+/// the other `context[device]` fields that are set and an optional `forwardUrl`.
+///
+/// The parameters live in the fragment, so they never reach a server log. The base is
+/// [`ConfigBuilder::auth_app_url`](crate::ConfigBuilder::auth_app_url) (the emulator serves
+/// its own approval page).
+///
+/// ```
+/// use plex_pin::{auth_url, ClientId, Config};
+///
+/// let config = Config::builder("My Cool App", ClientId::new("abc")?).build()?;
+/// let url = auth_url(&config, "k2v9q0x7m4t1z8c3b6n5w0r2e", None);
+/// assert_eq!(
+///     url.as_str(),
+///     "https://app.plex.tv/auth#?clientID=abc&code=k2v9q0x7m4t1z8c3b6n5w0r2e\
+///      &context%5Bdevice%5D%5Bproduct%5D=My%20Cool%20App"
+/// );
+/// # Ok::<(), plex_pin::ConfigError>(())
+/// ```
+pub fn auth_url(config: &Config, code: &str, forward_url: Option<&ForwardUrl>) -> Url {
+    let device = config.device();
+    let context = [
+        ("product", Some(config.product())),
+        ("version", device.version.as_deref()),
+        ("platform", device.platform.as_deref()),
+        ("platformVersion", device.platform_version.as_deref()),
+        ("device", device.device.as_deref()),
+        ("deviceName", device.device_name.as_deref()),
+        ("model", device.model.as_deref()),
+    ];
+    let mut fragment = String::with_capacity(160);
+    let mut push = |key: &str, value: &str| {
+        if !fragment.is_empty() {
+            fragment.push('&');
+        }
+        fragment.extend(utf8_percent_encode(key, COMPONENT));
+        fragment.push('=');
+        fragment.extend(utf8_percent_encode(value, COMPONENT));
+    };
+    push("clientID", config.client_id().as_str());
+    push("code", code);
+    for (key, value) in context {
+        if let Some(value) = value {
+            push(&format!("context[device][{key}]"), value);
+        }
+    }
+    if let Some(forward) = forward_url {
+        push("forwardUrl", forward.url().as_str());
+    }
+    let mut url = config.auth_app_url().clone();
+    url.set_fragment(Some(&format!("?{fragment}")));
+    url
+}
+
+/// The page where a signed-in user types a 4-character code, prefilled:
+/// `https://plex.tv/link/?pin=CODE` (base from
+/// [`ConfigBuilder::link_page_url`](crate::ConfigBuilder::link_page_url)).
+///
+/// Strong codes are refused there; use [`auth_url`] for them.
+pub fn link_url(config: &Config, code: &str) -> Url {
+    let mut url = config.link_page_url().clone();
+    url.query_pairs_mut().clear().append_pair("pin", code);
+    url
+}

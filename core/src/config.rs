@@ -1,0 +1,524 @@
+//! Who the app is: the `X-Plex-*` identity and the plex.tv base URL.
+//!
+//! Everything here is validated once, in [`ConfigBuilder::build`], so that a bad value is
+//! reported to the caller with a typed [`ConfigError`] before anything reaches the wire, and
+//! so that the request builders afterwards cannot fail.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use http::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT};
+use url::{Host, Url};
+
+/// The production host of the pin API, `https://plex.tv`.
+pub const PLEX_TV: &str = "https://plex.tv";
+/// The host Plex's JWT documentation uses; it serves the same pin routes.
+pub const CLIENTS_PLEX_TV: &str = "https://clients.plex.tv";
+/// Plex's Auth App, where a user approves a strong code.
+pub const AUTH_APP: &str = "https://app.plex.tv/auth";
+/// Plex's page for typing a 4-character code.
+pub const LINK_PAGE: &str = "https://plex.tv/link/";
+
+/// Longest value accepted for any identity field, in bytes. plex.tv documents no limit; this
+/// one only keeps a header from growing without bound.
+pub const MAX_FIELD_LEN: usize = 256;
+
+/// A value the caller gave was refused before any request was built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A required field (`product` or `client identifier`) was empty or only whitespace.
+    #[error("{field} must not be empty")]
+    Empty {
+        /// Which field, e.g. `"X-Plex-Product"`.
+        field: &'static str,
+    },
+    /// A field holds a control character (CR, LF, tab, NUL, …), which could split or
+    /// corrupt the HTTP header it is sent in.
+    #[error("{field} contains a control character; header values must be visible text")]
+    ControlCharacter {
+        /// Which field.
+        field: &'static str,
+    },
+    /// A field is longer than [`MAX_FIELD_LEN`] bytes.
+    #[error("{field} is longer than {max} bytes")]
+    TooLong {
+        /// Which field.
+        field: &'static str,
+        /// The limit.
+        max: usize,
+    },
+    /// The base URL or forward URL does not parse, or has a shape the API cannot use
+    /// (no host, a query, a fragment, credentials, a scheme other than http/https).
+    #[error("invalid {field}: {reason}")]
+    InvalidUrl {
+        /// Which URL.
+        field: &'static str,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// The base URL is plain `http` to a host that is not loopback: tokens would cross the
+    /// network in clear text.
+    #[error("base URL must use https unless the host is loopback (got http://{host})")]
+    InsecureBaseUrl {
+        /// The refused host.
+        host: String,
+    },
+}
+
+/// Checks one identity value: not too long, no control characters (which would allow header
+/// injection). Non-ASCII text is allowed: plex.tv takes device names as UTF-8.
+pub(crate) fn check_field(field: &'static str, value: &str) -> Result<(), ConfigError> {
+    if value.len() > MAX_FIELD_LEN {
+        return Err(ConfigError::TooLong {
+            field,
+            max: MAX_FIELD_LEN,
+        });
+    }
+    if value.chars().any(char::is_control) {
+        return Err(ConfigError::ControlCharacter { field });
+    }
+    Ok(())
+}
+
+fn check_required(field: &'static str, value: &str) -> Result<(), ConfigError> {
+    if value.trim().is_empty() {
+        return Err(ConfigError::Empty { field });
+    }
+    check_field(field, value)
+}
+
+/// The stable identifier of one installation of the app (`X-Plex-Client-Identifier`).
+///
+/// plex.tv ties a pin, and the device a token is issued to, to this value: polling a pin with
+/// another identifier than the one that created it answers 404/1020 as if the pin had
+/// expired. Generate it once with [`ClientId::generate`], store it, and reuse it.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ClientId(String);
+
+impl ClientId {
+    /// Wraps an existing identifier, refusing an empty one or one with control characters.
+    pub fn new(value: impl Into<String>) -> Result<Self, ConfigError> {
+        let value = value.into();
+        check_required("X-Plex-Client-Identifier", &value)?;
+        Ok(Self(value))
+    }
+
+    /// A fresh random UUID v4 identifier. Call it once per installation and store the result.
+    pub fn generate() -> Self {
+        Self(uuid::Uuid::new_v4().to_string())
+    }
+
+    /// The identifier as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ClientId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ClientId").field(&self.0).finish()
+    }
+}
+
+impl fmt::Display for ClientId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The identity of the app and where plex.tv is. Build it with [`Config::builder`].
+///
+/// | seeds' SDK name (GetPin / GetTokenByPinId) | here | header |
+/// |---|---|---|
+/// | `ClientID`, `xPlexClientIdentifier` | [`ClientId`] | `X-Plex-Client-Identifier` |
+/// | `ClientName` | `product` | `X-Plex-Product` |
+/// | `ClientVersion` | [`ConfigBuilder::version`] | `X-Plex-Version` |
+/// | `Platform` | [`ConfigBuilder::platform`] | `X-Plex-Platform` |
+/// | `DeviceNickname` | [`ConfigBuilder::device_name`] | `X-Plex-Device-Name` |
+/// | server URL override | [`ConfigBuilder::base_url`] | — |
+///
+/// ```
+/// use plex_pin::{ClientId, Config};
+///
+/// let config = Config::builder("My Cool App", ClientId::generate())
+///     .version("1.2.0")
+///     .device_name("Living Room")
+///     .build()?;
+/// assert_eq!(config.product(), "My Cool App");
+/// # Ok::<(), plex_pin::ConfigError>(())
+/// ```
+#[derive(Clone)]
+pub struct Config {
+    client_id: ClientId,
+    product: String,
+    device: DeviceFields,
+    base_url: Url,
+    auth_app_url: Url,
+    link_page_url: Url,
+    /// `Accept` plus every `X-Plex-*` identity header, built once and cloned per request.
+    headers: HeaderMap,
+}
+
+/// The optional `X-Plex-*` fields; they also feed the auth URL's `context[device]`.
+#[derive(Clone, Default, Debug)]
+pub(crate) struct DeviceFields {
+    pub(crate) version: Option<String>,
+    pub(crate) platform: Option<String>,
+    pub(crate) platform_version: Option<String>,
+    pub(crate) device: Option<String>,
+    pub(crate) device_name: Option<String>,
+    pub(crate) model: Option<String>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("client_id", &self.client_id)
+            .field("product", &self.product)
+            .field("device", &self.device)
+            .field("base_url", &self.base_url.as_str())
+            .finish()
+    }
+}
+
+impl Config {
+    /// Starts a configuration with the two values plex.tv requires: the product name
+    /// (shown to the user in their Authorized Devices list) and the client identifier.
+    pub fn builder(product: impl Into<String>, client_id: ClientId) -> ConfigBuilder {
+        ConfigBuilder {
+            client_id,
+            product: product.into(),
+            device: DeviceFields::default(),
+            base_url: None,
+            auth_app_url: None,
+            link_page_url: None,
+        }
+    }
+
+    /// The client identifier sent as `X-Plex-Client-Identifier`.
+    pub fn client_id(&self) -> &ClientId {
+        &self.client_id
+    }
+
+    /// The product name sent as `X-Plex-Product`.
+    pub fn product(&self) -> &str {
+        &self.product
+    }
+
+    /// The base URL requests go to (ends with `/`).
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    /// `Accept: application/json` and the identity headers every request carries.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The Auth App page [`auth_url`](crate::auth_url) points to.
+    pub fn auth_app_url(&self) -> &Url {
+        &self.auth_app_url
+    }
+
+    /// The code-entry page [`link_url`](crate::link_url) points to.
+    pub fn link_page_url(&self) -> &Url {
+        &self.link_page_url
+    }
+
+    pub(crate) fn device(&self) -> &DeviceFields {
+        &self.device
+    }
+
+    /// `base_url` joined with a relative API path such as `api/v2/pins`.
+    pub(crate) fn endpoint(&self, path: &str) -> Url {
+        let mut url = self.base_url.clone();
+        // The base path always ends with '/', checked in `build`.
+        let joined = format!("{}{}", url.path(), path);
+        url.set_path(&joined);
+        url
+    }
+}
+
+/// Collects and validates a [`Config`]. Every setter takes the value as is; [`build`]
+/// checks them all and reports the first problem.
+///
+/// [`build`]: ConfigBuilder::build
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ConfigBuilder {
+    client_id: ClientId,
+    product: String,
+    device: DeviceFields,
+    base_url: Option<String>,
+    auth_app_url: Option<String>,
+    link_page_url: Option<String>,
+}
+
+macro_rules! optional_field {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        pub fn $name(mut self, value: impl Into<String>) -> Self {
+            self.device.$name = Some(value.into());
+            self
+        }
+    };
+}
+
+impl ConfigBuilder {
+    optional_field!(
+        /// The app's version, `X-Plex-Version` (e.g. `2.4.1`).
+        version
+    );
+    optional_field!(
+        /// The platform, `X-Plex-Platform` (e.g. `Linux`, `Chrome`).
+        platform
+    );
+    optional_field!(
+        /// The platform's version, `X-Plex-Platform-Version`.
+        platform_version
+    );
+    optional_field!(
+        /// A friendly device type, `X-Plex-Device` (e.g. `Roku 3`).
+        device
+    );
+    optional_field!(
+        /// A friendly name for this device, `X-Plex-Device-Name` (e.g. `Living Room TV`).
+        /// Shown first in the user's Authorized Devices list. UTF-8 is allowed.
+        device_name
+    );
+    optional_field!(
+        /// A model identifier, `X-Plex-Model`.
+        model
+    );
+
+    /// Overrides the base URL (default [`PLEX_TV`]): [`CLIENTS_PLEX_TV`], or a local
+    /// emulator such as `http://127.0.0.1:32400`. Plain `http` is allowed only for loopback
+    /// hosts.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Overrides the Auth App page (default [`AUTH_APP`]), e.g. the emulator's `/auth`.
+    pub fn auth_app_url(mut self, url: impl Into<String>) -> Self {
+        self.auth_app_url = Some(url.into());
+        self
+    }
+
+    /// Overrides the code-entry page (default [`LINK_PAGE`]), e.g. the emulator's `/link`.
+    pub fn link_page_url(mut self, url: impl Into<String>) -> Self {
+        self.link_page_url = Some(url.into());
+        self
+    }
+
+    /// Validates every value and builds the configuration.
+    pub fn build(self) -> Result<Config, ConfigError> {
+        check_required("X-Plex-Product", &self.product)?;
+        // ClientId was validated when it was made.
+        let d = &self.device;
+        let optional = [
+            ("X-Plex-Version", &d.version),
+            ("X-Plex-Platform", &d.platform),
+            ("X-Plex-Platform-Version", &d.platform_version),
+            ("X-Plex-Device", &d.device),
+            ("X-Plex-Device-Name", &d.device_name),
+            ("X-Plex-Model", &d.model),
+        ];
+        let mut headers = HeaderMap::with_capacity(2 + optional.len());
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(
+            HeaderName::from_static("x-plex-client-identifier"),
+            header_value("X-Plex-Client-Identifier", self.client_id.as_str())?,
+        );
+        headers.insert(
+            HeaderName::from_static("x-plex-product"),
+            header_value("X-Plex-Product", &self.product)?,
+        );
+        for (name, value) in optional {
+            if let Some(value) = value {
+                check_field(name, value)?;
+                let header = HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes())
+                    .map_err(|_| ConfigError::ControlCharacter { field: name })?;
+                headers.insert(header, header_value(name, value)?);
+            }
+        }
+        let base_url = parse_base_url(self.base_url.as_deref().unwrap_or(PLEX_TV))?;
+        let auth_app_url = parse_web_url(
+            "auth app URL",
+            self.auth_app_url.as_deref().unwrap_or(AUTH_APP),
+        )?;
+        let link_page_url = parse_web_url(
+            "link page URL",
+            self.link_page_url.as_deref().unwrap_or(LINK_PAGE),
+        )?;
+        Ok(Config {
+            client_id: self.client_id,
+            product: self.product,
+            device: self.device,
+            base_url,
+            auth_app_url,
+            link_page_url,
+            headers,
+        })
+    }
+}
+
+fn header_value(field: &'static str, value: &str) -> Result<HeaderValue, ConfigError> {
+    HeaderValue::from_str(value).map_err(|_| ConfigError::ControlCharacter { field })
+}
+
+/// Is this host one that never leaves the machine?
+pub(crate) fn is_loopback(host: &Host<&str>) -> bool {
+    match host {
+        Host::Domain(domain) => domain.eq_ignore_ascii_case("localhost"),
+        Host::Ipv4(ip) => IpAddr::V4(*ip).is_loopback(),
+        Host::Ipv6(ip) => IpAddr::V6(*ip).is_loopback(),
+    }
+}
+
+/// Parses an http(s) URL with a host and no credentials, query or fragment.
+pub(crate) fn parse_web_url(field: &'static str, raw: &str) -> Result<Url, ConfigError> {
+    let invalid = |reason: &str| ConfigError::InvalidUrl {
+        field,
+        reason: reason.to_owned(),
+    };
+    check_field(field, raw)?;
+    let url = Url::parse(raw).map_err(|e| invalid(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid("scheme must be http or https"));
+    }
+    if url.host().is_none() {
+        return Err(invalid("a host is required"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid("credentials in the URL are not allowed"));
+    }
+    Ok(url)
+}
+
+fn parse_base_url(raw: &str) -> Result<Url, ConfigError> {
+    let field = "base URL";
+    let mut url = parse_web_url(field, raw)?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ConfigError::InvalidUrl {
+            field,
+            reason: "a query or fragment is not allowed".to_owned(),
+        });
+    }
+    if url.scheme() == "http" {
+        let host = url.host().expect("parse_web_url checked the host");
+        if !is_loopback(&host) {
+            return Err(ConfigError::InsecureBaseUrl {
+                host: host.to_string(),
+            });
+        }
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn builder() -> ConfigBuilder {
+        Config::builder("App", ClientId::new("id-1").unwrap())
+    }
+
+    #[test]
+    fn refuses_empty_and_injected_values() {
+        assert_eq!(
+            Config::builder("  ", ClientId::generate())
+                .build()
+                .unwrap_err(),
+            ConfigError::Empty {
+                field: "X-Plex-Product"
+            }
+        );
+        assert!(matches!(ClientId::new(""), Err(ConfigError::Empty { .. })));
+        assert!(matches!(
+            ClientId::new("a\r\nX-Evil: 1"),
+            Err(ConfigError::ControlCharacter { .. })
+        ));
+        assert_eq!(
+            builder()
+                .device_name("tv\nX-Plex-Token: x")
+                .build()
+                .unwrap_err(),
+            ConfigError::ControlCharacter {
+                field: "X-Plex-Device-Name"
+            }
+        );
+        assert!(matches!(
+            builder().version("x".repeat(MAX_FIELD_LEN + 1)).build(),
+            Err(ConfigError::TooLong { .. })
+        ));
+    }
+
+    #[test]
+    fn utf8_device_names_are_allowed() {
+        let config = builder()
+            .device_name("Wohnzimmer-Fernseher ü")
+            .build()
+            .unwrap();
+        assert_eq!(
+            config.headers()["x-plex-device-name"].as_bytes(),
+            "Wohnzimmer-Fernseher ü".as_bytes()
+        );
+    }
+
+    #[test]
+    fn base_url_rules() {
+        let ok = |u: &str| {
+            builder()
+                .base_url(u)
+                .build()
+                .map(|c| c.base_url().to_string())
+        };
+        assert_eq!(ok("https://plex.tv").unwrap(), "https://plex.tv/");
+        assert_eq!(
+            ok("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080/"
+        );
+        assert_eq!(
+            ok("http://[::1]:9/prefix").unwrap(),
+            "http://[::1]:9/prefix/"
+        );
+        assert_eq!(ok("http://localhost").unwrap(), "http://localhost/");
+        assert!(matches!(
+            ok("http://plex.tv"),
+            Err(ConfigError::InsecureBaseUrl { .. })
+        ));
+        assert!(matches!(
+            ok("http://10.0.0.1"),
+            Err(ConfigError::InsecureBaseUrl { .. })
+        ));
+        for bad in [
+            "ftp://plex.tv",
+            "plex.tv",
+            "https://u:p@plex.tv",
+            "https://plex.tv/?a=1",
+        ] {
+            assert!(
+                matches!(ok(bad), Err(ConfigError::InvalidUrl { .. })),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn endpoint_keeps_a_path_prefix() {
+        let config = builder()
+            .base_url("http://127.0.0.1:1/mock")
+            .build()
+            .unwrap();
+        assert_eq!(
+            config.endpoint("api/v2/pins").as_str(),
+            "http://127.0.0.1:1/mock/api/v2/pins"
+        );
+    }
+}

@@ -1,0 +1,256 @@
+//! Everything that can go wrong, as one enum.
+
+use std::fmt;
+use std::time::Duration;
+
+use http::StatusCode;
+
+use crate::ConfigError;
+
+/// Longest body excerpt an error keeps, in bytes.
+pub const MAX_EXCERPT: usize = 256;
+/// Most `errors[]` entries an error keeps from a body.
+pub const MAX_API_ERRORS: usize = 4;
+
+/// Why the pin is gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ExpiredBy {
+    /// plex.tv answered 404 with code 1020 "Code not found or expired". It also says this
+    /// for a pin polled with another client identifier than the one that created it, and
+    /// (in the emulator, and as far as anyone knows on plex.tv) for a denied sign-in.
+    Server,
+    /// The pin's `expiresIn`, counted on the caller's clock from when the pin arrived, ran
+    /// out before the user approved.
+    LocalDeadline,
+}
+
+/// One entry of plex.tv's `{"errors":[{"code":…,"message":…,"status":…}]}` body (or of its
+/// XML `<errors><error …/></errors>` form).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// plex.tv's error code (1000 missing client id, 1020 pin not found or expired, …).
+    pub code: Option<i64>,
+    /// The message, cut to [`MAX_EXCERPT`] bytes.
+    pub message: String,
+    /// The HTTP status repeated in the body, when present.
+    pub status: Option<u16>,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.code {
+            Some(code) => write!(f, "{code} {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+/// A short, token-free copy of a response body for diagnostics.
+///
+/// At most [`MAX_EXCERPT`] bytes, lossily decoded, with the values of any key that looks
+/// like a token (`authToken`, `auth_token`, …) replaced by `***`.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct BodyExcerpt(String);
+
+impl BodyExcerpt {
+    pub(crate) fn new(body: &[u8]) -> Self {
+        let cut = &body[..body.len().min(MAX_EXCERPT)];
+        let text = String::from_utf8_lossy(cut);
+        BodyExcerpt(redact_tokens(&text))
+    }
+
+    /// The excerpt text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for BodyExcerpt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for BodyExcerpt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Masks what follows any key containing "token" (any case), in JSON (`"authToken":"…"`),
+/// XML attribute (`authToken="…"`) or form (`token=…`) style, up to the next delimiter.
+pub(crate) fn redact_tokens(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut search = 0;
+    while let Some(found) = lower[search..].find("token") {
+        let mut i = search + found + "token".len();
+        search = i;
+        // Skip the rest of the key, the separator and an opening quote.
+        while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+            i += 1;
+        }
+        let key_end = i;
+        while i < bytes.len() && matches!(bytes[i], b'"' | b'\'' | b' ' | b':' | b'=') {
+            i += 1;
+        }
+        if i == key_end || i >= bytes.len() {
+            continue;
+        }
+        let value_start = i;
+        while i < bytes.len()
+            && !matches!(bytes[i], b'"' | b'\'' | b',' | b'}' | b'&' | b'<' | b' ')
+        {
+            i += 1;
+        }
+        if i > value_start && !text[value_start..i].eq_ignore_ascii_case("null") {
+            out.push_str(&text[copied..value_start]);
+            out.push_str("***");
+            copied = i;
+        }
+        search = i.max(search);
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// Every way a plex.tv call or a login can fail, as far as the core can tell.
+///
+/// Transports wrap this unchanged beside their own IO error. No variant carries a token,
+/// and body excerpts are redacted, so printing an error is always safe.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A value given by the caller was refused before anything was sent.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+
+    /// The pin can no longer be approved: see [`ExpiredBy`].
+    #[error("{}", match .by {
+        ExpiredBy::Server => "the pin expired, was denied, or belongs to another client identifier (plex.tv 404/1020)",
+        ExpiredBy::LocalDeadline => "the pin expired before the sign-in was approved",
+    })]
+    PinExpired {
+        /// Who decided.
+        by: ExpiredBy,
+    },
+
+    /// The caller's overall deadline for the login passed.
+    #[error("the sign-in was not approved before the caller's deadline")]
+    TimedOut,
+
+    /// plex.tv did not see `X-Plex-Client-Identifier` (400, code 1000).
+    #[error("plex.tv says the X-Plex-Client-Identifier header is missing (400/1000)")]
+    MissingClientIdentifier,
+
+    /// The token is not (or no longer) valid: 401, or 422 "Invalid token" for a revoked one.
+    #[error("the token was refused by plex.tv (HTTP {status})")]
+    Unauthorized {
+        /// 401 or 422.
+        status: StatusCode,
+    },
+
+    /// plex.tv asked to slow down (429).
+    #[error("rate limited by plex.tv{}", match .retry_after {
+        Some(d) => format!(" (retry after {} s)", d.as_secs()),
+        None => String::new(),
+    })]
+    RateLimited {
+        /// From `Retry-After` (seconds, or an HTTP date against the response's `Date`).
+        retry_after: Option<Duration>,
+    },
+
+    /// Any other status the call does not expect.
+    #[error("unexpected HTTP {status} from plex.tv{}", first_error(.errors))]
+    UnexpectedStatus {
+        /// The status.
+        status: StatusCode,
+        /// Error entries read from the body, if it had any.
+        errors: Vec<ApiError>,
+        /// The start of the body, redacted.
+        body: BodyExcerpt,
+    },
+
+    /// A success response whose JSON does not fit: `path` says where (`location.city`).
+    #[error("could not decode the plex.tv response at `{path}`: {message}")]
+    Decode {
+        /// The status of the response.
+        status: StatusCode,
+        /// JSON path of the failing value (`.` for the document).
+        path: String,
+        /// What serde said.
+        message: String,
+        /// The start of the body, redacted.
+        body: BodyExcerpt,
+    },
+
+    /// A success response that is not JSON (XML, HTML, …).
+    #[error("plex.tv answered {status} with {content_type} instead of JSON{}", .message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
+    NotJson {
+        /// The status of the response.
+        status: StatusCode,
+        /// Its `Content-Type`.
+        content_type: String,
+        /// A message found in an XML body, if any.
+        message: Option<String>,
+    },
+
+    /// The [`PinLogin`](crate::PinLogin) was driven against its contract (a response with no
+    /// request in flight, a poll after the end, …). A bug in the caller's loop.
+    #[error("login driven out of order: {0}")]
+    OutOfOrder(&'static str),
+}
+
+fn first_error(errors: &[ApiError]) -> String {
+    errors.first().map(|e| format!(": {e}")).unwrap_or_default()
+}
+
+impl Error {
+    /// Whether trying the same request again later may succeed: 429, 5xx, and bodies that
+    /// did not decode (a proxy or a half-deployed plex.tv can produce those briefly).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::RateLimited { .. } | Error::Decode { .. } | Error::NotJson { .. } => true,
+            Error::UnexpectedStatus { status, .. } => status.is_server_error(),
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_token_values_in_every_style() {
+        let cases = [
+            (
+                r#"{"authToken":"abc123","id":1}"#,
+                r#"{"authToken":"***","id":1}"#,
+            ),
+            (r#"{"auth_token": "eyJ.x.y"}"#, r#"{"auth_token": "***"}"#),
+            (
+                r#"<pin authToken="abc" id="1"/>"#,
+                r#"<pin authToken="***" id="1"/>"#,
+            ),
+            ("token=abc&x=1", "token=***&x=1"),
+            (r#"{"authToken":null}"#, r#"{"authToken":null}"#),
+            ("no secrets here", "no secrets here"),
+            ("token", "token"),
+            (r#"{"Token":"#, r#"{"Token":"#),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(redact_tokens(input), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn excerpt_is_bounded() {
+        let body = vec![b'x'; 10_000];
+        assert_eq!(BodyExcerpt::new(&body).as_str().len(), MAX_EXCERPT);
+    }
+}

@@ -1,0 +1,80 @@
+//! Sign in to Plex.tv with a PIN, without doing any IO.
+//!
+//! `plex-pin` holds every protocol decision of the Plex PIN sign-in: the `X-Plex-*`
+//! identity headers, building the requests, parsing the responses into typed pins, users
+//! and errors, the Auth App link, and [`PinLogin`], a state machine for the whole login.
+//! It sends nothing, reads no clock and never sleeps, so the same code runs under a
+//! blocking client, an async runtime or `fetch` in a browser. The transports are separate
+//! crates: `plex-pin-ureq` (blocking), `plex-pin-hyper` (tokio) and `plex-pin-wasm`.
+//!
+//! # In scope
+//! - `POST /api/v2/pins` (strong or 4-character link codes, optional `forwardUrl` with its
+//!   `Origin`), `GET /api/v2/pins/{id}`, `GET /api/v2/user` (token check):
+//!   [`request`] builds them, [`response`] parses their answers.
+//! - The Auth App URL ([`auth_url`]) and the plex.tv/link page ([`link_url`]).
+//! - [`PinLogin`]: poll interval, local pin expiry, caller deadline, backoff on 429
+//!   (`Retry-After`), 5xx and transport errors, giving up after N failures in a row.
+//! - Validation of everything the caller gives before it reaches the wire ([`ConfigError`]).
+//!
+//! # Out of scope
+//! - Sockets, TLS, timers, body size limits: the transport's job.
+//! - Storing the client identifier or the token: the application's job.
+//! - The legacy `pins.xml` API, username/password sign-in, Plex Media Server calls.
+//!
+//! # Driving a login
+//! Requests are [`http::Request<Vec<u8>>`](Request); responses are any
+//! [`http::Response<B>`](Response) with `B: AsRef<[u8]>`. The loop a transport runs is
+//! documented on [`PinLogin`]; single calls look like this:
+//!
+//! ```
+//! use plex_pin::{request, response, ClientId, Config, PinOptions};
+//!
+//! let config = Config::builder("My App", ClientId::generate()).build()?;
+//! let req = request::create_pin(&config, &PinOptions::strong());
+//! // ... send `req` with any HTTP client, then:
+//! let resp = http::Response::builder()
+//!     .status(201)
+//!     .header("content-type", "application/json")
+//!     .body(br#"{"id":1,"code":"k2v9q0x7m4t1z8c3b6n5w0r2e","expiresIn":1800}"#.to_vec())?;
+//! let pin = response::pin(&resp)?;
+//! println!("open {}", plex_pin::auth_url(&config, &pin.code, None));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Names from the Plex SDKs
+//! The generated SDKs call the two operations `GetPin` and `GetToken`/`GetTokenByPinId`:
+//! they are [`request::create_pin`] and [`request::check_pin`] here, and [`Config`] maps
+//! their `ClientID`, `ClientName`, `DeviceNickname`, `ClientVersion` and `Platform`.
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+mod auth_url;
+mod config;
+mod error;
+mod login;
+mod pin;
+pub mod request;
+pub mod response;
+mod token;
+mod user;
+
+pub use auth_url::{auth_url, link_url};
+pub use config::{
+    ClientId, Config, ConfigBuilder, ConfigError, AUTH_APP, CLIENTS_PLEX_TV, LINK_PAGE,
+    MAX_FIELD_LEN, PLEX_TV,
+};
+pub use error::{ApiError, BodyExcerpt, Error, ExpiredBy, MAX_API_ERRORS, MAX_EXCERPT};
+pub use login::{AfterFailure, LoginOptions, PinLogin, Step};
+pub use pin::{Location, Pin, PinKind};
+pub use request::{ForwardUrl, PinOptions, Request};
+pub use response::Response;
+pub use token::{InvalidToken, Token, MAX_TOKEN_LEN};
+pub use user::{Subscription, User};
+
+/// The `http` crate this one is built on, so callers use matching types.
+pub use http;
+/// The `url` crate this one is built on.
+pub use url;
+/// The `Instant` type [`PinLogin`] takes: `std::time::Instant` natively, and a
+/// `performance.now()`-based one on `wasm32-unknown-unknown`.
+pub use web_time::Instant;

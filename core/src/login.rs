@@ -1,0 +1,403 @@
+//! [`PinLogin`]: the whole sign-in as a state machine driven by the caller's loop.
+
+use std::time::Duration;
+
+use url::Url;
+use web_time::Instant;
+
+use crate::error::ExpiredBy;
+use crate::{auth_url, link_url, request, response, Config, Error, Pin, PinKind, PinOptions};
+use crate::{Request, Response, Token};
+
+/// How a [`PinLogin`] paces itself and when it gives up.
+///
+/// ```
+/// use std::time::Duration;
+/// use plex_pin::{LoginOptions, PinOptions};
+///
+/// let options = LoginOptions::default()
+///     .with_pin(PinOptions::link())
+///     .with_timeout(Duration::from_secs(120));
+/// assert_eq!(options.poll_interval, Duration::from_secs(1));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LoginOptions {
+    /// What kind of pin to create.
+    pub pin: PinOptions,
+    /// Time between two checks of the pin. Plex asks for once per second.
+    pub poll_interval: Duration,
+    /// The caller's overall deadline, counted from the first [`PinLogin::poll`]. `None`
+    /// leaves only the pin's own lifetime (15 or 30 minutes) as the bound.
+    pub timeout: Option<Duration>,
+    /// Consecutive failures (429, 5xx, undecodable bodies, transport errors) after which the
+    /// login gives up with the last one. A success resets the count.
+    pub max_consecutive_failures: u32,
+    /// Longest backoff between retries when plex.tv gives no `Retry-After`.
+    pub max_backoff: Duration,
+}
+
+impl Default for LoginOptions {
+    fn default() -> Self {
+        Self {
+            pin: PinOptions::default(),
+            poll_interval: Duration::from_secs(1),
+            timeout: None,
+            max_consecutive_failures: 5,
+            max_backoff: Duration::from_secs(30),
+        }
+    }
+}
+
+impl LoginOptions {
+    /// Sets the pin options.
+    pub fn with_pin(mut self, pin: PinOptions) -> Self {
+        self.pin = pin;
+        self
+    }
+
+    /// Sets the poll interval (also the base of the exponential backoff).
+    pub fn with_poll_interval(mut self, interval: Duration) -> Self {
+        self.poll_interval = interval;
+        self
+    }
+
+    /// Sets the caller's overall deadline.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sets how many consecutive failures are tolerated (at least 1).
+    pub fn with_max_consecutive_failures(mut self, failures: u32) -> Self {
+        self.max_consecutive_failures = failures.max(1);
+        self
+    }
+}
+
+/// What the caller's loop must do next; returned by [`PinLogin::poll`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Step {
+    /// Send this request, then pass the response to [`PinLogin::handle_response`] (or call
+    /// [`PinLogin::transport_failed`] if it could not be sent or read).
+    Send(Request),
+    /// The pin exists: show its code or [`PinLogin::approval_url`] to the user. Returned
+    /// once, right after creation.
+    PinReady(Pin),
+    /// Nothing to do before this instant: sleep until then and poll again.
+    WaitUntil(Instant),
+    /// The user approved: here is the account token. The login is over.
+    Done(Token),
+}
+
+/// What a transport should do after [`PinLogin::transport_failed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub enum AfterFailure {
+    /// Keep polling: the login scheduled a retry with backoff.
+    Retry,
+    /// Too many consecutive failures: stop and report the transport's own error.
+    GiveUp,
+}
+
+#[derive(Debug)]
+enum State {
+    Create { not_before: Option<Instant> },
+    CreateSent,
+    Announce { pin: Box<Pin>, next_poll: Instant },
+    Wait { next_poll: Instant },
+    CheckSent,
+    Approved(Token),
+    Finished,
+}
+
+/// The PIN sign-in as a sans-IO state machine: create a pin, show it, poll until the user
+/// approves, hand back the token. It never reads a clock, sleeps or does IO; the caller
+/// passes `now` (any monotonic [`Instant`], e.g. `web_time::Instant::now()`), sends the
+/// requests it is given and sleeps when told to.
+///
+/// # The run-loop contract
+///
+/// 1. Call [`poll`](Self::poll) with the current time and act on the [`Step`]:
+///    - [`Step::Send`]: send the request. Pass the response, whatever its status, to
+///      [`handle_response`](Self::handle_response); if no response arrived (connect error,
+///      timeout, body too large), call [`transport_failed`](Self::transport_failed) and stop
+///      with your own error if it says [`AfterFailure::GiveUp`]. Then poll again.
+///    - [`Step::PinReady`]: show the pin to the user, then poll again.
+///    - [`Step::WaitUntil`]: sleep until that instant (or until your own cancellation), then
+///      poll again. Waking early is harmless.
+///    - [`Step::Done`]: the token. The login is over.
+/// 2. Any `Err` ends the login: 404/1020 or the pin's lifetime passing is
+///    [`Error::PinExpired`], the caller's deadline is [`Error::TimedOut`], a fatal status is
+///    reported as is, and transient failures (429, 5xx, bad bodies) are retried with backoff
+///    (honouring `Retry-After`) until [`LoginOptions::max_consecutive_failures`] in a row,
+///    after which the last one is returned.
+/// 3. After `Done` or an error, every further call returns [`Error::OutOfOrder`]. Dropping
+///    the `PinLogin` at any point is a clean cancel.
+///
+/// ```
+/// use plex_pin::{ClientId, Config, LoginOptions, PinLogin, Step};
+/// use web_time::Instant;
+///
+/// // A stand-in for a real HTTP client: plex.tv creates pin 7, which the user approves.
+/// fn send(req: plex_pin::Request) -> http::Response<Vec<u8>> {
+///     let body = if req.method() == "POST" {
+///         r#"{"id":7,"code":"ABCD","expiresIn":900,"authToken":null}"#
+///     } else {
+///         r#"{"id":7,"code":"ABCD","expiresIn":899,"authToken":"secret-token"}"#
+///     };
+///     http::Response::new(body.as_bytes().to_vec())
+/// }
+///
+/// let config = Config::builder("My App", ClientId::generate()).build()?;
+/// let mut login = PinLogin::new(&config, LoginOptions::default());
+/// let token = loop {
+///     match login.poll(Instant::now())? {
+///         Step::Send(req) => login.handle_response(Instant::now(), send(req))?,
+///         Step::PinReady(pin) => println!("Enter {} at {}", pin.code, login.approval_url().unwrap()),
+///         Step::WaitUntil(_t) => { /* sleep until _t */ }
+///         Step::Done(token) => break token,
+///         _ => unreachable!("Step is non_exhaustive; no other steps exist yet"),
+///     }
+/// };
+/// assert_eq!(token.expose_secret(), "secret-token");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct PinLogin {
+    config: Config,
+    options: LoginOptions,
+    state: State,
+    pin: Option<Pin>,
+    pin_deadline: Option<Instant>,
+    caller_deadline: Option<Instant>,
+    started: bool,
+    failures: u32,
+}
+
+impl PinLogin {
+    /// A login that will create a pin on its first [`poll`](Self::poll).
+    pub fn new(config: &Config, options: LoginOptions) -> Self {
+        Self {
+            config: config.clone(),
+            options,
+            state: State::Create { not_before: None },
+            pin: None,
+            pin_deadline: None,
+            caller_deadline: None,
+            started: false,
+            failures: 0,
+        }
+    }
+
+    /// The pin, once created.
+    pub fn pin(&self) -> Option<&Pin> {
+        self.pin.as_ref()
+    }
+
+    /// Where the user approves the pin, once created: the Auth App URL for a strong pin,
+    /// the link page for a 4-character one.
+    pub fn approval_url(&self) -> Option<Url> {
+        let pin = self.pin.as_ref()?;
+        Some(match pin.kind() {
+            PinKind::Link => link_url(&self.config, &pin.code),
+            _ => auth_url(
+                &self.config,
+                &pin.code,
+                self.options.pin.forward_url.as_ref(),
+            ),
+        })
+    }
+
+    /// When the pin expires on the caller's clock (receipt time + `expiresIn`).
+    pub fn pin_expires_at(&self) -> Option<Instant> {
+        self.pin_deadline
+    }
+
+    /// The caller's deadline, once the first poll has fixed it.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.caller_deadline
+    }
+
+    /// Failures in a row so far.
+    pub fn consecutive_failures(&self) -> u32 {
+        self.failures
+    }
+
+    /// Whether the login has ended (token handed out or error returned).
+    pub fn is_finished(&self) -> bool {
+        matches!(self.state, State::Finished)
+    }
+
+    /// Says what to do next. See the run-loop contract on [`PinLogin`].
+    pub fn poll(&mut self, now: Instant) -> Result<Step, Error> {
+        if !self.started {
+            self.started = true;
+            self.caller_deadline = self.options.timeout.map(|t| now + t);
+        }
+        match std::mem::replace(&mut self.state, State::Finished) {
+            State::Finished => return Err(Error::OutOfOrder("the login has already finished")),
+            State::Approved(token) => return Ok(Step::Done(token)),
+            in_flight @ (State::CreateSent | State::CheckSent) => {
+                self.state = in_flight;
+                return Err(Error::OutOfOrder(
+                    "a request is in flight: pass its response to handle_response or call transport_failed",
+                ));
+            }
+            other => self.state = other,
+        }
+        if self.pin_deadline.is_some_and(|d| now >= d) {
+            return self.finish(Error::PinExpired {
+                by: ExpiredBy::LocalDeadline,
+            });
+        }
+        if self.caller_deadline.is_some_and(|d| now >= d) {
+            return self.finish(Error::TimedOut);
+        }
+        let step = match std::mem::replace(&mut self.state, State::Finished) {
+            State::Create { not_before } => match not_before {
+                Some(t) if t > now => {
+                    self.state = State::Create { not_before };
+                    Step::WaitUntil(self.clamp(t))
+                }
+                _ => {
+                    self.state = State::CreateSent;
+                    Step::Send(request::create_pin(&self.config, &self.options.pin))
+                }
+            },
+            State::Announce { pin, next_poll } => {
+                self.state = State::Wait { next_poll };
+                Step::PinReady(*pin)
+            }
+            State::Wait { next_poll } if next_poll > now => {
+                self.state = State::Wait { next_poll };
+                Step::WaitUntil(self.clamp(next_poll))
+            }
+            State::Wait { .. } => {
+                self.state = State::CheckSent;
+                // `Wait` is only entered once a pin exists.
+                let id = self.pin.as_ref().map_or(0, |p| p.id);
+                Step::Send(request::check_pin(&self.config, id))
+            }
+            _ => unreachable!("terminal and in-flight states returned above"),
+        };
+        Ok(step)
+    }
+
+    /// Feeds the response to the request of the last [`Step::Send`], whatever its status.
+    ///
+    /// `Ok(())` means "poll again" (including after a transient failure that will be
+    /// retried); `Err` ends the login.
+    pub fn handle_response<B: AsRef<[u8]>>(
+        &mut self,
+        now: Instant,
+        response: Response<B>,
+    ) -> Result<(), Error> {
+        match std::mem::replace(&mut self.state, State::Finished) {
+            State::CreateSent => match response::pin(&response) {
+                Ok(mut pin) => {
+                    self.failures = 0;
+                    let lifetime = pin
+                        .expires_in
+                        .unwrap_or_else(|| self.options.pin.kind.default_lifetime_secs());
+                    self.pin_deadline = Some(now + Duration::from_secs(lifetime));
+                    // A token in a creation response would be nonsense; never hand it out
+                    // as the user's approval.
+                    pin.auth_token = None;
+                    self.pin = Some(pin.clone());
+                    self.state = State::Announce {
+                        pin: Box::new(pin),
+                        next_poll: now + self.options.poll_interval,
+                    };
+                    Ok(())
+                }
+                Err(error) => self.failed(now, error, true),
+            },
+            State::CheckSent => match response::pin(&response) {
+                Ok(pin) => {
+                    self.failures = 0;
+                    self.state = match pin.auth_token {
+                        Some(token) => State::Approved(token),
+                        None => State::Wait {
+                            next_poll: now + self.options.poll_interval,
+                        },
+                    };
+                    Ok(())
+                }
+                Err(error) => self.failed(now, error, false),
+            },
+            other => {
+                self.state = other;
+                Err(Error::OutOfOrder("no request is in flight"))
+            }
+        }
+    }
+
+    /// Reports that the request of the last [`Step::Send`] got no response (connect error,
+    /// timeout, TLS error, body over the cap). Counts as a failure with backoff.
+    pub fn transport_failed(&mut self, now: Instant) -> AfterFailure {
+        let creating = match self.state {
+            State::CreateSent => true,
+            State::CheckSent => false,
+            _ => return AfterFailure::GiveUp,
+        };
+        self.failures += 1;
+        if self.failures >= self.options.max_consecutive_failures {
+            self.state = State::Finished;
+            return AfterFailure::GiveUp;
+        }
+        self.schedule_retry(now, self.backoff(), creating);
+        AfterFailure::Retry
+    }
+
+    fn failed(&mut self, now: Instant, error: Error, creating: bool) -> Result<(), Error> {
+        if !error.is_transient() {
+            return Err(error);
+        }
+        self.failures += 1;
+        if self.failures >= self.options.max_consecutive_failures {
+            return Err(error);
+        }
+        let delay = match &error {
+            Error::RateLimited {
+                retry_after: Some(after),
+            } => (*after).max(self.options.poll_interval),
+            _ => self.backoff(),
+        };
+        self.schedule_retry(now, delay, creating);
+        Ok(())
+    }
+
+    fn schedule_retry(&mut self, now: Instant, delay: Duration, creating: bool) {
+        let at = now + delay;
+        self.state = if creating {
+            State::Create {
+                not_before: Some(at),
+            }
+        } else {
+            State::Wait { next_poll: at }
+        };
+    }
+
+    /// `poll_interval × 2^(failures−1)`, capped at `max_backoff`.
+    fn backoff(&self) -> Duration {
+        let exponent = self.failures.saturating_sub(1).min(16);
+        self.options
+            .poll_interval
+            .saturating_mul(1 << exponent)
+            .min(self.options.max_backoff)
+    }
+
+    fn clamp(&self, t: Instant) -> Instant {
+        [self.pin_deadline, self.caller_deadline]
+            .into_iter()
+            .flatten()
+            .fold(t, Instant::min)
+    }
+
+    fn finish(&mut self, error: Error) -> Result<Step, Error> {
+        self.state = State::Finished;
+        Err(error)
+    }
+}

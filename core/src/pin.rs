@@ -1,0 +1,149 @@
+//! The pin object plex.tv returns from `POST /api/v2/pins` and `GET /api/v2/pins/{id}`.
+
+use serde::{Deserialize, Deserializer};
+
+use crate::Token;
+
+/// Which kind of code to ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum PinKind {
+    /// A 25-character code (`?strong=true`), lives about 30 minutes, for the
+    /// `https://app.plex.tv/auth#?…` link built by [`auth_url`](crate::auth_url).
+    #[default]
+    Strong,
+    /// A 4-character code, lives about 15 minutes, typed by the user at
+    /// `https://plex.tv/link` (see [`link_url`](crate::link_url)).
+    Link,
+}
+
+impl PinKind {
+    /// The lifetime plex.tv gives this kind, used when a response lacks `expiresIn`.
+    pub fn default_lifetime_secs(self) -> u64 {
+        match self {
+            PinKind::Strong => 1800,
+            PinKind::Link => 900,
+        }
+    }
+}
+
+/// A pin as plex.tv describes it. Parsed leniently: unknown fields are ignored and every
+/// field but `id` and `code` may be missing or null.
+///
+/// `auth_token` stays `None` until the user approves the sign-in.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Pin {
+    /// The pin id to poll (`GET /api/v2/pins/{id}`). plex.tv ids come close to 2^31.
+    pub id: u64,
+    /// The code to show the user: 4 uppercase characters, or 25 lowercase for strong pins.
+    pub code: String,
+    /// The `X-Plex-Product` the pin was created with (`"0"` has been seen too).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub product: String,
+    /// Undocumented; `false` in every known response.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub trusted: bool,
+    /// URL of a QR image for the code (useful for 4-character codes).
+    #[serde(default)]
+    pub qr: Option<String>,
+    /// The `X-Plex-Client-Identifier` that created the pin.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub client_identifier: String,
+    /// GeoIP data about the caller.
+    #[serde(default)]
+    pub location: Option<Location>,
+    /// Seconds left when plex.tv produced the response. It counts down between polls.
+    #[serde(default)]
+    pub expires_in: Option<u64>,
+    /// Creation time as RFC 3339 text, for display.
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// Expiry time as RFC 3339 text, for display only: deadlines are computed from
+    /// `expires_in` on the caller's monotonic clock, which clock skew cannot fool.
+    #[serde(default)]
+    pub expires_at: Option<String>,
+    /// The account token, once the user has approved.
+    #[serde(default)]
+    pub auth_token: Option<Token>,
+    /// `true` when the user created an account while signing in; `null` until approved.
+    #[serde(default)]
+    pub new_registration: Option<bool>,
+}
+
+impl Pin {
+    /// The kind of code this is, told by its length.
+    pub fn kind(&self) -> PinKind {
+        if self.code.chars().count() <= 8 {
+            PinKind::Link
+        } else {
+            PinKind::Strong
+        }
+    }
+}
+
+/// GeoIP data in a pin (`location`). Every field is optional.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[non_exhaustive]
+pub struct Location {
+    /// ISO 3166-1 alpha-2 country code.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// Continent code (`EU`, `NA`, …).
+    #[serde(default)]
+    pub continent_code: Option<String>,
+    /// Country name.
+    #[serde(default)]
+    pub country: Option<String>,
+    /// City name.
+    #[serde(default)]
+    pub city: Option<String>,
+    /// Whether the country is in the EU.
+    #[serde(default)]
+    pub european_union_member: Option<bool>,
+    /// IANA time zone.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// Postal code. plex.tv sends a string; old examples send a number, accepted too.
+    #[serde(default, deserialize_with = "string_or_number")]
+    pub postal_code: Option<String>,
+    /// Whether the country has privacy restrictions.
+    #[serde(default)]
+    pub in_privacy_restricted_country: Option<bool>,
+    /// Whether the region has privacy restrictions.
+    #[serde(default)]
+    pub in_privacy_restricted_region: Option<bool>,
+    /// Primary subdivision(s), possibly comma-joined.
+    #[serde(default)]
+    pub subdivisions: Option<String>,
+    /// `"lat, lon"`.
+    #[serde(default)]
+    pub coordinates: Option<String>,
+}
+
+fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+fn string_or_number<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Text(String),
+        Int(i64),
+        Float(f64),
+    }
+    Ok(match Option::<Raw>::deserialize(deserializer)? {
+        None => None,
+        Some(Raw::Text(s)) => Some(s),
+        Some(Raw::Int(n)) => Some(n.to_string()),
+        Some(Raw::Float(n)) => Some(n.to_string()),
+    })
+}

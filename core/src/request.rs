@@ -1,0 +1,137 @@
+//! Request builders: one function per plex.tv call, each returning a ready
+//! [`Request`] that any HTTP client can send.
+//!
+//! Every request carries `Accept: application/json` and the identity headers of the
+//! [`Config`]. The builders cannot fail: everything they use was validated earlier, in
+//! [`ConfigBuilder::build`](crate::ConfigBuilder::build), [`Token::new`] and
+//! [`ForwardUrl::parse`].
+
+use http::header::{HeaderName, HeaderValue, ORIGIN};
+use http::{Method, Uri};
+use url::Url;
+
+use crate::config::parse_web_url;
+use crate::{Config, ConfigError, PinKind, Token};
+
+/// What the core hands a transport to send.
+pub type Request = http::Request<Vec<u8>>;
+
+/// Where the Auth App sends the browser after sign-in (the "forwarding" flow for web apps).
+///
+/// plex.tv checks the forward URL's host against the `Origin` the pin was created with, so
+/// [`create_pin`] sends `Origin` derived from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForwardUrl {
+    url: Url,
+    origin: HeaderValue,
+}
+
+impl ForwardUrl {
+    /// Parses an absolute http(s) URL with a host.
+    pub fn parse(raw: &str) -> Result<Self, ConfigError> {
+        let url = parse_web_url("forward URL", raw)?;
+        let origin = HeaderValue::from_str(&url.origin().ascii_serialization()).map_err(|_| {
+            ConfigError::InvalidUrl {
+                field: "forward URL",
+                reason: "its origin is not a valid header value".to_owned(),
+            }
+        })?;
+        Ok(Self { url, origin })
+    }
+
+    /// The URL.
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// `scheme://host[:port]`, as sent in `Origin`.
+    pub fn origin(&self) -> &str {
+        // Built from an ASCII serialisation.
+        self.origin.to_str().unwrap_or_default()
+    }
+}
+
+/// The options of a pin creation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PinOptions {
+    /// Strong (25 characters, Auth App link) or link (4 characters, plex.tv/link).
+    pub kind: PinKind,
+    /// Forwarding flow: where the Auth App sends the browser afterwards.
+    pub forward_url: Option<ForwardUrl>,
+}
+
+impl PinOptions {
+    /// A strong pin for the Auth App link (the default).
+    pub fn strong() -> Self {
+        Self::default()
+    }
+
+    /// A 4-character pin for plex.tv/link.
+    pub fn link() -> Self {
+        Self {
+            kind: PinKind::Link,
+            forward_url: None,
+        }
+    }
+
+    /// Adds a forward URL (sends the matching `Origin` on creation).
+    pub fn with_forward_url(mut self, forward_url: ForwardUrl) -> Self {
+        self.forward_url = Some(forward_url);
+        self
+    }
+}
+
+fn build(config: &Config, method: Method, url: &Url) -> Request {
+    let mut request = Request::new(Vec::new());
+    *request.method_mut() = method;
+    // A `Url` that parsed (from a validated http(s) base plus ASCII path segments and digits)
+    // is always a valid `Uri`; the empty fallback exists only to avoid a panic path.
+    *request.uri_mut() = Uri::try_from(url.as_str()).unwrap_or_default();
+    *request.headers_mut() = config.headers().clone();
+    request
+}
+
+/// `POST /api/v2/pins[?strong=true]`: asks plex.tv for a new pin.
+///
+/// ```
+/// use plex_pin::{request, ClientId, Config, PinOptions};
+///
+/// let config = Config::builder("My App", ClientId::new("my-device-1")?).build()?;
+/// let req = request::create_pin(&config, &PinOptions::strong());
+/// assert_eq!(req.method(), "POST");
+/// assert_eq!(req.uri(), "https://plex.tv/api/v2/pins?strong=true");
+/// assert_eq!(req.headers()["x-plex-client-identifier"], "my-device-1");
+/// assert_eq!(req.headers()["accept"], "application/json");
+/// # Ok::<(), plex_pin::ConfigError>(())
+/// ```
+pub fn create_pin(config: &Config, options: &PinOptions) -> Request {
+    let mut url = config.endpoint("api/v2/pins");
+    if options.kind == PinKind::Strong {
+        url.set_query(Some("strong=true"));
+    }
+    let mut request = build(config, Method::POST, &url);
+    if let Some(forward) = &options.forward_url {
+        request.headers_mut().insert(ORIGIN, forward.origin.clone());
+    }
+    request
+}
+
+/// `GET /api/v2/pins/{id}`: reads a pin; its `authToken` is set once the user approved.
+pub fn check_pin(config: &Config, pin_id: u64) -> Request {
+    let url = config.endpoint(&format!("api/v2/pins/{pin_id}"));
+    build(config, Method::GET, &url)
+}
+
+/// `GET /api/v2/user` with `X-Plex-Token`: checks a token and returns the account.
+///
+/// The token header is marked sensitive, so `http`'s own `Debug` hides it.
+pub fn user(config: &Config, token: &Token) -> Request {
+    let url = config.endpoint("api/v2/user");
+    let mut request = build(config, Method::GET, &url);
+    request.headers_mut().insert(
+        HeaderName::from_static("x-plex-token"),
+        token.header_value(),
+    );
+    request
+}

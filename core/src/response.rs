@@ -1,0 +1,275 @@
+//! Response parsers: one function per plex.tv call, taking the `http::Response` a transport
+//! received and returning the typed answer or a typed [`Error`].
+//!
+//! They accept any body that is `AsRef<[u8]>` (`Vec<u8>`, `Bytes`, `&[u8]`, …). A transport
+//! must cap the body before it gets here (64 KiB is plenty); the parsers never panic and do
+//! work proportional to the body they are given.
+
+use std::time::{Duration, SystemTime};
+
+use http::header::{HeaderMap, CONTENT_TYPE, DATE, RETRY_AFTER};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::error::{ApiError, BodyExcerpt, ExpiredBy, MAX_API_ERRORS, MAX_EXCERPT};
+use crate::{Error, Pin, User};
+
+/// What a transport hands the core: any response whose body can be read as bytes.
+pub type Response<B = Vec<u8>> = http::Response<B>;
+
+/// Parses the answer to [`request::create_pin`](crate::request::create_pin) (201, or 200)
+/// or [`request::check_pin`](crate::request::check_pin) (200).
+///
+/// ```
+/// let body = br#"{"id": 42, "code": "ABCD", "expiresIn": 900, "authToken": null}"#;
+/// let response = http::Response::builder()
+///     .status(201)
+///     .header("content-type", "application/json")
+///     .body(&body[..])?;
+/// let pin = plex_pin::response::pin(&response)?;
+/// assert_eq!((pin.id, pin.code.as_str(), pin.auth_token), (42, "ABCD", None));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn pin<B: AsRef<[u8]>>(response: &Response<B>) -> Result<Pin, Error> {
+    check_status(response)?;
+    decode_json(response)
+}
+
+/// Parses the answer to [`request::user`](crate::request::user): the account for a valid
+/// token, [`Error::Unauthorized`] for an invalid one (401, or 422 "Invalid token"), and any
+/// other error when validity is unknown.
+pub fn user<B: AsRef<[u8]>>(response: &Response<B>) -> Result<User, Error> {
+    check_status(response)?;
+    decode_json(response)
+}
+
+/// Maps a non-2xx response to its typed error; 2xx passes.
+pub fn check_status<B: AsRef<[u8]>>(response: &Response<B>) -> Result<(), Error> {
+    let status = response.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let body = response.body().as_ref();
+    let errors = api_errors(response.headers(), body);
+    let has_code = |code: i64| errors.iter().any(|e| e.code == Some(code));
+    Err(match status.as_u16() {
+        404 if has_code(1020) => Error::PinExpired {
+            by: ExpiredBy::Server,
+        },
+        400 if has_code(1000) => Error::MissingClientIdentifier,
+        401 => Error::Unauthorized { status },
+        422 if errors
+            .iter()
+            .any(|e| e.message.to_ascii_lowercase().contains("invalid token")) =>
+        {
+            Error::Unauthorized { status }
+        }
+        429 => Error::RateLimited {
+            retry_after: retry_after(response.headers()),
+        },
+        _ => Error::UnexpectedStatus {
+            status,
+            errors,
+            body: BodyExcerpt::new(body),
+        },
+    })
+}
+
+fn content_type(headers: &HeaderMap) -> Option<&str> {
+    headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok())
+}
+
+fn is_json(content_type: &str) -> bool {
+    content_type.to_ascii_lowercase().contains("json")
+}
+
+fn is_xml(content_type: &str) -> bool {
+    content_type.to_ascii_lowercase().contains("xml")
+}
+
+/// Decodes a 2xx JSON body. A missing `Content-Type` is tried as JSON (mocks and proxies
+/// drop it); any other non-JSON type is [`Error::NotJson`].
+fn decode_json<T: DeserializeOwned, B: AsRef<[u8]>>(response: &Response<B>) -> Result<T, Error> {
+    let status = response.status();
+    let body = response.body().as_ref();
+    if let Some(ct) = content_type(response.headers()) {
+        if !is_json(ct) {
+            let message = if is_xml(ct) {
+                xml_errors(body).into_iter().next().map(|e| e.message)
+            } else {
+                None
+            };
+            return Err(Error::NotJson {
+                status,
+                content_type: truncate(ct, 64),
+                message,
+            });
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|e| {
+            let path = e.path().to_string();
+            (path, e.into_inner())
+        })
+        .and_then(|value| {
+            deserializer
+                .end()
+                .map(|()| value)
+                .map_err(|e| (".".to_owned(), e))
+        })
+        .map_err(|(path, e)| Error::Decode {
+            status,
+            path,
+            message: truncate(&e.to_string(), MAX_EXCERPT),
+            body: BodyExcerpt::new(body),
+        })
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
+}
+
+/// `Retry-After` as delta-seconds, or as an HTTP date measured against the response's own
+/// `Date` header (the core has no wall clock, and the server's two clocks agree).
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at: SystemTime = httpdate::parse_http_date(value).ok()?;
+    let now: SystemTime = httpdate::parse_http_date(headers.get(DATE)?.to_str().ok()?).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+#[derive(Deserialize)]
+struct JsonErrorBody {
+    #[serde(default)]
+    errors: Vec<JsonApiError>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct JsonApiError {
+    #[serde(default)]
+    code: Option<i64>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    status: Option<u16>,
+}
+
+/// Reads plex.tv's error entries from a JSON (`errors[]` or `error`) or XML body.
+fn api_errors(headers: &HeaderMap, body: &[u8]) -> Vec<ApiError> {
+    let xml = match content_type(headers) {
+        Some(ct) => is_xml(ct),
+        None => body.trim_ascii_start().starts_with(b"<"),
+    };
+    if xml {
+        return xml_errors(body);
+    }
+    let Ok(parsed) = serde_json::from_slice::<JsonErrorBody>(body) else {
+        return Vec::new();
+    };
+    let mut errors: Vec<ApiError> = parsed
+        .errors
+        .into_iter()
+        .take(MAX_API_ERRORS)
+        .map(|e| ApiError {
+            code: e.code,
+            message: truncate(&e.message.unwrap_or_default(), MAX_EXCERPT),
+            status: e.status,
+        })
+        .collect();
+    if let (true, Some(message)) = (errors.is_empty(), parsed.error) {
+        errors.push(ApiError {
+            code: None,
+            message: truncate(&message, MAX_EXCERPT),
+            status: None,
+        });
+    }
+    errors
+}
+
+/// Reads `<error code=".." message=".." status=".."/>` and `<error>text</error>` elements.
+fn xml_errors(body: &[u8]) -> Vec<ApiError> {
+    use quick_xml::events::Event;
+
+    let text = String::from_utf8_lossy(body);
+    let mut reader = quick_xml::Reader::from_str(&text);
+    let mut errors = Vec::new();
+    let mut open: Option<ApiError> = None;
+    loop {
+        let event = match reader.read_event() {
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(event) => event,
+        };
+        match event {
+            Event::Start(ref e) | Event::Empty(ref e) if e.local_name().into_inner() == "error" => {
+                let mut error = ApiError {
+                    code: None,
+                    message: String::new(),
+                    status: None,
+                };
+                for attr in e.attributes().flatten() {
+                    let Ok(value) = attr.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    else {
+                        continue;
+                    };
+                    match attr.key.local_name().into_inner() {
+                        "code" => error.code = value.trim().parse().ok(),
+                        "status" => error.status = value.trim().parse().ok(),
+                        "message" => error.message = truncate(&value, MAX_EXCERPT),
+                        _ => {}
+                    }
+                }
+                errors.extend(open.take());
+                if matches!(event, Event::Start(_)) {
+                    open = Some(error);
+                } else {
+                    errors.push(error);
+                }
+            }
+            Event::Text(t) => {
+                if let Some(error) = open.as_mut() {
+                    if error.message.len() < MAX_EXCERPT {
+                        let chunk = t.into_inner();
+                        error.message.push_str(chunk.trim());
+                    }
+                }
+            }
+            Event::GeneralRef(r) => {
+                if let Some(error) = open.as_mut() {
+                    let resolved = match r.resolve_char_ref() {
+                        Ok(Some(c)) => Some(c),
+                        _ => quick_xml::escape::resolve_predefined_entity(&r.into_inner())
+                            .and_then(|s| s.chars().next()),
+                    };
+                    if let Some(c) = resolved {
+                        error.message.push(c);
+                    }
+                }
+            }
+            Event::End(e) if e.local_name().into_inner() == "error" => {
+                if let Some(done) = open.take() {
+                    errors.push(done);
+                }
+            }
+            _ => {}
+        }
+        if errors.len() >= MAX_API_ERRORS {
+            break;
+        }
+    }
+    errors.extend(open);
+    errors.truncate(MAX_API_ERRORS);
+    for error in &mut errors {
+        error.message = truncate(&error.message, MAX_EXCERPT);
+    }
+    errors
+}

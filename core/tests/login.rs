@@ -1,0 +1,356 @@
+//! Every path of the `PinLogin` state machine on a virtual clock: time only moves when a
+//! test says so, and nothing sleeps.
+
+use std::time::Duration;
+
+use plex_pin::{
+    AfterFailure, ClientId, Config, Error, ExpiredBy, ForwardUrl, Instant, LoginOptions, PinLogin,
+    PinOptions, Step,
+};
+
+const SEC: Duration = Duration::from_secs(1);
+
+fn config() -> Config {
+    Config::builder("Test App", ClientId::new("client-1").unwrap())
+        .base_url("http://127.0.0.1:9")
+        .build()
+        .unwrap()
+}
+
+fn json(status: u16, body: &str) -> http::Response<Vec<u8>> {
+    http::Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(body.as_bytes().to_vec())
+        .unwrap()
+}
+
+fn created(expires_in: u64) -> http::Response<Vec<u8>> {
+    json(
+        201,
+        &format!(
+            r#"{{"id":77,"code":"abcdefghijklmnopqrstuvwxy","expiresIn":{expires_in},"authToken":null}}"#
+        ),
+    )
+}
+
+fn waiting() -> http::Response<Vec<u8>> {
+    json(
+        200,
+        r#"{"id":77,"code":"abcdefghijklmnopqrstuvwxy","authToken":null}"#,
+    )
+}
+
+fn approved() -> http::Response<Vec<u8>> {
+    json(
+        200,
+        r#"{"id":77,"code":"abcdefghijklmnopqrstuvwxy","authToken":"the-token"}"#,
+    )
+}
+
+/// A virtual clock and a login under test.
+struct Harness {
+    login: PinLogin,
+    now: Instant,
+}
+
+impl Harness {
+    fn new(options: LoginOptions) -> Self {
+        // The one real clock read: the origin of the virtual clock.
+        Self {
+            login: PinLogin::new(&config(), options),
+            now: Instant::now(),
+        }
+    }
+
+    fn poll(&mut self) -> Result<Step, Error> {
+        self.login.poll(self.now)
+    }
+
+    fn expect_send(&mut self) -> plex_pin::Request {
+        match self.poll() {
+            Ok(Step::Send(req)) => req,
+            other => panic!("expected Send, got {other:?}"),
+        }
+    }
+
+    /// Expects a WaitUntil, moves the clock there and returns how long it waited.
+    fn expect_wait(&mut self) -> Duration {
+        match self.poll() {
+            Ok(Step::WaitUntil(t)) => {
+                assert!(t > self.now, "WaitUntil must lie in the future");
+                let waited = t - self.now;
+                self.now = t;
+                waited
+            }
+            other => panic!("expected WaitUntil, got {other:?}"),
+        }
+    }
+
+    fn respond(&mut self, response: http::Response<Vec<u8>>) -> Result<(), Error> {
+        self.login.handle_response(self.now, response)
+    }
+
+    /// Creates the pin and consumes the PinReady step.
+    fn create(&mut self, expires_in: u64) {
+        let req = self.expect_send();
+        assert_eq!(req.method(), "POST");
+        self.respond(created(expires_in)).unwrap();
+        match self.poll() {
+            Ok(Step::PinReady(pin)) => assert_eq!(pin.id, 77),
+            other => panic!("expected PinReady, got {other:?}"),
+        }
+    }
+
+    /// Waits for the next check and returns its request.
+    fn next_check(&mut self) -> (Duration, plex_pin::Request) {
+        let waited = self.expect_wait();
+        let req = self.expect_send();
+        assert_eq!(req.method(), "GET");
+        assert_eq!(req.uri().path(), "/api/v2/pins/77");
+        (waited, req)
+    }
+}
+
+#[test]
+fn approved_after_a_few_polls() {
+    let mut h = Harness::new(LoginOptions::default());
+    h.create(1800);
+    assert!(h
+        .login
+        .approval_url()
+        .unwrap()
+        .as_str()
+        .starts_with("https://app.plex.tv/auth#?clientID=client-1&code=abcdefghijklmnopqrstuvwxy"));
+    for _ in 0..3 {
+        let (waited, _) = h.next_check();
+        assert_eq!(waited, SEC, "Plex asks for one poll per second");
+        h.respond(waiting()).unwrap();
+    }
+    h.next_check();
+    h.respond(approved()).unwrap();
+    match h.poll() {
+        Ok(Step::Done(token)) => assert_eq!(token.expose_secret(), "the-token"),
+        other => panic!("{other:?}"),
+    }
+    assert!(h.login.is_finished());
+    assert!(matches!(h.poll(), Err(Error::OutOfOrder(_))));
+}
+
+#[test]
+fn expired_by_server_404() {
+    let mut h = Harness::new(LoginOptions::default());
+    h.create(900);
+    h.next_check();
+    let err = h
+        .respond(json(
+            404,
+            r#"{"errors":[{"code":1020,"message":"Code not found or expired"}]}"#,
+        ))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Error::PinExpired {
+            by: ExpiredBy::Server
+        }
+    );
+    assert!(matches!(h.poll(), Err(Error::OutOfOrder(_))));
+}
+
+#[test]
+fn expired_by_local_deadline_from_expires_in_at_receipt() {
+    let mut h = Harness::new(LoginOptions::default().with_poll_interval(10 * SEC));
+    let start = h.now;
+    h.create(25);
+    assert_eq!(h.login.pin_expires_at(), Some(start + 25 * SEC));
+    h.next_check();
+    h.respond(waiting()).unwrap();
+    h.next_check();
+    h.respond(waiting()).unwrap();
+    // The next poll would be at 30 s; the wait is clamped to the 25 s expiry.
+    assert_eq!(h.expect_wait(), 5 * SEC);
+    assert_eq!(
+        h.poll().unwrap_err(),
+        Error::PinExpired {
+            by: ExpiredBy::LocalDeadline
+        }
+    );
+}
+
+#[test]
+fn a_missing_expires_in_uses_the_kind_default() {
+    let mut h = Harness::new(LoginOptions::default().with_pin(PinOptions::link()));
+    let start = h.now;
+    let req = h.expect_send();
+    assert_eq!(req.uri().query(), None, "link pins are not strong");
+    h.respond(json(201, r#"{"id":77,"code":"ABCD"}"#)).unwrap();
+    assert_eq!(h.login.pin_expires_at(), Some(start + 900 * SEC));
+    let url = h.login.approval_url().unwrap();
+    assert_eq!(url.as_str(), "https://plex.tv/link/?pin=ABCD");
+}
+
+#[test]
+fn caller_timeout() {
+    let mut h = Harness::new(LoginOptions::default().with_timeout(Duration::from_millis(2500)));
+    h.create(1800);
+    h.next_check();
+    h.respond(waiting()).unwrap();
+    h.next_check();
+    h.respond(waiting()).unwrap();
+    assert_eq!(h.expect_wait(), Duration::from_millis(500));
+    assert_eq!(h.poll().unwrap_err(), Error::TimedOut);
+}
+
+#[test]
+fn rate_limited_with_retry_after_is_honoured() {
+    let mut h = Harness::new(LoginOptions::default());
+    h.create(1800);
+    h.next_check();
+    let limited = http::Response::builder()
+        .status(429)
+        .header("retry-after", "12")
+        .body(Vec::new())
+        .unwrap();
+    h.respond(limited).unwrap();
+    assert_eq!(h.login.consecutive_failures(), 1);
+    let (waited, _) = h.next_check();
+    assert_eq!(waited, 12 * SEC);
+    h.respond(waiting()).unwrap();
+    assert_eq!(
+        h.login.consecutive_failures(),
+        0,
+        "a success resets the streak"
+    );
+}
+
+#[test]
+fn rate_limited_without_retry_after_backs_off_exponentially() {
+    let mut h = Harness::new(LoginOptions::default().with_max_consecutive_failures(10));
+    h.create(1800);
+    h.next_check();
+    let mut waits = Vec::new();
+    for _ in 0..7 {
+        h.respond(json(
+            429,
+            r#"{"errors":[{"code":1003,"message":"too many requests"}]}"#,
+        ))
+        .unwrap();
+        waits.push(h.next_check().0.as_secs());
+    }
+    assert_eq!(waits, [1, 2, 4, 8, 16, 30, 30]);
+}
+
+#[test]
+fn a_server_error_streak_gives_up_with_the_last_error() {
+    let mut h = Harness::new(LoginOptions::default().with_max_consecutive_failures(3));
+    h.create(1800);
+    h.next_check();
+    h.respond(json(500, "{}")).unwrap();
+    h.next_check();
+    h.respond(json(503, "{}")).unwrap();
+    h.next_check();
+    let last = http::Response::builder()
+        .status(502)
+        .header("content-type", "text/html")
+        .body(b"<html>Bad Gateway</html>".to_vec())
+        .unwrap();
+    match h.respond(last).unwrap_err() {
+        Error::UnexpectedStatus { status, .. } => assert_eq!(status, 502),
+        other => panic!("{other:?}"),
+    }
+    assert!(h.login.is_finished());
+}
+
+#[test]
+fn malformed_bodies_are_retried_then_reported() {
+    let mut h = Harness::new(LoginOptions::default().with_max_consecutive_failures(2));
+    h.create(1800);
+    h.next_check();
+    h.respond(json(200, r#"{"id":77,"code":"#)).unwrap();
+    h.next_check();
+    assert!(matches!(
+        h.respond(json(200, "not json")),
+        Err(Error::Decode { .. })
+    ));
+}
+
+#[test]
+fn creation_failures_are_retried_before_any_pin_is_shown() {
+    let mut h = Harness::new(LoginOptions::default());
+    h.expect_send();
+    h.respond(json(503, "")).unwrap();
+    assert_eq!(h.expect_wait(), SEC);
+    h.create(1800);
+}
+
+#[test]
+fn transport_failures_back_off_then_give_up() {
+    let mut h = Harness::new(LoginOptions::default().with_max_consecutive_failures(3));
+    h.expect_send();
+    assert_eq!(h.login.transport_failed(h.now), AfterFailure::Retry);
+    assert_eq!(h.expect_wait(), SEC);
+    h.create(1800);
+    h.next_check();
+    assert_eq!(h.login.transport_failed(h.now), AfterFailure::Retry);
+    assert_eq!(h.next_check().0, SEC);
+    assert_eq!(h.login.transport_failed(h.now), AfterFailure::Retry);
+    assert_eq!(h.next_check().0, 2 * SEC);
+    assert_eq!(h.login.transport_failed(h.now), AfterFailure::GiveUp);
+    assert!(h.login.is_finished());
+}
+
+#[test]
+fn fatal_statuses_end_the_login_at_once() {
+    let mut h = Harness::new(LoginOptions::default());
+    h.expect_send();
+    let err = h
+        .respond(json(400, r#"{"errors":[{"code":1000,"message":"X-Plex-Client-Identifier is missing","status":400}]}"#))
+        .unwrap_err();
+    assert_eq!(err, Error::MissingClientIdentifier);
+}
+
+#[test]
+fn driving_out_of_order_is_an_error_not_a_panic() {
+    let mut h = Harness::new(LoginOptions::default());
+    assert!(matches!(h.respond(waiting()), Err(Error::OutOfOrder(_))));
+    h.expect_send();
+    assert!(
+        matches!(h.poll(), Err(Error::OutOfOrder(_))),
+        "request in flight"
+    );
+    h.respond(created(1800)).unwrap();
+    assert!(h.poll().is_ok(), "the misuse did not break the login");
+}
+
+#[test]
+fn a_token_in_the_creation_response_is_not_taken_as_approval() {
+    let mut h = Harness::new(LoginOptions::default());
+    h.expect_send();
+    h.respond(json(
+        201,
+        r#"{"id":77,"code":"abcdefghijklmnopqrstuvwxy","authToken":"bogus"}"#,
+    ))
+    .unwrap();
+    match h.poll() {
+        Ok(Step::PinReady(pin)) => assert!(pin.auth_token.is_none()),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(h.poll(), Ok(Step::WaitUntil(_))));
+}
+
+#[test]
+fn forward_url_sends_origin_and_lands_in_the_auth_url() {
+    let forward = ForwardUrl::parse("https://app.example.com:8443/done?state=1").unwrap();
+    let options = LoginOptions::default().with_pin(PinOptions::strong().with_forward_url(forward));
+    let mut h = Harness::new(options);
+    let req = h.expect_send();
+    assert_eq!(req.headers()["origin"], "https://app.example.com:8443");
+    assert_eq!(req.uri().query(), Some("strong=true"));
+    h.respond(created(1800)).unwrap();
+    let url = h.login.approval_url().unwrap();
+    assert!(
+        url.as_str()
+            .ends_with("&forwardUrl=https%3A%2F%2Fapp.example.com%3A8443%2Fdone%3Fstate%3D1"),
+        "{url}"
+    );
+}

@@ -1,0 +1,265 @@
+//! Table-driven parsing over the fixtures in tests/fixtures: every response shape plex.tv
+//! is known to send (spec examples, the seed example, approved pins, every error form).
+
+use std::time::Duration;
+
+use http::StatusCode;
+use plex_pin::{response, Error, ExpiredBy, Pin};
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn resp(status: u16, content_type: Option<&str>, body: Vec<u8>) -> http::Response<Vec<u8>> {
+    let mut builder = http::Response::builder().status(status);
+    if let Some(ct) = content_type {
+        builder = builder.header("content-type", ct);
+    }
+    builder.body(body).unwrap()
+}
+
+const JSON: Option<&str> = Some("application/json; charset=utf-8");
+const XML: Option<&str> = Some("application/xml");
+
+type Check = fn(Result<Pin, Error>);
+
+#[test]
+fn pin_fixtures() {
+    let table: &[(&str, u16, Option<&str>, Check)] = &[
+        ("seed-pin.json", 201, JSON, |r| {
+            let pin = r.unwrap();
+            assert_eq!(
+                (pin.id, pin.code.as_str(), pin.product.as_str()),
+                (308667304, "7RQZ", "0")
+            );
+            assert_eq!(pin.location.unwrap().postal_code.as_deref(), Some("802"));
+            assert_eq!(pin.expires_in, Some(876));
+            assert!(pin.auth_token.is_none());
+            assert_eq!(pin.new_registration, None);
+        }),
+        ("seed-pin.json", 200, None, |r| {
+            assert_eq!(r.unwrap().id, 308667304)
+        }),
+        ("spec-pin-example.json", 201, JSON, |r| {
+            let pin = r.unwrap();
+            let location = pin.location.unwrap();
+            assert_eq!(location.postal_code.as_deref(), Some("4814"));
+            assert_eq!(location.city.as_deref(), Some("Breda"));
+            assert_eq!(location.in_privacy_restricted_region, Some(true));
+            assert_eq!(pin.client_identifier, "9klpwueublnfbvlx95w83ah9");
+            assert_eq!(
+                pin.qr.as_deref(),
+                Some("https://plex.tv/api/v2/pins/qr/7RQZ")
+            );
+        }),
+        ("strong-pin-created.json", 201, Some("text/json"), |r| {
+            let pin = r.unwrap();
+            assert_eq!(pin.code.len(), 25);
+            assert_eq!(pin.kind(), plex_pin::PinKind::Strong);
+            assert_eq!(pin.expires_in, Some(1800));
+            assert_eq!(pin.expires_at.as_deref(), Some("2026-03-01T12:30:00Z"));
+        }),
+        ("pin-approved.json", 200, JSON, |r| {
+            let pin = r.unwrap();
+            assert_eq!(
+                pin.auth_token.unwrap().expose_secret(),
+                "2ffLuB84dqLswk9skLos"
+            );
+            assert_eq!(pin.new_registration, Some(false));
+        }),
+        ("pin-minimal-nulls.json", 200, JSON, |r| {
+            let pin = r.unwrap();
+            assert_eq!(pin.id, 2055769123);
+            assert_eq!(pin.kind(), plex_pin::PinKind::Link);
+            assert_eq!((pin.product.as_str(), pin.trusted), ("", false));
+            assert_eq!((pin.location, pin.expires_in, pin.qr), (None, None, None));
+        }),
+        ("pin-bad-id.json", 200, JSON, |r| match r.unwrap_err() {
+            Error::Decode { path, status, .. } => {
+                assert_eq!(path, "id");
+                assert_eq!(status, StatusCode::OK);
+            }
+            other => panic!("{other:?}"),
+        }),
+        ("pin-bad-location.json", 200, JSON, |r| {
+            let err = r.unwrap_err();
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains("leaky-secret-token"), "{shown}");
+            match err {
+                Error::Decode { path, body, .. } => {
+                    assert_eq!(path, "location.city");
+                    assert!(body.as_str().contains(r#""authToken":"***""#), "{body}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }),
+        ("pin-truncated.json", 200, JSON, |r| {
+            assert!(matches!(r, Err(Error::Decode { .. })), "{r:?}")
+        }),
+        ("pin.xml", 200, XML, |r| match r.unwrap_err() {
+            Error::NotJson {
+                content_type,
+                message,
+                ..
+            } => {
+                assert_eq!(content_type, "application/xml");
+                assert_eq!(message, None);
+            }
+            other => panic!("{other:?}"),
+        }),
+        ("error-404-1020.json", 404, JSON, |r| {
+            assert_eq!(
+                r.unwrap_err(),
+                Error::PinExpired {
+                    by: ExpiredBy::Server
+                }
+            )
+        }),
+        ("error-404-1020.xml", 404, XML, |r| {
+            assert_eq!(
+                r.unwrap_err(),
+                Error::PinExpired {
+                    by: ExpiredBy::Server
+                }
+            )
+        }),
+        ("error-400-1000.json", 400, JSON, |r| {
+            assert_eq!(r.unwrap_err(), Error::MissingClientIdentifier)
+        }),
+        ("error-401-1001.json", 401, JSON, |r| {
+            assert_eq!(
+                r.unwrap_err(),
+                Error::Unauthorized {
+                    status: StatusCode::UNAUTHORIZED
+                }
+            )
+        }),
+        (
+            "error-422-invalid-token.xml",
+            422,
+            Some("text/xml;charset=utf-8"),
+            |r| {
+                assert_eq!(
+                    r.unwrap_err(),
+                    Error::Unauthorized {
+                        status: StatusCode::UNPROCESSABLE_ENTITY
+                    }
+                )
+            },
+        ),
+        ("error-429-1003.json", 429, JSON, |r| {
+            assert_eq!(r.unwrap_err(), Error::RateLimited { retry_after: None })
+        }),
+        ("error-single.json", 500, JSON, |r| match r.unwrap_err() {
+            Error::UnexpectedStatus { status, errors, .. } => {
+                assert_eq!(status, 500);
+                assert_eq!(errors[0].message, "something broke");
+                assert_eq!(errors[0].code, None);
+            }
+            other => panic!("{other:?}"),
+        }),
+        ("html-502.html", 502, Some("text/html"), |r| {
+            let err = r.unwrap_err();
+            assert!(err.is_transient());
+            match err {
+                Error::UnexpectedStatus {
+                    status,
+                    errors,
+                    body,
+                } => {
+                    assert_eq!(status, 502);
+                    assert!(errors.is_empty());
+                    assert!(body.as_str().starts_with("<html>"));
+                }
+                other => panic!("{other:?}"),
+            }
+        }),
+        // A 404 without plex.tv's 1020 code (e.g. a proxy's page) is not "expired".
+        ("html-502.html", 404, Some("text/html"), |r| {
+            assert!(matches!(r, Err(Error::UnexpectedStatus { .. })), "{r:?}")
+        }),
+    ];
+    for (name, status, content_type, check) in table {
+        let response = resp(*status, *content_type, fixture(name));
+        let result = response::pin(&response);
+        let shown = format!("{name} {status}: {result:?}");
+        // Run the check; on failure, say which row failed.
+        let outcome = std::panic::catch_unwind(|| check(result));
+        assert!(outcome.is_ok(), "row failed: {shown}");
+    }
+}
+
+#[test]
+fn user_fixture_and_token_check_outcomes() {
+    let user = response::user(&resp(200, JSON, fixture("user.json"))).unwrap();
+    assert_eq!(user.id, 12345678);
+    assert_eq!(user.username.as_deref(), Some("jdoe"));
+    assert_eq!(user.display_name(), Some("Jane Doe"));
+    assert!(user.subscription.unwrap().active);
+
+    let invalid = response::user(&resp(401, JSON, fixture("error-401-1001.json")));
+    assert!(matches!(invalid, Err(Error::Unauthorized { .. })));
+    let unknown = response::user(&resp(503, None, Vec::new()));
+    assert!(matches!(unknown, Err(Error::UnexpectedStatus { .. })));
+}
+
+#[test]
+fn retry_after_seconds_and_http_date() {
+    let with = |headers: &[(&str, &str)]| {
+        let mut builder = http::Response::builder().status(429);
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        response::check_status(&builder.body(Vec::new()).unwrap()).unwrap_err()
+    };
+    assert_eq!(
+        with(&[("retry-after", "7")]),
+        Error::RateLimited {
+            retry_after: Some(Duration::from_secs(7))
+        }
+    );
+    assert_eq!(
+        with(&[
+            ("retry-after", "Wed, 21 Oct 2026 07:28:30 GMT"),
+            ("date", "Wed, 21 Oct 2026 07:28:00 GMT")
+        ]),
+        Error::RateLimited {
+            retry_after: Some(Duration::from_secs(30))
+        }
+    );
+    // A date without the server's own Date cannot be measured: fall back to backoff.
+    assert_eq!(
+        with(&[("retry-after", "Wed, 21 Oct 2026 07:28:30 GMT")]),
+        Error::RateLimited { retry_after: None }
+    );
+    assert_eq!(
+        with(&[("retry-after", "soon")]),
+        Error::RateLimited { retry_after: None }
+    );
+}
+
+#[test]
+fn error_messages_are_bounded() {
+    let long = format!(
+        r#"{{"errors":[{{"code":1,"message":"{}"}}]}}"#,
+        "x".repeat(100_000)
+    );
+    match response::pin(&resp(418, JSON, long.into_bytes())).unwrap_err() {
+        Error::UnexpectedStatus { errors, body, .. } => {
+            assert_eq!(errors[0].message.len(), plex_pin::MAX_EXCERPT);
+            assert!(body.as_str().len() <= plex_pin::MAX_EXCERPT);
+        }
+        other => panic!("{other:?}"),
+    }
+    let many = format!(
+        r#"{{"errors":[{}]}}"#,
+        vec![r#"{"code":1}"#; 1000].join(",")
+    );
+    match response::pin(&resp(418, JSON, many.into_bytes())).unwrap_err() {
+        Error::UnexpectedStatus { errors, .. } => {
+            assert_eq!(errors.len(), plex_pin::MAX_API_ERRORS)
+        }
+        other => panic!("{other:?}"),
+    }
+}
