@@ -1,0 +1,173 @@
+//! Faults the emulator can inject, globally or for one pin, from tests or the command line.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// One way for plex.tv (or what sits in front of it) to misbehave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// 429 with plex.tv's 1003 body, and `Retry-After: N` when given.
+    RateLimited {
+        /// Seconds for `Retry-After`; `None` sends no header.
+        retry_after: Option<u64>,
+    },
+    /// 500 with an empty JSON object.
+    ServerError,
+    /// 502 with an nginx-style HTML page.
+    BadGatewayHtml,
+    /// 200 with JSON cut off in the middle.
+    MalformedJson,
+    /// 200 with a 10 MB body (`Content-Length` set; the bytes are shared, not re-allocated).
+    Oversized,
+    /// The normal answer, after this delay.
+    Slow(Duration),
+    /// The connection is closed without an answer.
+    DropConnection,
+    /// The normal answer as XML, whatever `Accept` said.
+    Xml,
+}
+
+/// Where a fault applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Route {
+    /// `POST /api/v2/pins`.
+    CreatePin,
+    /// `GET /api/v2/pins/{id}`.
+    CheckPin,
+    /// `GET /api/v2/user`.
+    User,
+    /// Every API route.
+    Any,
+}
+
+/// A fault and where and how often it fires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaultRule {
+    /// What happens.
+    pub fault: Fault,
+    /// On which route.
+    pub route: Route,
+    /// Only for this pin id (check-pin only); `None` for all.
+    pub pin: Option<u64>,
+    /// How many times before the rule is used up; `None` for every time.
+    pub times: Option<u32>,
+}
+
+impl FaultRule {
+    /// A rule that fires on every API request, forever.
+    pub fn always(fault: Fault) -> Self {
+        Self {
+            fault,
+            route: Route::Any,
+            pin: None,
+            times: None,
+        }
+    }
+
+    /// Restricts the rule to one route.
+    pub fn on(mut self, route: Route) -> Self {
+        self.route = route;
+        self
+    }
+
+    /// Restricts the rule to polls of one pin.
+    pub fn for_pin(mut self, pin: u64) -> Self {
+        self.pin = Some(pin);
+        self.route = Route::CheckPin;
+        self
+    }
+
+    /// Makes the rule fire `n` times only.
+    pub fn times(mut self, n: u32) -> Self {
+        self.times = Some(n);
+        self
+    }
+
+    pub(crate) fn matches(&self, route: Route, pin: Option<u64>) -> bool {
+        (self.route == Route::Any || self.route == route)
+            && (self.pin.is_none() || self.pin == pin)
+            && self.times != Some(0)
+    }
+}
+
+/// Parses the command line's `--fault` values: `429`, `429:5` (Retry-After 5 s), `500`,
+/// `502`, `malformed`, `oversized`, `slow:MILLIS`, `drop`, `xml`.
+impl FromStr for Fault {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (name, arg) = match s.split_once(':') {
+            Some((n, a)) => (n, Some(a)),
+            None => (s, None),
+        };
+        let number = |a: Option<&str>| -> Result<Option<u64>, String> {
+            a.map(|a| a.parse().map_err(|_| format!("`{a}` is not a number")))
+                .transpose()
+        };
+        Ok(match name {
+            "429" => Fault::RateLimited {
+                retry_after: number(arg)?,
+            },
+            "500" => Fault::ServerError,
+            "502" => Fault::BadGatewayHtml,
+            "malformed" => Fault::MalformedJson,
+            "oversized" => Fault::Oversized,
+            "slow" => Fault::Slow(Duration::from_millis(
+                number(arg)?.ok_or("slow needs milliseconds: slow:2000")?,
+            )),
+            "drop" => Fault::DropConnection,
+            "xml" => Fault::Xml,
+            other => {
+                return Err(format!(
+                "unknown fault `{other}`: use 429[:secs], 500, 502, malformed, oversized, slow:ms, drop, xml"
+            ))
+            }
+        })
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fault::RateLimited { retry_after: None } => f.write_str("429"),
+            Fault::RateLimited {
+                retry_after: Some(s),
+            } => write!(f, "429:{s}"),
+            Fault::ServerError => f.write_str("500"),
+            Fault::BadGatewayHtml => f.write_str("502"),
+            Fault::MalformedJson => f.write_str("malformed"),
+            Fault::Oversized => f.write_str("oversized"),
+            Fault::Slow(d) => write!(f, "slow:{}", d.as_millis()),
+            Fault::DropConnection => f.write_str("drop"),
+            Fault::Xml => f.write_str("xml"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_line_forms_round_trip() {
+        for text in [
+            "429",
+            "429:5",
+            "500",
+            "502",
+            "malformed",
+            "oversized",
+            "slow:250",
+            "drop",
+            "xml",
+        ] {
+            assert_eq!(text.parse::<Fault>().unwrap().to_string(), text);
+        }
+        assert!("slow".parse::<Fault>().is_err());
+        assert!("429:x".parse::<Fault>().is_err());
+        assert!("teapot".parse::<Fault>().is_err());
+    }
+}

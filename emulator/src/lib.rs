@@ -1,0 +1,273 @@
+//! A faithful local plex.tv for the PIN sign-in, for demos and for every test.
+//!
+//! It serves, on a loopback address:
+//! - `POST /api/v2/pins[?strong=true]` (201; 25-character lowercase strong codes living
+//!   1800 s, 4-character uppercase link codes living 900 s; `expiresIn` counts down),
+//!   `GET /api/v2/pins/{id}` (200, `authToken` null until approved; 404/1020 when unknown,
+//!   expired, denied, or polled with another client identifier) and `GET /api/v2/user`
+//!   (200 for a token it issued, 401 otherwise, 422 XML "Invalid token" once revoked);
+//!   JSON with `Accept: application/json` (or a `.json` path), XML otherwise; 400/1000
+//!   without `X-Plex-Client-Identifier`; `X-Plex-Product` required as plex.tv requires it.
+//! - CORS for browsers, including preflight for the `X-Plex-*` headers.
+//! - The user's side: `/auth#?code=…` (an Approve / Deny page like app.plex.tv) and
+//!   `/link` (type a 4-character code), plus [`Emulator::approve`] / [`Emulator::deny`]
+//!   and an auto-approve delay for demos.
+//! - Fault injection ([`FaultRule`]) globally, per route or per pin, and statistics of what
+//!   clients sent ([`Emulator::stats`]).
+//!
+//! The server runs on its own thread and tokio runtime, so blocking and async callers use
+//! it alike; dropping the [`Emulator`] stops it.
+//!
+//! ```
+//! use plex_pin_emulator::{Emulator, Options};
+//!
+//! let emulator = Emulator::start(Options::default())?;
+//! assert!(emulator.url().starts_with("http://127.0.0.1:"));
+//! # Ok::<(), std::io::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+mod fault;
+mod pages;
+mod routes;
+mod state;
+
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::sync::oneshot;
+
+pub use fault::{Fault, FaultRule, Route};
+pub use routes::OVERSIZED_BODY;
+pub use state::{Account, SeenRequest, Stats, MAX_PINS, RECENT_REQUESTS};
+
+use routes::Shared;
+use state::State;
+
+/// How to start an [`Emulator`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Options {
+    /// Port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    /// Approve every pin this long after its creation (for demos).
+    pub auto_approve: Option<Duration>,
+    /// Fault rules active from the start.
+    pub faults: Vec<FaultRule>,
+    /// Lifetime of strong pins (plex.tv: 1800 s).
+    pub strong_lifetime: Duration,
+    /// Lifetime of 4-character pins (plex.tv: 900 s).
+    pub link_lifetime: Duration,
+    /// Runtime worker threads.
+    pub worker_threads: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            port: 0,
+            auto_approve: None,
+            faults: Vec::new(),
+            strong_lifetime: Duration::from_secs(1800),
+            link_lifetime: Duration::from_secs(900),
+            worker_threads: 2,
+        }
+    }
+}
+
+impl Options {
+    /// Sets the port.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Approves every pin after `delay`.
+    pub fn auto_approve(mut self, delay: Duration) -> Self {
+        self.auto_approve = Some(delay);
+        self
+    }
+
+    /// Sets both pin lifetimes (to test expiry quickly).
+    pub fn pin_lifetime(mut self, lifetime: Duration) -> Self {
+        self.strong_lifetime = lifetime;
+        self.link_lifetime = lifetime;
+        self
+    }
+
+    /// Adds a fault rule.
+    pub fn fault(mut self, rule: FaultRule) -> Self {
+        self.faults.push(rule);
+        self
+    }
+}
+
+/// A running emulator. Dropping it stops the server.
+pub struct Emulator {
+    addr: SocketAddr,
+    url: String,
+    shared: Arc<Shared>,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator").field("url", &self.url).finish()
+    }
+}
+
+impl Emulator {
+    /// Binds 127.0.0.1 on the given port and serves on a thread of its own.
+    pub fn start(options: Options) -> io::Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", options.port))?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let url = format!("http://{addr}");
+        let mut state = State::new(
+            options.auto_approve,
+            (options.strong_lifetime, options.link_lifetime),
+        );
+        state.faults = options.faults;
+        let shared = Arc::new(Shared {
+            state: Mutex::new(state),
+            base_url: url.clone(),
+        });
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(options.worker_threads.max(1))
+            .enable_all()
+            .thread_name("plex-pin-emulator")
+            .build()?;
+        let (shutdown, stop) = oneshot::channel();
+        let serving = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name("plex-pin-emulator".into())
+            .spawn(move || runtime.block_on(serve(listener, serving, stop)))?;
+        Ok(Self {
+            addr,
+            url,
+            shared,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, the base URL to configure clients with.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Approves a live pin by id, as the user would; returns the issued token.
+    pub fn approve(&self, pin_id: u64) -> Option<String> {
+        let mut state = self.shared.lock();
+        state.live_pin(pin_id, Instant::now())?;
+        state.approve(pin_id)
+    }
+
+    /// Approves a live pin by its code (any case).
+    pub fn approve_code(&self, code: &str) -> Option<String> {
+        let id = self.shared.lock().find_code(code)?;
+        self.approve(id)
+    }
+
+    /// Denies a pin: it disappears and polls answer 404/1020. Returns whether it existed.
+    pub fn deny(&self, pin_id: u64) -> bool {
+        self.shared.lock().deny(pin_id)
+    }
+
+    /// Issues a valid token without a pin (for token-check tests).
+    pub fn issue_token(&self) -> String {
+        let mut state = self.shared.lock();
+        let pin = state
+            .create_pin(Instant::now(), true, "emulator", "emulator")
+            .map(|p| p.id);
+        let token = pin.and_then(|id| state.approve(id)).unwrap_or_default();
+        if let Some(id) = pin {
+            state.deny(id);
+        }
+        token
+    }
+
+    /// Revokes a token: `/api/v2/user` then answers 422 with XML "Invalid token".
+    pub fn revoke(&self, token: &str) {
+        let mut state = self.shared.lock();
+        state.tokens.remove(token);
+        state.revoked.insert(token.to_owned());
+    }
+
+    /// Adds a fault rule.
+    pub fn inject(&self, rule: FaultRule) {
+        self.shared.lock().faults.push(rule);
+    }
+
+    /// Removes every fault rule.
+    pub fn clear_faults(&self) {
+        self.shared.lock().faults.clear();
+    }
+
+    /// Ids of the live pins, most useful right after a client created one.
+    pub fn pin_ids(&self) -> Vec<u64> {
+        self.shared.lock().pins.keys().copied().collect()
+    }
+
+    /// What the emulator has served so far.
+    pub fn stats(&self) -> Stats {
+        self.shared.lock().stats()
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.shutdown.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stop: oneshot::Receiver<()>) {
+    let listener = match tokio::net::TcpListener::from_std(listener) {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!("plex-pin-emulator: cannot listen: {e}");
+            return;
+        }
+    };
+    loop {
+        let stream = tokio::select! {
+            _ = &mut stop => return,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors and the like: back off instead of spinning.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = Arc::clone(&shared);
+        tokio::spawn(async move {
+            let service = service_fn(move |request| routes::handle(Arc::clone(&shared), request));
+            // Errors here are clients going away or injected drops: nothing to report.
+            let _ = http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(Duration::from_secs(30))
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}

@@ -1,0 +1,98 @@
+//! The user's side of the sign-in: an Auth App look-alike and a plex.tv/link look-alike.
+//!
+//! Plain HTML with a little script, no external assets, so it works offline and in a
+//! headless browser. Element ids (`code`, `product`, `approve`, `deny`, `status`) are
+//! stable: tests click them.
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#222}\
+h1{font-size:1.4rem}code,#code{font-size:1.6rem;letter-spacing:.1em;font-weight:bold}\
+button{font-size:1rem;padding:.5rem 1.2rem;margin-right:.5rem;cursor:pointer}\
+#approve{background:#e5a00d;border:0;color:#000}#status{margin-top:1rem;font-weight:bold}\
+input{font-size:1.4rem;width:6em;text-transform:uppercase;letter-spacing:.2em}";
+
+/// `GET /auth#?clientID=…&code=…&context[device][product]=…&forwardUrl=…`
+pub(crate) fn auth_page() -> String {
+    format!(
+        r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>plex-pin emulator: sign in</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style></head>
+<body>
+<h1>plex-pin emulator &mdash; sign in</h1>
+<p><span id="product">An app</span> wants to sign in to your (emulated) Plex account.</p>
+<p>Code: <span id="code">&hellip;</span></p>
+<p><button id="approve" type="button">Approve</button><button id="deny" type="button">Deny</button></p>
+<p id="status" role="status"></p>
+<script>
+const params = new URLSearchParams(location.hash.replace(/^#!?\??/, ''));
+const code = params.get('code') || '';
+const forwardUrl = params.get('forwardUrl');
+const product = params.get('context[device][product]');
+document.getElementById('code').textContent = code || '(no code in the link)';
+if (product) document.getElementById('product').textContent = product;
+const status = document.getElementById('status');
+async function decide(action) {{
+  const res = await fetch('/emulator/' + action, {{method: 'POST',
+    headers: {{'Content-Type': 'application/x-www-form-urlencoded'}},
+    body: new URLSearchParams({{code}})}});
+  if (!res.ok) {{ status.textContent = 'This code is not valid or has expired.'; return; }}
+  document.getElementById('approve').disabled = true;
+  document.getElementById('deny').disabled = true;
+  if (action === 'approve') {{
+    status.textContent = 'Approved. You can close this tab.';
+    if (forwardUrl) location.href = forwardUrl;
+  }} else {{
+    status.textContent = 'Denied.';
+  }}
+}}
+document.getElementById('approve').onclick = () => decide('approve');
+document.getElementById('deny').onclick = () => decide('deny');
+</script>
+</body></html>
+"#
+    )
+}
+
+/// `GET /link[?pin=CODE]`: type a 4-character code.
+pub(crate) fn link_page(prefill: &str) -> String {
+    let prefill = crate::routes::escape(prefill);
+    format!(
+        r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>plex-pin emulator: link</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style></head>
+<body>
+<h1>plex-pin emulator &mdash; link a device</h1>
+<form id="form"><p>Enter the 4-character code: <input id="code" name="code" maxlength="4" autocomplete="off" value="{prefill}"></p>
+<p><button id="approve" type="submit">Link</button></p></form>
+<p id="status" role="status"></p>
+<script>
+document.getElementById('form').onsubmit = async (e) => {{
+  e.preventDefault();
+  const code = document.getElementById('code').value.trim().toUpperCase();
+  const res = await fetch('/emulator/approve', {{method: 'POST',
+    headers: {{'Content-Type': 'application/x-www-form-urlencoded'}},
+    body: new URLSearchParams({{code, link: '1'}})}});
+  document.getElementById('status').textContent = res.ok
+    ? 'Linked. You can go back to your device.'
+    : 'That code is not valid, has expired, or is not a 4-character code.';
+}};
+</script>
+</body></html>
+"#
+    )
+}
+
+/// `GET /`: what this server is.
+pub(crate) fn index_page(base_url: &str) -> String {
+    format!(
+        r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>plex-pin emulator</title><style>{STYLE}</style></head>
+<body><h1>plex-pin emulator</h1>
+<p>A local stand-in for plex.tv's PIN sign-in at <code>{base_url}</code>.</p>
+<ul><li><code>POST /api/v2/pins</code>, <code>GET /api/v2/pins/{{id}}</code>, <code>GET /api/v2/user</code></li>
+<li><a href="/link">/link</a>: enter a 4-character code</li>
+<li><code>/auth#?code=…</code>: approve a strong code</li>
+<li><a href="/emulator/stats">/emulator/stats</a>: requests seen per route</li></ul>
+</body></html>
+"#
+    )
+}

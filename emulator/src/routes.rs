@@ -1,0 +1,516 @@
+//! The HTTP side: one function that turns a request into plex.tv's answer.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::header::{self, HeaderValue};
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use serde_json::{json, Value};
+
+use crate::fault::{Fault, Route};
+use crate::pages;
+use crate::state::{PinRecord, PinStatus, SeenRequest, State};
+
+/// Largest request body the emulator reads (control forms; plex.tv's own calls have none).
+const MAX_REQUEST_BODY: usize = 64 * 1024;
+/// Size of the [`Fault::Oversized`] body.
+pub const OVERSIZED_BODY: usize = 10 * 1024 * 1024;
+
+pub(crate) type Body = Full<Bytes>;
+
+pub(crate) struct Shared {
+    pub state: Mutex<State>,
+    pub base_url: String,
+}
+
+impl Shared {
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the maps half-updated in a way that
+        // matters to an emulator; keep serving.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Returned by the service to make hyper close the connection without an answer.
+#[derive(Debug)]
+pub(crate) struct DropConnection;
+
+impl fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("connection dropped on purpose (fault injection)")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+/// Serves one request.
+pub(crate) async fn handle(
+    shared: Arc<Shared>,
+    request: Request<Incoming>,
+) -> Result<Response<Body>, DropConnection> {
+    let path = request.uri().path().to_owned();
+    let method = request.method().clone();
+    let route = classify(&method, &path);
+    record(&shared, &request, route.name());
+
+    if method == Method::OPTIONS {
+        return Ok(preflight(&request));
+    }
+    let mut response = match route {
+        Api(api, pin) => api_call(&shared, &request, api, pin).await?,
+        Page(page) => page_response(&shared, &request, page),
+        Control(name) => {
+            let query = request.uri().query().unwrap_or("").to_owned();
+            let body = read_form(request).await;
+            control(&shared, name, &format!("{query}&{body}"))
+        }
+        NotFound => json_response(StatusCode::NOT_FOUND, json!({"errors":[{"code":1021,"message":"Not found","status":404}]})),
+    };
+    cors(response.headers_mut());
+    Ok(response)
+}
+
+#[derive(Debug, Clone, Copy)]
+enum RouteKind {
+    Api(Route, Option<u64>),
+    Page(&'static str),
+    Control(&'static str),
+    NotFound,
+}
+use RouteKind::*;
+
+impl RouteKind {
+    fn name(&self) -> &'static str {
+        match self {
+            Api(Route::CreatePin, _) => "create_pin",
+            Api(Route::CheckPin, _) => "check_pin",
+            Api(_, _) => "user",
+            Page(_) => "page",
+            Control(_) => "control",
+            NotFound => "not_found",
+        }
+    }
+}
+
+fn classify(method: &Method, path: &str) -> RouteKind {
+    let path = path.strip_suffix(".json").unwrap_or(path);
+    match (method.as_str(), path) {
+        (_, "/api/v2/pins") if method != Method::GET => Api(Route::CreatePin, None),
+        (_, "/api/v2/user") => Api(Route::User, None),
+        (_, "/auth" | "/auth/") => Page("auth"),
+        (_, "/link" | "/link/") => Page("link"),
+        (_, "/") => Page("index"),
+        (_, p) if p.starts_with("/emulator/") => match &p["/emulator/".len()..] {
+            "approve" => Control("approve"),
+            "deny" => Control("deny"),
+            "pin" => Control("pin"),
+            "stats" => Control("stats"),
+            _ => NotFound,
+        },
+        (_, p) => match p.strip_prefix("/api/v2/pins/") {
+            // Anything that is not a number is a pin plex.tv does not know.
+            Some(id) => Api(Route::CheckPin, Some(id.parse().unwrap_or(0))),
+            None => NotFound,
+        },
+    }
+}
+
+fn record<B>(shared: &Shared, request: &Request<B>, route: &'static str) {
+    let mut state = shared.lock();
+    let at = state.started.elapsed();
+    let headers = request
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            let value = if name == "x-plex-token" {
+                "***".to_owned()
+            } else {
+                String::from_utf8_lossy(value.as_bytes()).into_owned()
+            };
+            (name.as_str().to_owned(), value)
+        })
+        .collect();
+    let route = if request.method() == Method::OPTIONS { "preflight" } else { route };
+    state.record(SeenRequest {
+        at,
+        method: request.method().to_string(),
+        path: request
+            .uri()
+            .path_and_query()
+            .map_or_else(String::new, |p| p.to_string()),
+        route,
+        headers,
+    });
+}
+
+fn header<'a, B>(request: &'a Request<B>, name: &str) -> Option<&'a str> {
+    request
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
+/// Like plex.tv: JSON only when asked for (Accept or a `.json` path), XML otherwise.
+fn wants_json<B>(request: &Request<B>) -> bool {
+    request.uri().path().ends_with(".json")
+        || header(request, "accept").is_some_and(|a| a.contains("application/json"))
+}
+
+async fn api_call<B>(
+    shared: &Shared,
+    request: &Request<B>,
+    route: Route,
+    pin: Option<u64>,
+) -> Result<Response<Body>, DropConnection> {
+    let fault = shared.lock().take_fault(route, pin);
+    let mut as_json = wants_json(request);
+    match fault {
+        None => {}
+        Some(Fault::Slow(delay)) => tokio::time::sleep(delay).await,
+        Some(Fault::Xml) => as_json = false,
+        Some(Fault::DropConnection) => return Err(DropConnection),
+        Some(other) => return Ok(fault_response(other)),
+    }
+    let now = Instant::now();
+    let Some(client_id) = header(request, "x-plex-client-identifier") else {
+        return Ok(error(as_json, StatusCode::BAD_REQUEST, 1000, "X-Plex-Client-Identifier is missing"));
+    };
+    let product = header(request, "x-plex-product");
+    Ok(match route {
+        Route::CreatePin => {
+            let Some(product) = product else {
+                // plex.tv enforces X-Plex-Product (2019); its exact code is not known.
+                return Ok(error(as_json, StatusCode::BAD_REQUEST, 1000, "X-Plex-Product is missing"));
+            };
+            let strong = request
+                .uri()
+                .query()
+                .is_some_and(|q| url::form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k == "strong" && v == "true"));
+            let created = shared.lock().create_pin(now, strong, client_id, product);
+            match created {
+                Some(pin) => pin_response(shared, as_json, StatusCode::CREATED, &pin, now),
+                None => error(as_json, StatusCode::TOO_MANY_REQUESTS, 1003, "too many requests"),
+            }
+        }
+        Route::CheckPin => {
+            if product.is_none() {
+                // Seen in 2019: without X-Plex-Product, polling answers a bare 404.
+                return Ok(empty(StatusCode::NOT_FOUND));
+            }
+            let mut state = shared.lock();
+            match state.live_pin(pin.unwrap_or(0), now) {
+                Some(p) if p.client_id == client_id => {
+                    let p = p.clone();
+                    drop(state);
+                    pin_response(shared, as_json, StatusCode::OK, &p, now)
+                }
+                _ => error(as_json, StatusCode::NOT_FOUND, 1020, "Code not found or expired"),
+            }
+        }
+        _ => {
+            let token = header(request, "x-plex-token");
+            let state = shared.lock();
+            match token {
+                Some(t) if state.revoked.contains(t) => xml(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<errors>\n  <error>Invalid token</error>\n</errors>\n".to_owned(),
+                ),
+                Some(t) => match state.tokens.get(t) {
+                    Some(account) => {
+                        let body = json!({
+                            "id": account.id,
+                            "uuid": account.uuid,
+                            "username": account.username,
+                            "title": account.title,
+                            "email": account.email,
+                            "thumb": format!("{}/users/{}/avatar", shared.base_url, account.uuid),
+                            "authToken": t,
+                            "subscription": {"active": false, "status": "Inactive", "plan": null, "features": []},
+                            "locale": null,
+                            "twoFactorEnabled": false,
+                        });
+                        if as_json {
+                            json_response(StatusCode::OK, body)
+                        } else {
+                            xml(StatusCode::OK, format!(
+                                "<user id=\"{}\" uuid=\"{}\" username=\"{}\" title=\"{}\" email=\"{}\"/>",
+                                account.id, account.uuid, escape(&account.username), escape(&account.title), escape(&account.email)
+                            ))
+                        }
+                    }
+                    None => error(as_json, StatusCode::UNAUTHORIZED, 1001, "User could not be authenticated"),
+                },
+                None => error(as_json, StatusCode::UNAUTHORIZED, 1001, "User could not be authenticated"),
+            }
+        }
+    })
+}
+
+fn rfc3339(t: std::time::SystemTime) -> String {
+    humantime::format_rfc3339_seconds(t).to_string()
+}
+
+/// The pin as plex.tv shows it, with `expiresIn` counting down.
+pub(crate) fn pin_json(base_url: &str, pin: &PinRecord, now: Instant) -> Value {
+    let token = match &pin.status {
+        PinStatus::Approved(token) => Value::String(token.clone()),
+        PinStatus::Pending => Value::Null,
+    };
+    let approved = !token.is_null();
+    json!({
+        "id": pin.id,
+        "code": pin.code,
+        "product": pin.product,
+        "trusted": false,
+        "qr": format!("{base_url}/api/v2/pins/qr/{}", pin.code),
+        "clientIdentifier": pin.client_id,
+        "location": {
+            "code": "NL",
+            "european_union_member": true,
+            "continent_code": "EU",
+            "country": "The Netherlands",
+            "city": "Breda",
+            "time_zone": "Europe/Amsterdam",
+            "postal_code": "4814",
+            "in_privacy_restricted_country": true,
+            "in_privacy_restricted_region": true,
+            "subdivisions": "North Brabant",
+            "coordinates": "51.5869, 4.7471"
+        },
+        "expiresIn": pin.expires_in(now).as_secs(),
+        "createdAt": rfc3339(pin.created_wall),
+        "expiresAt": rfc3339(pin.created_wall + pin.lifetime),
+        "authToken": token,
+        "newRegistration": if approved { Value::Bool(false) } else { Value::Null },
+    })
+}
+
+fn pin_response(shared: &Shared, as_json: bool, status: StatusCode, pin: &PinRecord, now: Instant) -> Response<Body> {
+    let value = pin_json(&shared.base_url, pin, now);
+    if as_json {
+        return json_response(status, value);
+    }
+    // XML: the same names as attributes, nulls left out, location as a child element.
+    let mut attrs = String::new();
+    let mut location = String::new();
+    if let Value::Object(map) = &value {
+        for (key, v) in map {
+            match v {
+                Value::Null => {}
+                Value::Object(inner) => {
+                    location.push_str("<location");
+                    for (k, v) in inner {
+                        location.push_str(&format!(" {k}=\"{}\"", escape(&scalar(v))));
+                    }
+                    location.push_str("/>");
+                }
+                v => attrs.push_str(&format!(" {key}=\"{}\"", escape(&scalar(v)))),
+            }
+        }
+    }
+    xml(status, format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<pin{attrs}>{location}</pin>\n"))
+}
+
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => if *b { "1".into() } else { "0".into() },
+        other => other.to_string(),
+    }
+}
+
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn fault_response(fault: Fault) -> Response<Body> {
+    match fault {
+        Fault::RateLimited { retry_after } => {
+            let mut r = json_response(
+                StatusCode::TOO_MANY_REQUESTS,
+                json!({"errors":[{"code":1003,"message":"too many requests","status":429}]}),
+            );
+            if let Some(secs) = retry_after {
+                r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            r
+        }
+        Fault::ServerError => json_response(StatusCode::INTERNAL_SERVER_ERROR, json!({})),
+        Fault::BadGatewayHtml => with_type(
+            StatusCode::BAD_GATEWAY,
+            "text/html",
+            Bytes::from_static(b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"),
+        ),
+        Fault::MalformedJson => with_type(
+            StatusCode::OK,
+            "application/json",
+            Bytes::from_static(br#"{"id":1234,"code":"ABCD","authToken":nu"#),
+        ),
+        Fault::Oversized => {
+            static BIG: OnceLock<Bytes> = OnceLock::new();
+            let body = BIG.get_or_init(|| {
+                let mut big = Vec::with_capacity(OVERSIZED_BODY);
+                big.extend_from_slice(br#"{"id":1,"code":"ABCD","padding":""#);
+                big.resize(OVERSIZED_BODY - 2, b'x');
+                big.extend_from_slice(br#""}"#);
+                Bytes::from(big)
+            });
+            with_type(StatusCode::OK, "application/json", body.clone())
+        }
+        // Handled before the answer is built.
+        Fault::Slow(_) | Fault::DropConnection | Fault::Xml => empty(StatusCode::INTERNAL_SERVER_ERROR),
+    }
+}
+
+fn error(as_json: bool, status: StatusCode, code: u32, message: &str) -> Response<Body> {
+    if as_json {
+        json_response(status, json!({"errors":[{"code":code,"message":message,"status":status.as_u16()}]}))
+    } else {
+        xml(
+            status,
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<errors>\n  <error code=\"{code}\" message=\"{}\" status=\"{}\"/>\n</errors>\n",
+                escape(message),
+                status.as_u16()
+            ),
+        )
+    }
+}
+
+pub(crate) fn with_type(status: StatusCode, content_type: &'static str, body: Bytes) -> Response<Body> {
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+pub(crate) fn json_response(status: StatusCode, value: Value) -> Response<Body> {
+    with_type(status, "application/json; charset=utf-8", Bytes::from(value.to_string()))
+}
+
+fn xml(status: StatusCode, text: String) -> Response<Body> {
+    with_type(status, "application/xml; charset=utf-8", Bytes::from(text))
+}
+
+fn empty(status: StatusCode) -> Response<Body> {
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = status;
+    response
+}
+
+/// What a browser needs to call the emulator from a page on another origin.
+fn cors(headers: &mut http::HeaderMap) {
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    headers.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("Retry-After, Date, Content-Length"),
+    );
+}
+
+fn preflight<B>(request: &Request<B>) -> Response<Body> {
+    let mut response = empty(StatusCode::NO_CONTENT);
+    let headers = response.headers_mut();
+    cors(headers);
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, POST, PUT, DELETE, OPTIONS"),
+    );
+    let allowed = request
+        .headers()
+        .get(header::ACCESS_CONTROL_REQUEST_HEADERS)
+        .cloned()
+        .unwrap_or_else(|| HeaderValue::from_static(
+            "Accept, Content-Type, X-Plex-Client-Identifier, X-Plex-Product, X-Plex-Version, X-Plex-Platform, X-Plex-Platform-Version, X-Plex-Device, X-Plex-Device-Name, X-Plex-Model, X-Plex-Token",
+        ));
+    headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, allowed);
+    headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    response
+}
+
+async fn read_form(request: Request<Incoming>) -> String {
+    match Limited::new(request.into_body(), MAX_REQUEST_BODY).collect().await {
+        Ok(collected) => String::from_utf8_lossy(&collected.to_bytes()).into_owned(),
+        Err(_) => String::new(),
+    }
+}
+
+fn page_response<B>(shared: &Shared, request: &Request<B>, page: &str) -> Response<Body> {
+    let query = request.uri().query().unwrap_or("");
+    let html = match page {
+        "auth" => pages::auth_page(),
+        "link" => {
+            let prefill = url::form_urlencoded::parse(query.as_bytes())
+                .find(|(k, _)| k == "pin")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
+            pages::link_page(&prefill)
+        }
+        _ => pages::index_page(&shared.base_url),
+    };
+    let mut response = with_type(StatusCode::OK, "text/html; charset=utf-8", Bytes::from(html));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The user's side and the test hooks: approve/deny a pin by `code` or `id`, look a pin up.
+fn control(shared: &Shared, name: &str, form: &str) -> Response<Body> {
+    let field = |key: &str| {
+        url::form_urlencoded::parse(form.as_bytes())
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let now = Instant::now();
+    let mut state = shared.lock();
+    if name == "stats" {
+        let stats = state.stats();
+        return json_response(StatusCode::OK, json!({"perRoute": stats.per_route, "livePins": stats.live_pins}));
+    }
+    let id = field("id")
+        .and_then(|id| id.parse().ok())
+        .or_else(|| field("code").and_then(|code| state.find_code(&code)));
+    let Some(pin) = id.and_then(|id| state.live_pin(id, now).cloned()) else {
+        return json_response(StatusCode::NOT_FOUND, json!({"errors":[{"code":1020,"message":"Code not found or expired","status":404}]}));
+    };
+    let id = pin.id;
+    let link_only = field("link").is_some();
+    match name {
+        "pin" => json_response(StatusCode::OK, json!({
+            "id": pin.id, "code": pin.code, "product": pin.product, "strong": pin.strong,
+            "approved": matches!(pin.status, PinStatus::Approved(_)),
+            "expiresIn": pin.expires_in(now).as_secs(),
+        })),
+        // plex.tv/link takes 4-character codes only.
+        "approve" if link_only && pin.strong => json_response(StatusCode::BAD_REQUEST, json!({"errors":[{"code":1020,"message":"Strong codes cannot be linked here; open the app's sign-in link","status":400}]})),
+        "approve" => {
+            state.approve(id);
+            json_response(StatusCode::OK, json!({"id": id, "approved": true}))
+        }
+        _ => {
+            state.deny(id);
+            json_response(StatusCode::OK, json!({"id": id, "denied": true}))
+        }
+    }
+}
+

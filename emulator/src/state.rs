@@ -1,0 +1,282 @@
+//! What the emulator remembers: pins, issued tokens, fault rules and request statistics.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::fault::{Fault, FaultRule, Route};
+
+/// Most pins alive at once; creation answers 429 past it, so a runaway client cannot make
+/// the emulator grow without bound.
+pub const MAX_PINS: usize = 200_000;
+/// Requests kept in the log returned by [`Stats::recent`].
+pub const RECENT_REQUESTS: usize = 1_000;
+
+const STRONG_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+const LINK_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+/// The account every approval signs in as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Account {
+    /// Numeric id.
+    pub id: u64,
+    /// Account UUID.
+    pub uuid: String,
+    /// User name.
+    pub username: String,
+    /// Display name.
+    pub title: String,
+    /// E-mail address.
+    pub email: String,
+}
+
+impl Account {
+    /// The emulator's default account.
+    pub fn default_user() -> Self {
+        Self {
+            id: 4_242_424,
+            uuid: "5f1f2d3c4b5a69788796a5b4c3d2e1f0".to_owned(),
+            username: "emulated-user".to_owned(),
+            title: "Emulated User".to_owned(),
+            email: "emulated-user@example.invalid".to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PinStatus {
+    Pending,
+    Approved(String),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct PinRecord {
+    pub id: u64,
+    pub code: String,
+    pub strong: bool,
+    pub client_id: String,
+    pub product: String,
+    pub created: Instant,
+    pub created_wall: SystemTime,
+    pub lifetime: Duration,
+    pub status: PinStatus,
+    pub approve_at: Option<Instant>,
+}
+
+impl PinRecord {
+    pub fn expires_in(&self, now: Instant) -> Duration {
+        self.lifetime.saturating_sub(now.duration_since(self.created))
+    }
+
+    pub fn is_expired(&self, now: Instant) -> bool {
+        self.expires_in(now).is_zero()
+    }
+}
+
+/// One request as the emulator saw it, with `X-Plex-Token` masked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SeenRequest {
+    /// When, since the emulator started.
+    pub at: Duration,
+    /// Method.
+    pub method: String,
+    /// Path and query.
+    pub path: String,
+    /// Route name (`create_pin`, `check_pin`, `user`, `page`, `control`, `preflight`).
+    pub route: &'static str,
+    /// Headers in arrival order; `x-plex-token` is replaced by `***`.
+    pub headers: Vec<(String, String)>,
+}
+
+impl SeenRequest {
+    /// The first value of a header (name in lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What the emulator has served so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Requests per route name.
+    pub per_route: BTreeMap<&'static str, u64>,
+    /// The last [`RECENT_REQUESTS`] requests, oldest first.
+    pub recent: Vec<SeenRequest>,
+    /// Pins currently stored.
+    pub live_pins: usize,
+}
+
+impl Stats {
+    /// Requests seen on a route.
+    pub fn count(&self, route: &str) -> u64 {
+        self.per_route.get(route).copied().unwrap_or(0)
+    }
+
+    /// The recent requests on one route.
+    pub fn on_route<'a>(&'a self, route: &'a str) -> impl Iterator<Item = &'a SeenRequest> + 'a {
+        self.recent.iter().filter(move |r| r.route == route)
+    }
+}
+
+pub(crate) struct State {
+    pub started: Instant,
+    pub pins: HashMap<u64, PinRecord>,
+    pub tokens: HashMap<String, Account>,
+    pub revoked: HashSet<String>,
+    pub faults: Vec<FaultRule>,
+    pub per_route: BTreeMap<&'static str, u64>,
+    pub recent: VecDeque<SeenRequest>,
+    pub auto_approve: Option<Duration>,
+    pub account: Account,
+    pub lifetimes: (Duration, Duration),
+    creates_since_sweep: u32,
+}
+
+impl State {
+    pub fn new(auto_approve: Option<Duration>, lifetimes: (Duration, Duration)) -> Self {
+        Self {
+            started: Instant::now(),
+            pins: HashMap::new(),
+            tokens: HashMap::new(),
+            revoked: HashSet::new(),
+            faults: Vec::new(),
+            per_route: BTreeMap::new(),
+            recent: VecDeque::with_capacity(RECENT_REQUESTS),
+            auto_approve,
+            account: Account::default_user(),
+            lifetimes,
+            creates_since_sweep: 0,
+        }
+    }
+
+    pub fn record(&mut self, seen: SeenRequest) {
+        *self.per_route.entry(seen.route).or_default() += 1;
+        if self.recent.len() == RECENT_REQUESTS {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(seen);
+    }
+
+    /// Takes the first matching fault rule, using up one of its `times`.
+    pub fn take_fault(&mut self, route: Route, pin: Option<u64>) -> Option<Fault> {
+        let rule = self.faults.iter_mut().find(|r| r.matches(route, pin))?;
+        if let Some(times) = rule.times.as_mut() {
+            *times -= 1;
+        }
+        let fault = rule.fault;
+        self.faults.retain(|r| r.times != Some(0));
+        Some(fault)
+    }
+
+    /// Drops expired pins now and then, so memory follows the live pins only.
+    fn sweep(&mut self, now: Instant) {
+        self.creates_since_sweep += 1;
+        if self.creates_since_sweep >= 1024 || self.pins.len() >= MAX_PINS {
+            self.creates_since_sweep = 0;
+            self.pins.retain(|_, p| !p.is_expired(now));
+        }
+    }
+
+    pub fn create_pin(
+        &mut self,
+        now: Instant,
+        strong: bool,
+        client_id: &str,
+        product: &str,
+    ) -> Option<PinRecord> {
+        self.sweep(now);
+        if self.pins.len() >= MAX_PINS {
+            return None;
+        }
+        let id = loop {
+            let id = fastrand::u64(1_000_000_000..2_147_483_647);
+            if !self.pins.contains_key(&id) {
+                break id;
+            }
+        };
+        let (code, lifetime) = if strong {
+            (random_text(STRONG_ALPHABET, 25), self.lifetimes.0)
+        } else {
+            // 4-character codes must be unique among live pins: they are how a user finds one.
+            let code = loop {
+                let code = random_text(LINK_ALPHABET, 4);
+                if !self.pins.values().any(|p| p.code == code) {
+                    break code;
+                }
+            };
+            (code, self.lifetimes.1)
+        };
+        let record = PinRecord {
+            id,
+            code,
+            strong,
+            client_id: client_id.to_owned(),
+            product: product.to_owned(),
+            created: now,
+            created_wall: SystemTime::now(),
+            lifetime,
+            status: PinStatus::Pending,
+            approve_at: self.auto_approve.map(|d| now + d),
+        };
+        self.pins.insert(id, record.clone());
+        Some(record)
+    }
+
+    /// The live pin with this id, after applying a due auto-approval; expired pins go.
+    pub fn live_pin(&mut self, id: u64, now: Instant) -> Option<&PinRecord> {
+        if self.pins.get(&id)?.is_expired(now) {
+            self.pins.remove(&id);
+            return None;
+        }
+        let due = self.pins[&id].approve_at.is_some_and(|t| now >= t)
+            && self.pins[&id].status == PinStatus::Pending;
+        if due {
+            self.approve(id);
+        }
+        self.pins.get(&id)
+    }
+
+    pub fn find_code(&self, code: &str) -> Option<u64> {
+        self.pins
+            .values()
+            .find(|p| p.code.eq_ignore_ascii_case(code))
+            .map(|p| p.id)
+    }
+
+    /// Approves a pending pin and issues its token. Returns the token.
+    pub fn approve(&mut self, id: u64) -> Option<String> {
+        let pin = self.pins.get_mut(&id)?;
+        if let PinStatus::Approved(token) = &pin.status {
+            return Some(token.clone());
+        }
+        let token = random_text(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 20);
+        pin.status = PinStatus::Approved(token.clone());
+        self.tokens.insert(token.clone(), self.account.clone());
+        Some(token)
+    }
+
+    /// Denies a pin: it disappears, so polls answer 404/1020 as plex.tv does for a pin it
+    /// no longer knows.
+    pub fn deny(&mut self, id: u64) -> bool {
+        self.pins.remove(&id).is_some()
+    }
+
+    pub fn stats(&self) -> Stats {
+        Stats {
+            per_route: self.per_route.clone(),
+            recent: self.recent.iter().cloned().collect(),
+            live_pins: self.pins.len(),
+        }
+    }
+}
+
+fn random_text(alphabet: &[u8], len: usize) -> String {
+    (0..len)
+        .map(|_| alphabet[fastrand::usize(..alphabet.len())] as char)
+        .collect()
+}
