@@ -41,7 +41,10 @@ fn run(args: Args) -> Result<(), String> {
     }
     let emulator = Emulator::start(options).map_err(|e| format!("cannot start: {e}"))?;
     println!("{}", emulator.url());
-    eprintln!("plex-pin emulator listening on {} (Ctrl-C to stop)", emulator.url());
+    eprintln!(
+        "plex-pin emulator listening on {} (Ctrl-C to stop)",
+        emulator.url()
+    );
     loop {
         std::thread::park();
     }
@@ -50,7 +53,13 @@ fn run(args: Args) -> Result<(), String> {
 /// `FAULT` or `FAULT*N`.
 pub fn parse_rule(spec: &str) -> Result<FaultRule, String> {
     let (fault, times) = match spec.split_once('*') {
-        Some((f, n)) => (f, Some(n.parse::<u32>().map_err(|_| format!("bad count in `{spec}`"))?)),
+        Some((f, n)) => (
+            f,
+            Some(
+                n.parse::<u32>()
+                    .map_err(|_| format!("bad count in `{spec}`"))?,
+            ),
+        ),
         None => (spec, None),
     };
     let mut rule = FaultRule::always(fault.parse::<Fault>()?);

@@ -68,7 +68,10 @@ pub(crate) async fn handle(
             let body = read_form(request).await;
             control(&shared, name, &format!("{query}&{body}"))
         }
-        NotFound => json_response(StatusCode::NOT_FOUND, json!({"errors":[{"code":1021,"message":"Not found","status":404}]})),
+        NotFound => json_response(
+            StatusCode::NOT_FOUND,
+            json!({"errors":[{"code":1021,"message":"Not found","status":404}]}),
+        ),
     };
     cors(response.headers_mut());
     Ok(response)
@@ -134,7 +137,11 @@ fn record<B>(shared: &Shared, request: &Request<B>, route: &'static str) {
             (name.as_str().to_owned(), value)
         })
         .collect();
-    let route = if request.method() == Method::OPTIONS { "preflight" } else { route };
+    let route = if request.method() == Method::OPTIONS {
+        "preflight"
+    } else {
+        route
+    };
     state.record(SeenRequest {
         at,
         method: request.method().to_string(),
@@ -179,23 +186,37 @@ async fn api_call<B>(
     }
     let now = Instant::now();
     let Some(client_id) = header(request, "x-plex-client-identifier") else {
-        return Ok(error(as_json, StatusCode::BAD_REQUEST, 1000, "X-Plex-Client-Identifier is missing"));
+        return Ok(error(
+            as_json,
+            StatusCode::BAD_REQUEST,
+            1000,
+            "X-Plex-Client-Identifier is missing",
+        ));
     };
     let product = header(request, "x-plex-product");
     Ok(match route {
         Route::CreatePin => {
             let Some(product) = product else {
                 // plex.tv enforces X-Plex-Product (2019); its exact code is not known.
-                return Ok(error(as_json, StatusCode::BAD_REQUEST, 1000, "X-Plex-Product is missing"));
+                return Ok(error(
+                    as_json,
+                    StatusCode::BAD_REQUEST,
+                    1000,
+                    "X-Plex-Product is missing",
+                ));
             };
-            let strong = request
-                .uri()
-                .query()
-                .is_some_and(|q| url::form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k == "strong" && v == "true"));
+            let strong = request.uri().query().is_some_and(|q| {
+                url::form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k == "strong" && v == "true")
+            });
             let created = shared.lock().create_pin(now, strong, client_id, product);
             match created {
                 Some(pin) => pin_response(shared, as_json, StatusCode::CREATED, &pin, now),
-                None => error(as_json, StatusCode::TOO_MANY_REQUESTS, 1003, "too many requests"),
+                None => error(
+                    as_json,
+                    StatusCode::TOO_MANY_REQUESTS,
+                    1003,
+                    "too many requests",
+                ),
             }
         }
         Route::CheckPin => {
@@ -210,7 +231,12 @@ async fn api_call<B>(
                     drop(state);
                     pin_response(shared, as_json, StatusCode::OK, &p, now)
                 }
-                _ => error(as_json, StatusCode::NOT_FOUND, 1020, "Code not found or expired"),
+                _ => error(
+                    as_json,
+                    StatusCode::NOT_FOUND,
+                    1020,
+                    "Code not found or expired",
+                ),
             }
         }
         _ => {
@@ -291,7 +317,13 @@ pub(crate) fn pin_json(base_url: &str, pin: &PinRecord, now: Instant) -> Value {
     })
 }
 
-fn pin_response(shared: &Shared, as_json: bool, status: StatusCode, pin: &PinRecord, now: Instant) -> Response<Body> {
+fn pin_response(
+    shared: &Shared,
+    as_json: bool,
+    status: StatusCode,
+    pin: &PinRecord,
+    now: Instant,
+) -> Response<Body> {
     let value = pin_json(&shared.base_url, pin, now);
     if as_json {
         return json_response(status, value);
@@ -314,13 +346,22 @@ fn pin_response(shared: &Shared, as_json: bool, status: StatusCode, pin: &PinRec
             }
         }
     }
-    xml(status, format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<pin{attrs}>{location}</pin>\n"))
+    xml(
+        status,
+        format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<pin{attrs}>{location}</pin>\n"),
+    )
 }
 
 fn scalar(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
-        Value::Bool(b) => if *b { "1".into() } else { "0".into() },
+        Value::Bool(b) => {
+            if *b {
+                "1".into()
+            } else {
+                "0".into()
+            }
+        }
         other => other.to_string(),
     }
 }
@@ -381,7 +422,10 @@ fn fault_response(fault: Fault) -> Response<Body> {
 
 fn error(as_json: bool, status: StatusCode, code: u32, message: &str) -> Response<Body> {
     if as_json {
-        json_response(status, json!({"errors":[{"code":code,"message":message,"status":status.as_u16()}]}))
+        json_response(
+            status,
+            json!({"errors":[{"code":code,"message":message,"status":status.as_u16()}]}),
+        )
     } else {
         xml(
             status,
@@ -394,7 +438,11 @@ fn error(as_json: bool, status: StatusCode, code: u32, message: &str) -> Respons
     }
 }
 
-pub(crate) fn with_type(status: StatusCode, content_type: &'static str, body: Bytes) -> Response<Body> {
+pub(crate) fn with_type(
+    status: StatusCode,
+    content_type: &'static str,
+    body: Bytes,
+) -> Response<Body> {
     let mut response = Response::new(Full::new(body));
     *response.status_mut() = status;
     response
@@ -404,7 +452,11 @@ pub(crate) fn with_type(status: StatusCode, content_type: &'static str, body: By
 }
 
 pub(crate) fn json_response(status: StatusCode, value: Value) -> Response<Body> {
-    with_type(status, "application/json; charset=utf-8", Bytes::from(value.to_string()))
+    with_type(
+        status,
+        "application/json; charset=utf-8",
+        Bytes::from(value.to_string()),
+    )
 }
 
 fn xml(status: StatusCode, text: String) -> Response<Body> {
@@ -419,7 +471,10 @@ fn empty(status: StatusCode) -> Response<Body> {
 
 /// What a browser needs to call the emulator from a page on another origin.
 fn cors(headers: &mut http::HeaderMap) {
-    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
     headers.insert(
         header::ACCESS_CONTROL_EXPOSE_HEADERS,
         HeaderValue::from_static("Retry-After, Date, Content-Length"),
@@ -442,12 +497,18 @@ fn preflight<B>(request: &Request<B>) -> Response<Body> {
             "Accept, Content-Type, X-Plex-Client-Identifier, X-Plex-Product, X-Plex-Version, X-Plex-Platform, X-Plex-Platform-Version, X-Plex-Device, X-Plex-Device-Name, X-Plex-Model, X-Plex-Token",
         ));
     headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, allowed);
-    headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    headers.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("600"),
+    );
     response
 }
 
 async fn read_form(request: Request<Incoming>) -> String {
-    match Limited::new(request.into_body(), MAX_REQUEST_BODY).collect().await {
+    match Limited::new(request.into_body(), MAX_REQUEST_BODY)
+        .collect()
+        .await
+    {
         Ok(collected) => String::from_utf8_lossy(&collected.to_bytes()).into_owned(),
         Err(_) => String::new(),
     }
@@ -466,7 +527,11 @@ fn page_response<B>(shared: &Shared, request: &Request<B>, page: &str) -> Respon
         }
         _ => pages::index_page(&shared.base_url),
     };
-    let mut response = with_type(StatusCode::OK, "text/html; charset=utf-8", Bytes::from(html));
+    let mut response = with_type(
+        StatusCode::OK,
+        "text/html; charset=utf-8",
+        Bytes::from(html),
+    );
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -485,24 +550,36 @@ fn control(shared: &Shared, name: &str, form: &str) -> Response<Body> {
     let mut state = shared.lock();
     if name == "stats" {
         let stats = state.stats();
-        return json_response(StatusCode::OK, json!({"perRoute": stats.per_route, "livePins": stats.live_pins}));
+        return json_response(
+            StatusCode::OK,
+            json!({"perRoute": stats.per_route, "livePins": stats.live_pins}),
+        );
     }
     let id = field("id")
         .and_then(|id| id.parse().ok())
         .or_else(|| field("code").and_then(|code| state.find_code(&code)));
     let Some(pin) = id.and_then(|id| state.live_pin(id, now).cloned()) else {
-        return json_response(StatusCode::NOT_FOUND, json!({"errors":[{"code":1020,"message":"Code not found or expired","status":404}]}));
+        return json_response(
+            StatusCode::NOT_FOUND,
+            json!({"errors":[{"code":1020,"message":"Code not found or expired","status":404}]}),
+        );
     };
     let id = pin.id;
     let link_only = field("link").is_some();
     match name {
-        "pin" => json_response(StatusCode::OK, json!({
-            "id": pin.id, "code": pin.code, "product": pin.product, "strong": pin.strong,
-            "approved": matches!(pin.status, PinStatus::Approved(_)),
-            "expiresIn": pin.expires_in(now).as_secs(),
-        })),
+        "pin" => json_response(
+            StatusCode::OK,
+            json!({
+                "id": pin.id, "code": pin.code, "product": pin.product, "strong": pin.strong,
+                "approved": matches!(pin.status, PinStatus::Approved(_)),
+                "expiresIn": pin.expires_in(now).as_secs(),
+            }),
+        ),
         // plex.tv/link takes 4-character codes only.
-        "approve" if link_only && pin.strong => json_response(StatusCode::BAD_REQUEST, json!({"errors":[{"code":1020,"message":"Strong codes cannot be linked here; open the app's sign-in link","status":400}]})),
+        "approve" if link_only && pin.strong => json_response(
+            StatusCode::BAD_REQUEST,
+            json!({"errors":[{"code":1020,"message":"Strong codes cannot be linked here; open the app's sign-in link","status":400}]}),
+        ),
         "approve" => {
             state.approve(id);
             json_response(StatusCode::OK, json!({"id": id, "approved": true}))
@@ -513,4 +590,3 @@ fn control(shared: &Shared, name: &str, form: &str) -> Response<Body> {
         }
     }
 }
-

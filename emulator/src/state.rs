@@ -65,7 +65,8 @@ pub(crate) struct PinRecord {
 
 impl PinRecord {
     pub fn expires_in(&self, now: Instant) -> Duration {
-        self.lifetime.saturating_sub(now.duration_since(self.created))
+        self.lifetime
+            .saturating_sub(now.duration_since(self.created))
     }
 
     pub fn is_expired(&self, now: Instant) -> bool {
@@ -254,7 +255,10 @@ impl State {
         if let PinStatus::Approved(token) = &pin.status {
             return Some(token.clone());
         }
-        let token = random_text(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 20);
+        let token = random_text(
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+            20,
+        );
         pin.status = PinStatus::Approved(token.clone());
         self.tokens.insert(token.clone(), self.account.clone());
         Some(token)

@@ -1,0 +1,322 @@
+//! The emulator behaves as PROTOCOL.md says plex.tv does.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{send, JSON_CLIENT};
+use plex_pin_emulator::{Emulator, Fault, FaultRule, Options, Route};
+
+#[test]
+fn codes_lifetimes_and_countdown() {
+    let emulator = Emulator::start(Options::default()).unwrap();
+    let strong = send(
+        emulator.url(),
+        "POST",
+        "/api/v2/pins?strong=true",
+        JSON_CLIENT,
+        "",
+    )
+    .json();
+    let code = strong["code"].as_str().unwrap();
+    assert_eq!(code.len(), 25);
+    assert!(code
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+    assert_eq!(strong["expiresIn"], 1800);
+    assert!(strong["authToken"].is_null());
+    let link = send(emulator.url(), "POST", "/api/v2/pins", JSON_CLIENT, "").json();
+    let code = link["code"].as_str().unwrap();
+    assert_eq!(code.len(), 4);
+    assert_eq!(code, code.to_uppercase());
+    assert_eq!(link["expiresIn"], 900);
+    std::thread::sleep(Duration::from_millis(1100));
+    let polled = send(
+        emulator.url(),
+        "GET",
+        &format!("/api/v2/pins/{}", link["id"]),
+        JSON_CLIENT,
+        "",
+    )
+    .json();
+    assert!(polled["expiresIn"].as_u64().unwrap() < 900, "counts down");
+}
+
+#[test]
+fn required_headers_and_client_identifier_binding() {
+    let emulator = Emulator::start(Options::default()).unwrap();
+    let missing_id = send(
+        emulator.url(),
+        "POST",
+        "/api/v2/pins",
+        &[("Accept", "application/json"), ("X-Plex-Product", "P")],
+        "",
+    );
+    assert_eq!(missing_id.status, 400);
+    assert_eq!(missing_id.json()["errors"][0]["code"], 1000);
+    let missing_product = send(
+        emulator.url(),
+        "POST",
+        "/api/v2/pins",
+        &[
+            ("Accept", "application/json"),
+            ("X-Plex-Client-Identifier", "c"),
+        ],
+        "",
+    );
+    assert_eq!(missing_product.status, 400);
+
+    let pin = send(emulator.url(), "POST", "/api/v2/pins", JSON_CLIENT, "").json();
+    let path = format!("/api/v2/pins/{}", pin["id"]);
+    let other = send(
+        emulator.url(),
+        "GET",
+        &path,
+        &[
+            ("Accept", "application/json"),
+            ("X-Plex-Client-Identifier", "someone-else"),
+            ("X-Plex-Product", "P"),
+        ],
+        "",
+    );
+    assert_eq!(other.status, 404);
+    assert_eq!(other.json()["errors"][0]["code"], 1020);
+    let no_product = send(
+        emulator.url(),
+        "GET",
+        &path,
+        &[
+            ("Accept", "application/json"),
+            ("X-Plex-Client-Identifier", "emulator-test"),
+        ],
+        "",
+    );
+    assert_eq!(no_product.status, 404);
+    let unknown = send(emulator.url(), "GET", "/api/v2/pins/12345", JSON_CLIENT, "");
+    assert_eq!(unknown.status, 404);
+    assert_eq!(
+        unknown.json()["errors"][0]["message"],
+        "Code not found or expired"
+    );
+}
+
+#[test]
+fn xml_unless_json_is_asked_for() {
+    let emulator = Emulator::start(Options::default()).unwrap();
+    let headers = [("X-Plex-Client-Identifier", "c"), ("X-Plex-Product", "P")];
+    let xml = send(emulator.url(), "POST", "/api/v2/pins", &headers, "");
+    assert_eq!(xml.status, 201);
+    assert!(xml
+        .header("content-type")
+        .unwrap()
+        .starts_with("application/xml"));
+    assert!(
+        xml.body.contains("<pin ") && xml.body.contains("code=\""),
+        "{}",
+        xml.body
+    );
+    assert!(
+        !xml.body.contains("authToken"),
+        "nulls are left out: {}",
+        xml.body
+    );
+    let json = send(emulator.url(), "POST", "/api/v2/pins.json", &headers, "");
+    assert!(json
+        .header("content-type")
+        .unwrap()
+        .starts_with("application/json"));
+}
+
+#[test]
+fn expired_pins_answer_404_and_are_forgotten() {
+    let emulator =
+        Emulator::start(Options::default().pin_lifetime(Duration::from_millis(300))).unwrap();
+    let pin = send(emulator.url(), "POST", "/api/v2/pins", JSON_CLIENT, "").json();
+    std::thread::sleep(Duration::from_millis(400));
+    let polled = send(
+        emulator.url(),
+        "GET",
+        &format!("/api/v2/pins/{}", pin["id"]),
+        JSON_CLIENT,
+        "",
+    );
+    assert_eq!(polled.status, 404);
+    assert_eq!(emulator.stats().live_pins, 0);
+}
+
+#[test]
+fn cors_preflight_and_headers() {
+    let emulator = Emulator::start(Options::default()).unwrap();
+    let preflight = send(
+        emulator.url(),
+        "OPTIONS",
+        "/api/v2/pins",
+        &[
+            ("Origin", "http://127.0.0.1:9999"),
+            ("Access-Control-Request-Method", "POST"),
+            (
+                "Access-Control-Request-Headers",
+                "accept, x-plex-client-identifier, x-plex-product",
+            ),
+        ],
+        "",
+    );
+    assert_eq!(preflight.status, 204);
+    assert_eq!(preflight.header("access-control-allow-origin"), Some("*"));
+    assert!(preflight
+        .header("access-control-allow-headers")
+        .unwrap()
+        .contains("x-plex-client-identifier"));
+    assert!(preflight
+        .header("access-control-allow-methods")
+        .unwrap()
+        .contains("POST"));
+    let created = send(emulator.url(), "POST", "/api/v2/pins", JSON_CLIENT, "");
+    assert_eq!(created.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(emulator.stats().count("preflight"), 1);
+}
+
+#[test]
+fn approval_pages_and_controls() {
+    let emulator = Emulator::start(Options::default()).unwrap();
+    let auth = send(emulator.url(), "GET", "/auth", &[], "");
+    assert_eq!(auth.status, 200);
+    assert!(auth.body.contains("id=\"approve\"") && auth.body.contains("id=\"deny\""));
+    let link = send(emulator.url(), "GET", "/link?pin=AB%3Cx", &[], "");
+    assert!(link.body.contains("value=\"AB&lt;x\""), "escaped prefill");
+
+    let strong = send(
+        emulator.url(),
+        "POST",
+        "/api/v2/pins?strong=true",
+        JSON_CLIENT,
+        "",
+    )
+    .json();
+    let form = format!("code={}&link=1", strong["code"].as_str().unwrap());
+    let refused = send(
+        emulator.url(),
+        "POST",
+        "/emulator/approve",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        &form,
+    );
+    assert_eq!(refused.status, 400, "plex.tv/link refuses strong codes");
+    let form = format!("code={}", strong["code"].as_str().unwrap());
+    let approved = send(emulator.url(), "POST", "/emulator/approve", &[], &form);
+    assert_eq!(approved.status, 200);
+    let polled = send(
+        emulator.url(),
+        "GET",
+        &format!("/api/v2/pins/{}", strong["id"]),
+        JSON_CLIENT,
+        "",
+    )
+    .json();
+    let token = polled["authToken"].as_str().unwrap();
+    let user = send(
+        emulator.url(),
+        "GET",
+        "/api/v2/user",
+        &[
+            ("Accept", "application/json"),
+            ("X-Plex-Client-Identifier", "c"),
+            ("X-Plex-Token", token),
+        ],
+        "",
+    );
+    assert_eq!(user.status, 200);
+    assert_eq!(user.json()["username"], "emulated-user");
+    assert_eq!(
+        emulator
+            .stats()
+            .on_route("user")
+            .next()
+            .unwrap()
+            .header("x-plex-token"),
+        Some("***")
+    );
+
+    let pin = send(emulator.url(), "POST", "/api/v2/pins", JSON_CLIENT, "").json();
+    let denied = send(
+        emulator.url(),
+        "POST",
+        "/emulator/deny",
+        &[],
+        &format!("id={}", pin["id"]),
+    );
+    assert_eq!(denied.status, 200);
+    let polled = send(
+        emulator.url(),
+        "GET",
+        &format!("/api/v2/pins/{}", pin["id"]),
+        JSON_CLIENT,
+        "",
+    );
+    assert_eq!(polled.status, 404);
+}
+
+#[test]
+fn auto_approve_after_a_delay() {
+    let emulator =
+        Emulator::start(Options::default().auto_approve(Duration::from_millis(200))).unwrap();
+    let pin = send(emulator.url(), "POST", "/api/v2/pins", JSON_CLIENT, "").json();
+    let path = format!("/api/v2/pins/{}", pin["id"]);
+    assert!(send(emulator.url(), "GET", &path, JSON_CLIENT, "").json()["authToken"].is_null());
+    std::thread::sleep(Duration::from_millis(250));
+    assert!(send(emulator.url(), "GET", &path, JSON_CLIENT, "").json()["authToken"].is_string());
+}
+
+#[test]
+fn faults_fire_per_route_per_pin_and_count_down() {
+    let emulator = Emulator::start(Options::default()).unwrap();
+    let pin = send(emulator.url(), "POST", "/api/v2/pins", JSON_CLIENT, "").json();
+    let id = pin["id"].as_u64().unwrap();
+    emulator.inject(
+        FaultRule::always(Fault::RateLimited {
+            retry_after: Some(3),
+        })
+        .for_pin(id)
+        .times(1),
+    );
+    emulator.inject(
+        FaultRule::always(Fault::BadGatewayHtml)
+            .on(Route::CreatePin)
+            .times(1),
+    );
+    let path = format!("/api/v2/pins/{id}");
+    let limited = send(emulator.url(), "GET", &path, JSON_CLIENT, "");
+    assert_eq!(
+        (limited.status, limited.header("retry-after")),
+        (429, Some("3"))
+    );
+    assert_eq!(
+        send(emulator.url(), "GET", &path, JSON_CLIENT, "").status,
+        200,
+        "used up"
+    );
+    let created = send(emulator.url(), "POST", "/api/v2/pins", JSON_CLIENT, "");
+    assert_eq!(created.status, 502);
+    assert!(created
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/html"));
+    assert_eq!(
+        send(emulator.url(), "POST", "/api/v2/pins", JSON_CLIENT, "").status,
+        201
+    );
+
+    emulator.inject(
+        FaultRule::always(Fault::Oversized)
+            .on(Route::CreatePin)
+            .times(1),
+    );
+    let big = send(emulator.url(), "POST", "/api/v2/pins", JSON_CLIENT, "");
+    assert_eq!(
+        big.header("content-length"),
+        Some(&*plex_pin_emulator::OVERSIZED_BODY.to_string())
+    );
+    emulator.inject(FaultRule::always(Fault::MalformedJson).times(1));
+    let bad = send(emulator.url(), "GET", &path, JSON_CLIENT, "");
+    assert!(serde_json::from_str::<serde_json::Value>(&bad.body).is_err());
+}

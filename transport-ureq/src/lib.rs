@@ -1,0 +1,291 @@
+//! Blocking Plex.tv PIN sign-in over [ureq](https://docs.rs/ureq) 3.
+//!
+//! A thin transport for the sans-IO [`plex_pin`] core: it sends the core's requests with one
+//! pooled [`ureq::Agent`], caps every response body, times out every call, follows no
+//! redirect, sleeps when the core says so, and leaves every protocol decision to the core.
+//!
+//! ```no_run
+//! use plex_pin::{ClientId, Config, LoginOptions};
+//!
+//! let config = Config::builder("My App", ClientId::generate()).build()?;
+//! let client = plex_pin_ureq::Client::new(config);
+//! let token = client.login(LoginOptions::default(), |pin, url| {
+//!     println!("Sign in at {url} (code {})", pin.code);
+//! })?;
+//! let user = client.user(&token)?;
+//! println!("Hello {}", user.display_name().unwrap_or("there"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![deny(missing_docs)]
+
+use std::time::Duration;
+
+use plex_pin::{
+    request, response, AfterFailure, Config, LoginOptions, Pin, PinLogin, PinOptions, Step, Token,
+    User,
+};
+use ureq::tls::{Certificate, RootCerts, TlsConfig};
+use web_time::Instant;
+
+pub use plex_pin;
+
+/// Default cap on a response body. plex.tv's answers are under 2 KiB.
+pub const DEFAULT_MAX_BODY: usize = 64 * 1024;
+
+/// What can go wrong: the core's error unchanged, or this transport's own.
+///
+/// No variant holds a token: requests carrying one are never part of a message.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// plex.tv answered, and the core says what the answer means.
+    #[error(transparent)]
+    Plex(#[from] plex_pin::Error),
+    /// The server could not be reached (DNS, refused, reset before an answer).
+    #[error("could not reach the server: {0}")]
+    Connect(#[source] ureq::Error),
+    /// The call took longer than its timeout.
+    #[error("the request timed out: {0}")]
+    Timeout(#[source] ureq::Error),
+    /// TLS failed (certificate, handshake).
+    #[error("TLS error: {0}")]
+    Tls(#[source] ureq::Error),
+    /// The response body was over the cap; it was not read into memory.
+    #[error("the response body is larger than the {limit}-byte limit")]
+    BodyTooLarge {
+        /// The cap.
+        limit: usize,
+    },
+    /// Any other HTTP or IO failure.
+    #[error("HTTP transport error: {0}")]
+    Http(#[source] ureq::Error),
+    /// A root certificate given to [`ClientBuilder::add_root_certificate_pem`] did not parse.
+    #[error("invalid root certificate: {0}")]
+    Certificate(#[source] ureq::Error),
+}
+
+impl Error {
+    fn from_ureq(error: ureq::Error, limit: usize) -> Self {
+        use ureq::Error as U;
+        match error {
+            U::Timeout(_) => Error::Timeout(error),
+            U::BodyExceedsLimit(_) => Error::BodyTooLarge { limit },
+            U::HostNotFound | U::ConnectionFailed => Error::Connect(error),
+            U::Io(ref io)
+                if matches!(
+                    io.kind(),
+                    std::io::ErrorKind::ConnectionRefused
+                        | std::io::ErrorKind::ConnectionReset
+                        | std::io::ErrorKind::ConnectionAborted
+                        | std::io::ErrorKind::UnexpectedEof
+                ) =>
+            {
+                Error::Connect(error)
+            }
+            U::Rustls(_) | U::Tls(_) => Error::Tls(error),
+            other => Error::Http(other),
+        }
+    }
+
+    /// The core's error, if plex.tv answered.
+    pub fn plex(&self) -> Option<&plex_pin::Error> {
+        match self {
+            Error::Plex(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Configures a [`Client`].
+#[derive(Debug)]
+#[must_use]
+pub struct ClientBuilder {
+    config: Config,
+    timeout: Duration,
+    connect_timeout: Duration,
+    max_body: usize,
+    extra_roots: Vec<Certificate<'static>>,
+}
+
+impl ClientBuilder {
+    /// Overall timeout of one call, connect to last body byte (default 15 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Connect timeout (default 5 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Response body cap (default [`DEFAULT_MAX_BODY`]).
+    pub fn max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    /// Trusts one more root certificate (PEM) besides the bundled Mozilla roots, e.g. a
+    /// corporate TLS proxy's.
+    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Result<Self, Error> {
+        let cert = Certificate::from_pem(pem).map_err(Error::Certificate)?;
+        self.extra_roots.push(cert);
+        Ok(self)
+    }
+
+    /// Builds the client and its connection pool.
+    pub fn build(self) -> Client {
+        let roots = if self.extra_roots.is_empty() {
+            RootCerts::WebPki
+        } else {
+            let bundled = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+                .iter()
+                .map(|der| Certificate::from_der(der.as_ref()).to_owned());
+            RootCerts::new_with_certs(&bundled.chain(self.extra_roots).collect::<Vec<_>>())
+        };
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_global(Some(self.timeout))
+            .timeout_connect(Some(self.connect_timeout))
+            .max_response_header_size(16 * 1024)
+            .tls_config(TlsConfig::builder().root_certs(roots).build())
+            .build()
+            .new_agent();
+        Client {
+            agent,
+            config: self.config,
+            max_body: self.max_body,
+        }
+    }
+}
+
+/// A blocking plex.tv client: one configuration, one connection pool. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Client {
+    agent: ureq::Agent,
+    config: Config,
+    max_body: usize,
+}
+
+impl Client {
+    /// A client with the default timeouts and body cap.
+    pub fn new(config: Config) -> Self {
+        Self::builder(config).build()
+    }
+
+    /// Starts configuring a client.
+    pub fn builder(config: Config) -> ClientBuilder {
+        ClientBuilder {
+            config,
+            timeout: Duration::from_secs(15),
+            connect_timeout: Duration::from_secs(5),
+            max_body: DEFAULT_MAX_BODY,
+            extra_roots: Vec::new(),
+        }
+    }
+
+    /// The configuration requests are built from.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Sends one request and reads at most the body cap. 4xx and 5xx are responses, not
+    /// errors: the core interprets them.
+    pub fn send(&self, request: plex_pin::Request) -> Result<http::Response<Vec<u8>>, Error> {
+        let limit = self.max_body;
+        let fail = |e| Error::from_ureq(e, limit);
+        let response = self.agent.run(request).map_err(fail)?;
+        if response
+            .body()
+            .content_length()
+            .is_some_and(|len| len > limit as u64)
+        {
+            return Err(Error::BodyTooLarge { limit });
+        }
+        let (parts, mut body) = response.into_parts();
+        let bytes = body
+            .with_config()
+            .limit(limit as u64)
+            .read_to_vec()
+            .map_err(fail)?;
+        Ok(http::Response::from_parts(parts, bytes))
+    }
+
+    /// `POST /api/v2/pins` (GetPin).
+    pub fn create_pin(&self, options: &PinOptions) -> Result<Pin, Error> {
+        let response = self.send(request::create_pin(&self.config, options))?;
+        Ok(response::pin(&response)?)
+    }
+
+    /// `GET /api/v2/pins/{id}` (GetTokenByPinId): the pin, with its token once approved.
+    pub fn check_pin(&self, pin_id: u64) -> Result<Pin, Error> {
+        let response = self.send(request::check_pin(&self.config, pin_id))?;
+        Ok(response::pin(&response)?)
+    }
+
+    /// `GET /api/v2/user`: the account for a valid token; `Error::Plex(Unauthorized)` for an
+    /// invalid one; any other error means validity is unknown.
+    pub fn user(&self, token: &Token) -> Result<User, Error> {
+        let response = self.send(request::user(&self.config, token))?;
+        Ok(response::user(&response)?)
+    }
+
+    /// Runs the whole sign-in: creates a pin, calls `on_pin` once with it and the URL the
+    /// user should open, polls until approval and returns the token. Blocks the thread;
+    /// bounded by the pin's lifetime and [`LoginOptions::timeout`].
+    pub fn login(
+        &self,
+        options: LoginOptions,
+        mut on_pin: impl FnMut(&Pin, &url::Url),
+    ) -> Result<Token, Error> {
+        let mut login = PinLogin::new(&self.config, options);
+        loop {
+            match login.poll(Instant::now())? {
+                Step::Send(request) => match self.send(request) {
+                    Ok(response) => login.handle_response(Instant::now(), response)?,
+                    Err(error) => {
+                        if login.transport_failed(Instant::now()) == AfterFailure::GiveUp {
+                            return Err(error);
+                        }
+                    }
+                },
+                Step::PinReady(pin) => {
+                    if let Some(url) = login.approval_url() {
+                        on_pin(&pin, &url);
+                    }
+                }
+                Step::WaitUntil(at) => {
+                    std::thread::sleep(at.saturating_duration_since(Instant::now()))
+                }
+                Step::Done(token) => return Ok(token),
+                _ => return Err(plex_pin::Error::OutOfOrder("unknown step").into()),
+            }
+        }
+    }
+}
+
+/// One-shot [`Client::create_pin`] with a fresh client.
+pub fn create_pin(config: &Config, options: &PinOptions) -> Result<Pin, Error> {
+    Client::new(config.clone()).create_pin(options)
+}
+
+/// One-shot [`Client::check_pin`] with a fresh client.
+pub fn check_pin(config: &Config, pin_id: u64) -> Result<Pin, Error> {
+    Client::new(config.clone()).check_pin(pin_id)
+}
+
+/// One-shot [`Client::user`] with a fresh client.
+pub fn user(config: &Config, token: &Token) -> Result<User, Error> {
+    Client::new(config.clone()).user(token)
+}
+
+/// One-shot [`Client::login`] with a fresh client.
+pub fn login(
+    config: &Config,
+    options: LoginOptions,
+    on_pin: impl FnMut(&Pin, &url::Url),
+) -> Result<Token, Error> {
+    Client::new(config.clone()).login(options, on_pin)
+}
