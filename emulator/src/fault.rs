@@ -129,6 +129,28 @@ impl FromStr for Fault {
     }
 }
 
+/// Parses `FAULT` (every time) or `FAULT*N` (N times), on every API route.
+impl FromStr for FaultRule {
+    type Err = String;
+
+    fn from_str(spec: &str) -> Result<Self, Self::Err> {
+        let (fault, times) = match spec.split_once('*') {
+            Some((f, n)) => {
+                let n = n
+                    .parse::<u32>()
+                    .map_err(|_| format!("bad count in `{spec}`"))?;
+                (f, Some(n))
+            }
+            None => (spec, None),
+        };
+        let rule = FaultRule::always(fault.parse::<Fault>()?);
+        Ok(match times {
+            Some(n) => rule.times(n),
+            None => rule,
+        })
+    }
+}
+
 impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -169,5 +191,8 @@ mod tests {
         assert!("slow".parse::<Fault>().is_err());
         assert!("429:x".parse::<Fault>().is_err());
         assert!("teapot".parse::<Fault>().is_err());
+        let rule: FaultRule = "500*2".parse().unwrap();
+        assert_eq!((rule.fault, rule.times), (Fault::ServerError, Some(2)));
+        assert!("500*x".parse::<FaultRule>().is_err());
     }
 }

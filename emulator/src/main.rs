@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use clap::Parser;
-use plex_pin_emulator::{Emulator, Fault, FaultRule, Options};
+use plex_pin_emulator::{Emulator, FaultRule, Options};
 
 /// A local plex.tv for the PIN sign-in (pins, token check, approval pages, faults).
 #[derive(Parser, Debug)]
@@ -37,7 +37,7 @@ fn run(args: Args) -> Result<(), String> {
         );
     }
     for spec in &args.fault {
-        options = options.fault(parse_rule(spec)?);
+        options = options.fault(spec.parse::<FaultRule>()?);
     }
     let emulator = Emulator::start(options).map_err(|e| format!("cannot start: {e}"))?;
     println!("{}", emulator.url());
@@ -48,23 +48,4 @@ fn run(args: Args) -> Result<(), String> {
     loop {
         std::thread::park();
     }
-}
-
-/// `FAULT` or `FAULT*N`.
-pub fn parse_rule(spec: &str) -> Result<FaultRule, String> {
-    let (fault, times) = match spec.split_once('*') {
-        Some((f, n)) => (
-            f,
-            Some(
-                n.parse::<u32>()
-                    .map_err(|_| format!("bad count in `{spec}`"))?,
-            ),
-        ),
-        None => (spec, None),
-    };
-    let mut rule = FaultRule::always(fault.parse::<Fault>()?);
-    if let Some(n) = times {
-        rule = rule.times(n);
-    }
-    Ok(rule)
 }

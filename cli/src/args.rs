@@ -1,0 +1,123 @@
+//! The command line.
+
+use clap::{Args, Parser, Subcommand};
+
+/// Sign in to Plex.tv with a PIN, check tokens, or run a local plex.tv emulator.
+#[derive(Parser, Debug)]
+#[command(name = "plex-pin", version, propagate_version = true, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success (whoami: the token is valid)
+  1  failed: server unreachable, rate limited, unexpected answer
+  2  bad command line
+  3  whoami: the token is invalid (401, or 422 for a revoked token)
+  4  whoami: validity unknown (unreachable, or an unexpected answer)
+  5  login: the pin expired or the sign-in was denied
+  6  login: --timeout passed
+  130 interrupted (Ctrl-C)";
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a pin, show the code, link and QR code, wait for approval, print the token.
+    Login(LoginArgs),
+    /// Check a token against /api/v2/user and print the account.
+    Whoami(WhoamiArgs),
+    /// Run the local plex.tv emulator until interrupted (prints its URL on stdout).
+    Emulator(EmulatorArgs),
+}
+
+/// Who this app is to plex.tv.
+#[derive(Args, Debug)]
+pub struct Identity {
+    /// X-Plex-Client-Identifier; default: one generated once and kept in the config directory.
+    #[arg(long, env = "PLEX_PIN_CLIENT_ID")]
+    pub client_id: Option<String>,
+    /// X-Plex-Product: the app name shown in the user's Authorized Devices.
+    #[arg(long, default_value = "plex-pin CLI")]
+    pub product: String,
+    /// X-Plex-Version.
+    #[arg(long, value_name = "VERSION", default_value = env!("CARGO_PKG_VERSION"))]
+    pub app_version: String,
+    /// X-Plex-Device-Name (default: $HOSTNAME).
+    #[arg(long)]
+    pub device_name: Option<String>,
+    /// X-Plex-Device.
+    #[arg(long)]
+    pub device: Option<String>,
+}
+
+/// Where plex.tv is.
+#[derive(Args, Debug)]
+pub struct Server {
+    /// Start the embedded emulator on a free loopback port and use it instead of plex.tv.
+    #[arg(long)]
+    pub emulator: bool,
+    /// With --emulator: approve the pin by itself after this many seconds.
+    #[arg(long, value_name = "SECONDS", requires = "emulator")]
+    pub auto_approve: Option<f64>,
+    /// With --emulator: inject a fault (429[:secs], 500, 502, malformed, oversized,
+    /// slow:ms, drop, xml; FAULT*N for N times).
+    #[arg(long, value_name = "FAULT", requires = "emulator")]
+    pub emulator_fault: Vec<String>,
+    /// Base URL of the API (default https://plex.tv); plain http only for loopback.
+    #[arg(long, value_name = "URL", conflicts_with = "emulator")]
+    pub base_url: Option<String>,
+    /// Timeout of each HTTP request, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 15.0)]
+    pub request_timeout: f64,
+}
+
+#[derive(Args, Debug)]
+pub struct LoginArgs {
+    #[command(flatten)]
+    pub identity: Identity,
+    #[command(flatten)]
+    pub server: Server,
+    /// A 4-character code for plex.tv/link instead of the app.plex.tv sign-in link.
+    #[arg(long)]
+    pub link: bool,
+    /// Give up after this many seconds (the pin's own lifetime is 15 or 30 minutes).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// Seconds between two checks of the pin (plex.tv asks for 1).
+    #[arg(long, value_name = "SECONDS", default_value_t = 1.0, hide = true)]
+    pub poll_interval: f64,
+    /// Print {"token": …, "user": {…}} instead of the bare token.
+    #[arg(long)]
+    pub json: bool,
+    /// Do not draw the QR code.
+    #[arg(long)]
+    pub no_qr: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct WhoamiArgs {
+    /// The token to check.
+    #[arg(long, env = "PLEX_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    #[command(flatten)]
+    pub identity: Identity,
+    #[command(flatten)]
+    pub server: Server,
+    /// Print the account as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct EmulatorArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Approve every pin by itself after this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub auto_approve: Option<f64>,
+    /// Inject a fault on every API request (see `login --emulator-fault`).
+    #[arg(long, value_name = "FAULT")]
+    pub fault: Vec<String>,
+}

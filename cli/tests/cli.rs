@@ -1,0 +1,279 @@
+//! The `plex-pin` binary driven as a process against the emulator.
+
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use plex_pin_emulator::{Emulator, Options};
+
+/// A command with a private config directory, so tests never touch the user's.
+fn plex_pin(args: &[&str]) -> Command {
+    let dir = std::env::temp_dir().join(format!(
+        "plex-pin-cli-test-{}-{}",
+        std::process::id(),
+        fastrand()
+    ));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_plex-pin"));
+    cmd.args(args)
+        .env("PLEX_PIN_CONFIG_DIR", dir)
+        .env_remove("PLEX_TOKEN")
+        .env_remove("PLEX_PIN_CLIENT_ID")
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn fastrand() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
+fn run(args: &[&str]) -> Output {
+    plex_pin(args).output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Errors are one line, never a panic or a debug dump.
+fn assert_clean_error(output: &Output, code: i32) {
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(code), "stderr: {stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+        "{stderr}"
+    );
+    let last = stderr.lines().last().unwrap_or("");
+    assert!(
+        last.starts_with("plex-pin: ") || last.starts_with("error: ") || stderr.contains("Usage:"),
+        "{stderr}"
+    );
+    assert!(
+        output.stdout.is_empty(),
+        "nothing on stdout: {}",
+        text(&output.stdout)
+    );
+}
+
+#[test]
+fn readme_command_prints_exactly_a_token() {
+    let output = run(&["login", "--emulator", "--auto-approve", "0.5"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let token = stdout.strip_suffix('\n').expect("one line");
+    assert_eq!(token.len(), 20, "{stdout:?}");
+    assert!(
+        token.chars().all(|c| c.is_ascii_alphanumeric()),
+        "{stdout:?}"
+    );
+    assert!(text(&output.stderr).contains("/auth#?clientID="));
+}
+
+#[test]
+fn approved_against_an_external_emulator_and_the_token_checks_valid() {
+    let emulator =
+        Emulator::start(Options::default().auto_approve(Duration::from_millis(300))).unwrap();
+    let output = run(&[
+        "login",
+        "--base-url",
+        emulator.url(),
+        "--no-qr",
+        "--poll-interval",
+        "0.1",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let token = text(&output.stdout).trim_end().to_owned();
+    let whoami = run(&["whoami", "--base-url", emulator.url(), "--token", &token]);
+    assert_eq!(whoami.status.code(), Some(0), "{}", text(&whoami.stderr));
+    assert!(text(&whoami.stdout).contains("username: emulated-user"));
+    // The token went on the wire as a header, and the emulator saw the CLI's identity.
+    let seen = emulator.stats();
+    let create = seen.on_route("create_pin").next().unwrap();
+    assert_eq!(create.header("x-plex-product"), Some("plex-pin CLI"));
+    assert!(create
+        .header("x-plex-client-identifier")
+        .is_some_and(|id| id.len() == 36));
+}
+
+#[test]
+fn json_output_carries_the_user() {
+    let output = run(&[
+        "login",
+        "--emulator",
+        "--auto-approve",
+        "0.2",
+        "--link",
+        "--json",
+        "--poll-interval",
+        "0.1",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["user"]["username"], "emulated-user");
+    assert_eq!(value["token"].as_str().unwrap().len(), 20);
+    assert!(text(&output.stderr).contains("Enter the code"));
+}
+
+#[test]
+fn denied() {
+    let emulator = Emulator::start(Options::default()).unwrap();
+    let child = plex_pin(&[
+        "login",
+        "--base-url",
+        emulator.url(),
+        "--poll-interval",
+        "0.1",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let started = Instant::now();
+    let id = loop {
+        if let Some(id) = emulator.pin_ids().first() {
+            break *id;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no pin created"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(emulator.deny(id));
+    let output = child.wait_with_output().unwrap();
+    assert_clean_error(&output, 5);
+    assert!(text(&output.stderr).contains("denied"));
+}
+
+#[test]
+fn expired() {
+    let emulator =
+        Emulator::start(Options::default().pin_lifetime(Duration::from_secs(1))).unwrap();
+    let output = run(&[
+        "login",
+        "--base-url",
+        emulator.url(),
+        "--poll-interval",
+        "0.2",
+    ]);
+    assert_clean_error(&output, 5);
+    assert!(text(&output.stderr).contains("expired"));
+}
+
+#[test]
+fn rate_limited_is_a_clear_error() {
+    let output = run(&[
+        "login",
+        "--emulator",
+        "--emulator-fault",
+        "429",
+        "--poll-interval",
+        "0.05",
+    ]);
+    assert_clean_error(&output, 1);
+    assert!(
+        text(&output.stderr).contains("rate limited"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn whoami_tells_valid_invalid_and_unknown_apart() {
+    let emulator = Emulator::start(Options::default()).unwrap();
+    let token = emulator.issue_token();
+    let valid = plex_pin(&["whoami", "--base-url", emulator.url(), "--json"])
+        .env("PLEX_TOKEN", &token)
+        .output()
+        .unwrap();
+    assert_eq!(valid.status.code(), Some(0));
+    let account: serde_json::Value = serde_json::from_slice(&valid.stdout).unwrap();
+    assert_eq!(account["id"], 4_242_424);
+
+    let invalid = run(&[
+        "whoami",
+        "--base-url",
+        emulator.url(),
+        "--token",
+        "bogus-token",
+    ]);
+    assert_clean_error(&invalid, 3);
+    emulator.revoke(&token);
+    assert_clean_error(
+        &run(&["whoami", "--base-url", emulator.url(), "--token", &token]),
+        3,
+    );
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let unknown = run(&[
+        "whoami",
+        "--base-url",
+        &format!("http://{closed}"),
+        "--token",
+        "abc",
+    ]);
+    assert_clean_error(&unknown, 4);
+}
+
+#[test]
+fn bad_flags_exit_2_with_one_clear_line() {
+    for args in [
+        &["login", "--auto-approve", "1"][..],
+        &["whoami"],
+        &["login", "--base-url", "http://plex.tv"],
+        &["login", "--emulator", "--timeout", "-3"],
+        &["login", "--product", ""],
+        &["login", "--emulator", "--emulator-fault", "teapot"],
+        &["frobnicate"],
+    ] {
+        let output = run(args);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+        assert!(output.stdout.is_empty());
+        assert!(!text(&output.stderr).contains("panicked"));
+    }
+}
+
+#[test]
+fn the_client_identifier_is_generated_once_and_kept() {
+    let dir = std::env::temp_dir().join(format!("plex-pin-cli-keep-{}", fastrand()));
+    let emulator = Emulator::start(Options::default().auto_approve(Duration::ZERO)).unwrap();
+    for _ in 0..2 {
+        let status = plex_pin(&[
+            "login",
+            "--base-url",
+            emulator.url(),
+            "--poll-interval",
+            "0.05",
+        ])
+        .env("PLEX_PIN_CONFIG_DIR", &dir)
+        .output()
+        .unwrap();
+        assert_eq!(status.status.code(), Some(0));
+    }
+    let stored = std::fs::read_to_string(dir.join("client-id")).unwrap();
+    let ids: Vec<_> = emulator
+        .stats()
+        .on_route("create_pin")
+        .map(|r| r.header("x-plex-client-identifier").unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, [stored.trim(), stored.trim()]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("client-id"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
