@@ -7,6 +7,7 @@
 //! emulator saw on the wire.
 
 pub mod alloc;
+pub mod hyper;
 pub mod ureq;
 
 use std::sync::Arc;

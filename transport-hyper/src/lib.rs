@@ -1,0 +1,285 @@
+//! Async Plex.tv PIN sign-in over [hyper](https://docs.rs/hyper) 1 and tokio.
+//!
+//! A thin transport for the sans-IO [`plex_pin`] core: one pooled hyper-util client with
+//! rustls (the *ring* provider passed explicitly, so another crate enabling aws-lc-rs
+//! cannot make it panic), `tokio::time::timeout` around every call, the body read through
+//! `http_body_util::Limited`, no redirects followed. [`Client`] is `Clone + Send + Sync`;
+//! share it between tasks. Dropping a [`Client::login`] future stops the login at once.
+//!
+//! ```no_run
+//! use plex_pin::{ClientId, Config, LoginOptions};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = Config::builder("My App", ClientId::generate()).build()?;
+//! let client = plex_pin_hyper::Client::new(config)?;
+//! let token = client
+//!     .login(LoginOptions::default(), |pin, url| {
+//!         println!("Sign in at {url} (code {})", pin.code)
+//!     })
+//!     .await?;
+//! println!("Hello {:?}", client.user(&token).await?.display_name());
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use plex_pin::{
+    request, response, AfterFailure, Config, LoginOptions, Pin, PinLogin, PinOptions, Step, Token,
+    User,
+};
+use web_time::Instant;
+
+pub use plex_pin;
+
+/// Default cap on a response body. plex.tv's answers are under 2 KiB.
+pub const DEFAULT_MAX_BODY: usize = 64 * 1024;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// What can go wrong: the core's error unchanged, or this transport's own.
+///
+/// No variant holds a token: requests carrying one are never part of a message.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// plex.tv answered, and the core says what the answer means.
+    #[error(transparent)]
+    Plex(#[from] plex_pin::Error),
+    /// The server could not be reached, or TLS failed while connecting.
+    #[error("could not reach the server: {0}")]
+    Connect(#[source] BoxError),
+    /// The call took longer than its timeout.
+    #[error("the request timed out after {0:?}")]
+    Timeout(Duration),
+    /// The response body was over the cap; it was not read into memory.
+    #[error("the response body is larger than the {limit}-byte limit")]
+    BodyTooLarge {
+        /// The cap.
+        limit: usize,
+    },
+    /// Any other HTTP failure (connection closed mid-answer, protocol error).
+    #[error("HTTP transport error: {0}")]
+    Http(#[source] BoxError),
+    /// The TLS configuration could not be built.
+    #[error("TLS setup failed: {0}")]
+    TlsSetup(#[source] rustls::Error),
+}
+
+impl Error {
+    /// The core's error, if plex.tv answered.
+    pub fn plex(&self) -> Option<&plex_pin::Error> {
+        match self {
+            Error::Plex(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Configures a [`Client`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ClientBuilder {
+    config: Config,
+    timeout: Duration,
+    connect_timeout: Duration,
+    max_body: usize,
+}
+
+impl ClientBuilder {
+    /// Overall timeout of one call, connect to last body byte (default 15 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Connect timeout (default 5 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Response body cap (default [`DEFAULT_MAX_BODY`]).
+    pub fn max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    /// Builds the client and its connection pool. Needs no runtime until first used.
+    pub fn build(self) -> Result<Client, Error> {
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(self.connect_timeout));
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_webpki_roots(provider)
+            .map_err(Error::TlsSetup)?
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let http = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(60))
+            .pool_timer(hyper_util::rt::TokioTimer::new())
+            .build(https);
+        Ok(Client {
+            http,
+            config: Arc::new(self.config),
+            timeout: self.timeout,
+            max_body: self.max_body,
+        })
+    }
+}
+
+/// An async plex.tv client: one configuration, one connection pool. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: hyper_util::client::legacy::Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    config: Arc<Config>,
+    timeout: Duration,
+    max_body: usize,
+}
+
+impl Client {
+    /// A client with the default timeouts and body cap.
+    pub fn new(config: Config) -> Result<Self, Error> {
+        Self::builder(config).build()
+    }
+
+    /// Starts configuring a client.
+    pub fn builder(config: Config) -> ClientBuilder {
+        ClientBuilder {
+            config,
+            timeout: Duration::from_secs(15),
+            connect_timeout: Duration::from_secs(5),
+            max_body: DEFAULT_MAX_BODY,
+        }
+    }
+
+    /// The configuration requests are built from.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Sends one request within the timeout and reads at most the body cap. 4xx and 5xx
+    /// are responses, not errors: the core interprets them. Redirects are not followed.
+    pub async fn send(&self, request: plex_pin::Request) -> Result<http::Response<Bytes>, Error> {
+        let request = request.map(|body| Full::new(Bytes::from(body)));
+        tokio::time::timeout(self.timeout, self.exchange(request))
+            .await
+            .map_err(|_| Error::Timeout(self.timeout))?
+    }
+
+    async fn exchange(
+        &self,
+        request: http::Request<Full<Bytes>>,
+    ) -> Result<http::Response<Bytes>, Error> {
+        let limit = self.max_body;
+        let response = self.http.request(request).await.map_err(|e| {
+            if e.is_connect() {
+                Error::Connect(Box::new(e))
+            } else {
+                Error::Http(Box::new(e))
+            }
+        })?;
+        let declared = response
+            .headers()
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|len| len > limit as u64) {
+            return Err(Error::BodyTooLarge { limit });
+        }
+        let (parts, body) = response.into_parts();
+        let body = Limited::new(body, limit).collect().await.map_err(|e| {
+            if e.is::<http_body_util::LengthLimitError>() {
+                Error::BodyTooLarge { limit }
+            } else {
+                Error::Http(e)
+            }
+        })?;
+        Ok(http::Response::from_parts(parts, body.to_bytes()))
+    }
+
+    /// `POST /api/v2/pins` (GetPin).
+    pub async fn create_pin(&self, options: &PinOptions) -> Result<Pin, Error> {
+        let response = self
+            .send(request::create_pin(&self.config, options))
+            .await?;
+        Ok(response::pin(&response)?)
+    }
+
+    /// `GET /api/v2/pins/{id}` (GetTokenByPinId): the pin, with its token once approved.
+    pub async fn check_pin(&self, pin_id: u64) -> Result<Pin, Error> {
+        let response = self.send(request::check_pin(&self.config, pin_id)).await?;
+        Ok(response::pin(&response)?)
+    }
+
+    /// `GET /api/v2/user`: the account for a valid token; `Error::Plex(Unauthorized)` for an
+    /// invalid one; any other error means validity is unknown.
+    pub async fn user(&self, token: &Token) -> Result<User, Error> {
+        let response = self.send(request::user(&self.config, token)).await?;
+        Ok(response::user(&response)?)
+    }
+
+    /// Runs the whole sign-in: creates a pin, calls `on_pin` once with it and the URL the
+    /// user should open, polls until approval and returns the token. Bounded by the pin's
+    /// lifetime and [`LoginOptions::timeout`]; cancel it by dropping the future.
+    pub async fn login(
+        &self,
+        options: LoginOptions,
+        mut on_pin: impl FnMut(&Pin, &url::Url) + Send,
+    ) -> Result<Token, Error> {
+        let mut login = PinLogin::new(&self.config, options);
+        loop {
+            match login.poll(Instant::now())? {
+                Step::Send(request) => match self.send(request).await {
+                    Ok(response) => login.handle_response(Instant::now(), response)?,
+                    Err(error) => {
+                        if login.transport_failed(Instant::now()) == AfterFailure::GiveUp {
+                            return Err(error);
+                        }
+                    }
+                },
+                Step::PinReady(pin) => {
+                    if let Some(url) = login.approval_url() {
+                        on_pin(&pin, &url);
+                    }
+                }
+                Step::WaitUntil(at) => tokio::time::sleep_until(at.into()).await,
+                Step::Done(token) => return Ok(token),
+                _ => return Err(plex_pin::Error::OutOfOrder("unknown step").into()),
+            }
+        }
+    }
+}
+
+/// One-shot [`Client::create_pin`] with a fresh client.
+pub async fn create_pin(config: &Config, options: &PinOptions) -> Result<Pin, Error> {
+    Client::new(config.clone())?.create_pin(options).await
+}
+
+/// One-shot [`Client::check_pin`] with a fresh client.
+pub async fn check_pin(config: &Config, pin_id: u64) -> Result<Pin, Error> {
+    Client::new(config.clone())?.check_pin(pin_id).await
+}
+
+/// One-shot [`Client::user`] with a fresh client.
+pub async fn user(config: &Config, token: &Token) -> Result<User, Error> {
+    Client::new(config.clone())?.user(token).await
+}
+
+/// One-shot [`Client::login`] with a fresh client.
+pub async fn login(
+    config: &Config,
+    options: LoginOptions,
+    on_pin: impl FnMut(&Pin, &url::Url) + Send,
+) -> Result<Token, Error> {
+    Client::new(config.clone())?.login(options, on_pin).await
+}
