@@ -126,8 +126,7 @@ impl std::fmt::Debug for Emulator {
 impl Emulator {
     /// Binds 127.0.0.1 on the given port and serves on a thread of its own.
     pub fn start(options: Options) -> io::Result<Self> {
-        let listener = TcpListener::bind(("127.0.0.1", options.port))?;
-        listener.set_nonblocking(true)?;
+        let listener = listen(options.port)?;
         let addr = listener.local_addr()?;
         let url = format!("http://{addr}");
         let mut state = State::new(
@@ -236,6 +235,18 @@ impl Drop for Emulator {
             let _ = thread.join();
         }
     }
+}
+
+/// A loopback listener with a deep accept backlog, so thousands of clients connecting at
+/// once queue instead of being dropped and retried (std's `bind` asks for 128).
+fn listen(port: u16) -> io::Result<TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&SocketAddr::from(([127, 0, 0, 1], port)).into())?;
+    socket.listen(4096)?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
 }
 
 async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stop: oneshot::Receiver<()>) {

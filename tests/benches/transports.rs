@@ -1,0 +1,219 @@
+//! Transport and emulator figures: a bench binary that prints a table (not a timed test).
+//!
+//! `cargo bench -p plex-pin-tests --bench transports` (add `-- --logins N` to change the
+//! 10,000 concurrent logins). The emulator runs in a child process (this binary, started
+//! with `serve`), so client and server memory are measured apart and the load really comes
+//! from another process.
+//!
+//! 1. Sequential check-pin round trips on loopback, ureq and hyper: median and p99 per call.
+//! 2. N concurrent hyper logins against the emulator: wall time, errors, client heap at the
+//!    moment all logins are pending (per login), client peak heap and RSS, emulator peak RSS.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use plex_pin::{ClientId, Config, LoginOptions, PinOptions};
+use plex_pin_emulator::{Emulator, Options};
+use plex_pin_tests::alloc;
+
+#[global_allocator]
+static ALLOC: alloc::Counting = alloc::Counting;
+
+const ROUND_TRIPS: usize = 2_000;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("serve") {
+        return serve(args.get(2).and_then(|s| s.parse().ok()).unwrap_or(5));
+    }
+    // `cargo bench` passes `--bench`; ignore it.
+    let logins = args
+        .iter()
+        .position(|a| a == "--logins")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(10_000usize);
+
+    println!(
+        "plex-pin transport figures ({} CPUs)\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    let (mut child, url) = spawn_emulator(5);
+    round_trips(&url);
+    concurrent_logins(&url, logins, child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Child mode: run an emulator (auto-approving after `secs`) until stdin closes.
+fn serve(auto_approve_secs: u64) {
+    let emulator =
+        Emulator::start(Options::default().auto_approve(Duration::from_secs(auto_approve_secs)))
+            .unwrap();
+    println!("{}", emulator.url());
+    std::io::stdout().flush().unwrap();
+    let mut line = String::new();
+    while std::io::stdin()
+        .read_line(&mut line)
+        .map_or(false, |n| n > 0)
+    {}
+}
+
+fn spawn_emulator(auto_approve_secs: u64) -> (Child, String) {
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["serve", &auto_approve_secs.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut url = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut url)
+        .unwrap();
+    (child, url.trim().to_owned())
+}
+
+fn config(url: &str) -> Config {
+    Config::builder("plex-pin bench", ClientId::new("bench-client").unwrap())
+        .base_url(url)
+        .build()
+        .unwrap()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn report(name: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    println!(
+        "| {name:<28} | {:>6} | {:>9.1} µs | {:>9.1} µs |",
+        samples.len(),
+        percentile(&samples, 0.5).as_secs_f64() * 1e6,
+        percentile(&samples, 0.99).as_secs_f64() * 1e6
+    );
+}
+
+fn round_trips(url: &str) {
+    println!("Sequential check-pin round trips on loopback (one pooled connection):\n");
+    println!("| transport                    | calls  |    median    |     p99      |");
+    println!("|------------------------------|--------|--------------|--------------|");
+    let client = plex_pin_ureq::Client::new(config(url));
+    let pin = client.create_pin(&PinOptions::strong()).unwrap();
+    for _ in 0..100 {
+        client.check_pin(pin.id).unwrap();
+    }
+    let samples = (0..ROUND_TRIPS)
+        .map(|_| {
+            let start = Instant::now();
+            client.check_pin(pin.id).unwrap();
+            start.elapsed()
+        })
+        .collect();
+    report("plex-pin-ureq", samples);
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = plex_pin_hyper::Client::new(config(url)).unwrap();
+    let samples = runtime.block_on(async {
+        let pin = client.create_pin(&PinOptions::strong()).await.unwrap();
+        for _ in 0..100 {
+            client.check_pin(pin.id).await.unwrap();
+        }
+        let mut samples = Vec::with_capacity(ROUND_TRIPS);
+        for _ in 0..ROUND_TRIPS {
+            let start = Instant::now();
+            client.check_pin(pin.id).await.unwrap();
+            samples.push(start.elapsed());
+        }
+        samples
+    });
+    report("plex-pin-hyper (current_thread)", samples);
+    println!();
+}
+
+/// Peak resident set of a process, from /proc (Linux); `None` elsewhere.
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn concurrent_logins(url: &str, logins: usize, emulator_pid: u32) {
+    println!("{logins} concurrent plex-pin-hyper logins in one process (1 s polls, approval after 5 s):\n");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = plex_pin_hyper::Client::builder(config(url))
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let options = LoginOptions::default()
+        .with_timeout(Duration::from_secs(60))
+        .with_max_consecutive_failures(5);
+    let before = alloc::current();
+    alloc::reset_peak();
+    let started = Instant::now();
+    let (ok, pending_heap) = runtime.block_on(async {
+        let tasks: Vec<_> = (0..logins)
+            .map(|_| {
+                let (client, options) = (client.clone(), options.clone());
+                tokio::spawn(async move { client.login(options, |_, _| {}).await })
+            })
+            .collect();
+        // All pins exist and every login waits for approval (which comes at 5 s).
+        tokio::time::sleep(Duration::from_millis(3_500)).await;
+        let pending_heap = alloc::current().saturating_sub(before);
+        let mut ok = 0usize;
+        let mut first_error = None;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(_) => ok += 1,
+                Err(e) => {
+                    first_error.get_or_insert(e.to_string());
+                }
+            }
+        }
+        if let Some(e) = first_error {
+            println!("first error: {e}");
+        }
+        (ok, pending_heap)
+    });
+    let wall = started.elapsed();
+    let peak = alloc::peak_growth();
+    println!("| figure                                  | value        |");
+    println!("|-----------------------------------------|--------------|");
+    println!("| logins approved / started               | {ok} / {logins} |");
+    println!(
+        "| wall time (approval at 5 s)             | {:.2} s       |",
+        wall.as_secs_f64()
+    );
+    println!(
+        "| client heap while all pending           | {:.1} MiB     |",
+        pending_heap as f64 / 1048576.0
+    );
+    println!(
+        "| client heap per pending login           | {:.1} KiB     |",
+        pending_heap as f64 / logins as f64 / 1024.0
+    );
+    println!(
+        "| client peak heap growth                 | {:.1} MiB     |",
+        peak as f64 / 1048576.0
+    );
+    if let Some(kib) = peak_rss_kib(std::process::id()) {
+        println!(
+            "| client process peak RSS                 | {:.1} MiB     |",
+            kib as f64 / 1024.0
+        );
+    }
+    if let Some(kib) = peak_rss_kib(emulator_pid) {
+        println!(
+            "| emulator process peak RSS               | {:.1} MiB     |",
+            kib as f64 / 1024.0
+        );
+    }
+}
