@@ -54,10 +54,7 @@ fn serve(auto_approve_secs: u64) {
     println!("{}", emulator.url());
     std::io::stdout().flush().unwrap();
     let mut line = String::new();
-    while std::io::stdin()
-        .read_line(&mut line)
-        .map_or(false, |n| n > 0)
-    {}
+    while std::io::stdin().read_line(&mut line).is_ok_and(|n| n > 0) {}
 }
 
 fn spawn_emulator(auto_approve_secs: u64) -> (Child, String) {
