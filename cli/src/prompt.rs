@@ -19,7 +19,7 @@ impl Prompt {
     }
 
     /// Shows the pin once it exists, then a spinner with the time left.
-    pub fn show(&mut self, pin: &Pin, url: &url::Url) {
+    pub fn show(&mut self, pin: &Pin, url: &str) {
         match pin.kind() {
             PinKind::Link => eprintln!(
                 "Enter the code {} at {url}\n(signed in to Plex on any device)",
@@ -32,7 +32,7 @@ impl Prompt {
         }
         let terminal = std::io::stderr().is_terminal();
         if self.qr && terminal {
-            if let Ok(code) = QrCode::new(url.as_str()) {
+            if let Ok(code) = QrCode::new(url) {
                 let art = code
                     .render::<Dense1x2>()
                     .dark_color(Dense1x2::Light)

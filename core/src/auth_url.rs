@@ -1,9 +1,7 @@
 //! The link a user opens to approve a pin.
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use url::Url;
-
 use crate::{Config, ForwardUrl};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// Everything but RFC 3986 unreserved characters is escaped, so the nested
 /// `context[device][product]` keys arrive as `context%5Bdevice%5D%5Bproduct%5D` and spaces
@@ -28,13 +26,13 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 /// let config = Config::builder("My Cool App", ClientId::new("abc")?).build()?;
 /// let url = auth_url(&config, "k2v9q0x7m4t1z8c3b6n5w0r2e", None);
 /// assert_eq!(
-///     url.as_str(),
+///     url,
 ///     "https://app.plex.tv/auth#?clientID=abc&code=k2v9q0x7m4t1z8c3b6n5w0r2e\
 ///      &context%5Bdevice%5D%5Bproduct%5D=My%20Cool%20App"
 /// );
 /// # Ok::<(), plex_pin::ConfigError>(())
 /// ```
-pub fn auth_url(config: &Config, code: &str, forward_url: Option<&ForwardUrl>) -> Url {
+pub fn auth_url(config: &Config, code: &str, forward_url: Option<&ForwardUrl>) -> String {
     let device = config.device();
     let context = [
         ("product", Some(config.product())),
@@ -62,11 +60,9 @@ pub fn auth_url(config: &Config, code: &str, forward_url: Option<&ForwardUrl>) -
         }
     }
     if let Some(forward) = forward_url {
-        push("forwardUrl", forward.url().as_str());
+        push("forwardUrl", forward.as_str());
     }
-    let mut url = config.auth_app_url().clone();
-    url.set_fragment(Some(&format!("?{fragment}")));
-    url
+    format!("{}#?{fragment}", config.auth_app_url())
 }
 
 /// The page where a signed-in user types a 4-character code, prefilled:
@@ -74,8 +70,9 @@ pub fn auth_url(config: &Config, code: &str, forward_url: Option<&ForwardUrl>) -
 /// [`ConfigBuilder::link_page_url`](crate::ConfigBuilder::link_page_url)).
 ///
 /// Strong codes are refused there; use [`auth_url`] for them.
-pub fn link_url(config: &Config, code: &str) -> Url {
-    let mut url = config.link_page_url().clone();
-    url.query_pairs_mut().clear().append_pair("pin", code);
-    url
+pub fn link_url(config: &Config, code: &str) -> String {
+    let page = config.link_page();
+    let separator = if page.has_query() { '&' } else { '?' };
+    let code: String = utf8_percent_encode(code, COMPONENT).collect();
+    format!("{}{separator}pin={code}", page.as_str())
 }

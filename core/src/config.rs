@@ -4,11 +4,10 @@
 //! reported to the caller with a typed [`ConfigError`] before anything reaches the wire, and
 //! so that the request builders afterwards cannot fail.
 
+use http::header::{HeaderMap, HeaderValue, ACCEPT};
 use std::fmt;
-use std::net::IpAddr;
 
-use http::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT};
-use url::{Host, Url};
+use crate::web_url::WebUrl;
 
 /// The production host of the pin API, `https://plex.tv`.
 pub const PLEX_TV: &str = "https://plex.tv";
@@ -153,9 +152,9 @@ pub struct Config {
     client_id: ClientId,
     product: String,
     device: DeviceFields,
-    base_url: Url,
-    auth_app_url: Url,
-    link_page_url: Url,
+    base_url: WebUrl,
+    auth_app_url: WebUrl,
+    link_page_url: WebUrl,
     /// `Accept` plus every `X-Plex-*` identity header, built once and cloned per request.
     headers: HeaderMap,
 }
@@ -178,6 +177,7 @@ impl fmt::Debug for Config {
             .field("product", &self.product)
             .field("device", &self.device)
             .field("base_url", &self.base_url.as_str())
+            .field("auth_app_url", &self.auth_app_url.as_str())
             .finish()
     }
 }
@@ -207,8 +207,8 @@ impl Config {
     }
 
     /// The base URL requests go to (ends with `/`).
-    pub fn base_url(&self) -> &Url {
-        &self.base_url
+    pub fn base_url(&self) -> &str {
+        self.base_url.as_str()
     }
 
     /// `Accept: application/json` and the identity headers every request carries.
@@ -217,12 +217,16 @@ impl Config {
     }
 
     /// The Auth App page [`auth_url`](crate::auth_url) points to.
-    pub fn auth_app_url(&self) -> &Url {
-        &self.auth_app_url
+    pub fn auth_app_url(&self) -> &str {
+        self.auth_app_url.as_str()
     }
 
     /// The code-entry page [`link_url`](crate::link_url) points to.
-    pub fn link_page_url(&self) -> &Url {
+    pub fn link_page_url(&self) -> &str {
+        self.link_page_url.as_str()
+    }
+
+    pub(crate) fn link_page(&self) -> &WebUrl {
         &self.link_page_url
     }
 
@@ -231,12 +235,9 @@ impl Config {
     }
 
     /// `base_url` joined with a relative API path such as `api/v2/pins`.
-    pub(crate) fn endpoint(&self, path: &str) -> Url {
-        let mut url = self.base_url.clone();
-        // The base path always ends with '/', checked in `build`.
-        let joined = format!("{}{}", url.path(), path);
-        url.set_path(&joined);
-        url
+    pub(crate) fn endpoint(&self, path: &str) -> String {
+        // The base always ends with '/' and has no query, checked in `build`.
+        format!("{}{path}", self.base_url.as_str())
     }
 }
 
@@ -318,37 +319,39 @@ impl ConfigBuilder {
         // ClientId was validated when it was made.
         let d = &self.device;
         let optional = [
-            ("X-Plex-Version", &d.version),
-            ("X-Plex-Platform", &d.platform),
-            ("X-Plex-Platform-Version", &d.platform_version),
-            ("X-Plex-Device", &d.device),
-            ("X-Plex-Device-Name", &d.device_name),
-            ("X-Plex-Model", &d.model),
+            ("X-Plex-Version", names::VERSION, &d.version),
+            ("X-Plex-Platform", names::PLATFORM, &d.platform),
+            (
+                "X-Plex-Platform-Version",
+                names::PLATFORM_VERSION,
+                &d.platform_version,
+            ),
+            ("X-Plex-Device", names::DEVICE, &d.device),
+            ("X-Plex-Device-Name", names::DEVICE_NAME, &d.device_name),
+            ("X-Plex-Model", names::MODEL, &d.model),
         ];
         let mut headers = HeaderMap::with_capacity(2 + optional.len());
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(
-            HeaderName::from_static("x-plex-client-identifier"),
+            names::CLIENT_IDENTIFIER,
             header_value("X-Plex-Client-Identifier", self.client_id.as_str())?,
         );
         headers.insert(
-            HeaderName::from_static("x-plex-product"),
+            names::PRODUCT,
             header_value("X-Plex-Product", &self.product)?,
         );
-        for (name, value) in optional {
+        for (name, header, value) in optional {
             if let Some(value) = value {
                 check_field(name, value)?;
-                let header = HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes())
-                    .map_err(|_| ConfigError::ControlCharacter { field: name })?;
                 headers.insert(header, header_value(name, value)?);
             }
         }
         let base_url = parse_base_url(self.base_url.as_deref().unwrap_or(PLEX_TV))?;
-        let auth_app_url = parse_web_url(
+        let auth_app_url = WebUrl::parse(
             "auth app URL",
             self.auth_app_url.as_deref().unwrap_or(AUTH_APP),
         )?;
-        let link_page_url = parse_web_url(
+        let link_page_url = WebUrl::parse(
             "link page URL",
             self.link_page_url.as_deref().unwrap_or(LINK_PAGE),
         )?;
@@ -364,61 +367,44 @@ impl ConfigBuilder {
     }
 }
 
+/// The `X-Plex-*` header names, as constants: `HeaderName::from_static` evaluated at run
+/// time would pull http's whole header-name table into every wasm build.
+pub(crate) mod names {
+    use http::HeaderName;
+
+    pub const CLIENT_IDENTIFIER: HeaderName = HeaderName::from_static("x-plex-client-identifier");
+    pub const PRODUCT: HeaderName = HeaderName::from_static("x-plex-product");
+    pub const VERSION: HeaderName = HeaderName::from_static("x-plex-version");
+    pub const PLATFORM: HeaderName = HeaderName::from_static("x-plex-platform");
+    pub const PLATFORM_VERSION: HeaderName = HeaderName::from_static("x-plex-platform-version");
+    pub const DEVICE: HeaderName = HeaderName::from_static("x-plex-device");
+    pub const DEVICE_NAME: HeaderName = HeaderName::from_static("x-plex-device-name");
+    pub const MODEL: HeaderName = HeaderName::from_static("x-plex-model");
+    pub const TOKEN: HeaderName = HeaderName::from_static("x-plex-token");
+}
+
 fn header_value(field: &'static str, value: &str) -> Result<HeaderValue, ConfigError> {
     HeaderValue::from_str(value).map_err(|_| ConfigError::ControlCharacter { field })
 }
 
-/// Is this host one that never leaves the machine?
-pub(crate) fn is_loopback(host: &Host<&str>) -> bool {
-    match host {
-        Host::Domain(domain) => domain.eq_ignore_ascii_case("localhost"),
-        Host::Ipv4(ip) => IpAddr::V4(*ip).is_loopback(),
-        Host::Ipv6(ip) => IpAddr::V6(*ip).is_loopback(),
-    }
-}
-
-/// Parses an http(s) URL with a host and no credentials, query or fragment.
-pub(crate) fn parse_web_url(field: &'static str, raw: &str) -> Result<Url, ConfigError> {
-    let invalid = |reason: &str| ConfigError::InvalidUrl {
-        field,
-        reason: reason.to_owned(),
-    };
-    check_field(field, raw)?;
-    let url = Url::parse(raw).map_err(|e| invalid(&e.to_string()))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid("scheme must be http or https"));
-    }
-    if url.host().is_none() {
-        return Err(invalid("a host is required"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid("credentials in the URL are not allowed"));
-    }
-    Ok(url)
-}
-
-fn parse_base_url(raw: &str) -> Result<Url, ConfigError> {
+fn parse_base_url(raw: &str) -> Result<WebUrl, ConfigError> {
     let field = "base URL";
-    let mut url = parse_web_url(field, raw)?;
-    if url.query().is_some() || url.fragment().is_some() {
+    let url = WebUrl::parse(field, raw)?;
+    if url.has_query() {
         return Err(ConfigError::InvalidUrl {
             field,
-            reason: "a query or fragment is not allowed".to_owned(),
+            reason: "a query is not allowed".to_owned(),
         });
     }
-    if url.scheme() == "http" {
-        let host = url.host().expect("parse_web_url checked the host");
-        if !is_loopback(&host) {
-            return Err(ConfigError::InsecureBaseUrl {
-                host: host.to_string(),
-            });
-        }
+    if !url.is_https() && !url.is_loopback() {
+        return Err(ConfigError::InsecureBaseUrl {
+            host: url.host().to_owned(),
+        });
     }
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
+    if url.as_str().ends_with('/') {
+        return Ok(url);
     }
-    Ok(url)
+    WebUrl::parse(field, &format!("{}/", url.as_str()))
 }
 
 #[cfg(test)]
@@ -489,6 +475,7 @@ mod tests {
             "http://[::1]:9/prefix/"
         );
         assert_eq!(ok("http://localhost").unwrap(), "http://localhost/");
+        assert_eq!(ok("https://plex.tv/api/").unwrap(), "https://plex.tv/api/");
         assert!(matches!(
             ok("http://plex.tv"),
             Err(ConfigError::InsecureBaseUrl { .. })
@@ -517,7 +504,7 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(
-            config.endpoint("api/v2/pins").as_str(),
+            config.endpoint("api/v2/pins"),
             "http://127.0.0.1:1/mock/api/v2/pins"
         );
     }

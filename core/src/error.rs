@@ -148,7 +148,7 @@ pub enum Error {
     MissingClientIdentifier,
 
     /// The token is not (or no longer) valid: 401, or 422 "Invalid token" for a revoked one.
-    #[error("the token was refused by plex.tv (HTTP {status})")]
+    #[error("the token was refused by plex.tv (HTTP {})", .status.as_u16())]
     Unauthorized {
         /// 401 or 422.
         status: StatusCode,
@@ -165,7 +165,7 @@ pub enum Error {
     },
 
     /// Any other status the call does not expect.
-    #[error("unexpected HTTP {status} from plex.tv{}", first_error(.errors))]
+    #[error("unexpected HTTP {} from plex.tv{}", .status.as_u16(), first_error(.errors))]
     UnexpectedStatus {
         /// The status.
         status: StatusCode,
@@ -189,7 +189,7 @@ pub enum Error {
     },
 
     /// A success response that is not JSON (XML, HTML, …).
-    #[error("plex.tv answered {status} with {content_type} instead of JSON{}", .message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
+    #[error("plex.tv answered {} with {content_type} instead of JSON{}", .status.as_u16(), .message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
     NotJson {
         /// The status of the response.
         status: StatusCode,

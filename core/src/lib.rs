@@ -57,6 +57,7 @@ pub mod request;
 pub mod response;
 mod token;
 mod user;
+mod web_url;
 
 pub use auth_url::{auth_url, link_url};
 pub use config::{
@@ -73,8 +74,6 @@ pub use user::{Subscription, User};
 
 /// The `http` crate this one is built on, so callers use matching types.
 pub use http;
-/// The `url` crate this one is built on.
-pub use url;
 /// The `Instant` type [`PinLogin`] takes: `std::time::Instant` natively, and a
 /// `performance.now()`-based one on `wasm32-unknown-unknown`.
 pub use web_time::Instant;

@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use url::Url;
 use web_time::Instant;
 
 use crate::error::ExpiredBy;
@@ -198,7 +197,7 @@ impl PinLogin {
 
     /// Where the user approves the pin, once created: the Auth App URL for a strong pin,
     /// the link page for a 4-character one.
-    pub fn approval_url(&self) -> Option<Url> {
+    pub fn approval_url(&self) -> Option<String> {
         let pin = self.pin.as_ref()?;
         Some(match pin.kind() {
             PinKind::Link => link_url(&self.config, &pin.code),

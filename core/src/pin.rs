@@ -137,13 +137,11 @@ fn string_or_number<'de, D: Deserializer<'de>>(
     #[serde(untagged)]
     enum Raw {
         Text(String),
-        Int(i64),
-        Float(f64),
+        Number(u64),
     }
     Ok(match Option::<Raw>::deserialize(deserializer)? {
         None => None,
         Some(Raw::Text(s)) => Some(s),
-        Some(Raw::Int(n)) => Some(n.to_string()),
-        Some(Raw::Float(n)) => Some(n.to_string()),
+        Some(Raw::Number(n)) => Some(n.to_string()),
     })
 }

@@ -6,11 +6,10 @@
 //! [`ConfigBuilder::build`](crate::ConfigBuilder::build), [`Token::new`] and
 //! [`ForwardUrl::parse`].
 
-use http::header::{HeaderName, HeaderValue, ORIGIN};
+use http::header::{HeaderValue, ORIGIN};
 use http::{Method, Uri};
-use url::Url;
 
-use crate::config::parse_web_url;
+use crate::web_url::WebUrl;
 use crate::{Config, ConfigError, PinKind, Token};
 
 /// What the core hands a transport to send.
@@ -22,26 +21,24 @@ pub type Request = http::Request<Vec<u8>>;
 /// [`create_pin`] sends `Origin` derived from it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ForwardUrl {
-    url: Url,
+    url: WebUrl,
     origin: HeaderValue,
 }
 
 impl ForwardUrl {
     /// Parses an absolute http(s) URL with a host.
     pub fn parse(raw: &str) -> Result<Self, ConfigError> {
-        let url = parse_web_url("forward URL", raw)?;
-        let origin = HeaderValue::from_str(&url.origin().ascii_serialization()).map_err(|_| {
-            ConfigError::InvalidUrl {
-                field: "forward URL",
-                reason: "its origin is not a valid header value".to_owned(),
-            }
+        let url = WebUrl::parse("forward URL", raw)?;
+        let origin = HeaderValue::from_str(&url.origin()).map_err(|_| ConfigError::InvalidUrl {
+            field: "forward URL",
+            reason: "its origin is not a valid header value".to_owned(),
         })?;
         Ok(Self { url, origin })
     }
 
-    /// The URL.
-    pub fn url(&self) -> &Url {
-        &self.url
+    /// The URL, as given.
+    pub fn as_str(&self) -> &str {
+        self.url.as_str()
     }
 
     /// `scheme://host[:port]`, as sent in `Origin`.
@@ -82,12 +79,12 @@ impl PinOptions {
     }
 }
 
-fn build(config: &Config, method: Method, url: &Url) -> Request {
+fn build(config: &Config, method: Method, url: &str) -> Request {
     let mut request = Request::new(Vec::new());
     *request.method_mut() = method;
-    // A `Url` that parsed (from a validated http(s) base plus ASCII path segments and digits)
-    // is always a valid `Uri`; the empty fallback exists only to avoid a panic path.
-    *request.uri_mut() = Uri::try_from(url.as_str()).unwrap_or_default();
+    // A base that parsed as a `Uri`, plus an ASCII path and digits, is always a valid `Uri`;
+    // the empty fallback exists only to avoid a panic path.
+    *request.uri_mut() = Uri::try_from(url).unwrap_or_default();
     *request.headers_mut() = config.headers().clone();
     request
 }
@@ -108,7 +105,7 @@ fn build(config: &Config, method: Method, url: &Url) -> Request {
 pub fn create_pin(config: &Config, options: &PinOptions) -> Request {
     let mut url = config.endpoint("api/v2/pins");
     if options.kind == PinKind::Strong {
-        url.set_query(Some("strong=true"));
+        url.push_str("?strong=true");
     }
     let mut request = build(config, Method::POST, &url);
     if let Some(forward) = &options.forward_url {
@@ -129,9 +126,8 @@ pub fn check_pin(config: &Config, pin_id: u64) -> Request {
 pub fn user(config: &Config, token: &Token) -> Request {
     let url = config.endpoint("api/v2/user");
     let mut request = build(config, Method::GET, &url);
-    request.headers_mut().insert(
-        HeaderName::from_static("x-plex-token"),
-        token.header_value(),
-    );
+    request
+        .headers_mut()
+        .insert(crate::config::names::TOKEN, token.header_value());
     request
 }

@@ -5,9 +5,11 @@
 //! must cap the body before it gets here (64 KiB is plenty); the parsers never panic and do
 //! work proportional to the body they are given.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use http::header::{HeaderMap, CONTENT_TYPE, DATE, RETRY_AFTER};
+#[cfg(feature = "http-date")]
+use http::header::DATE;
+use http::header::{HeaderMap, CONTENT_TYPE, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
@@ -58,12 +60,8 @@ pub fn check_status<B: AsRef<[u8]>>(response: &Response<B>) -> Result<(), Error>
         },
         400 if has_code(1000) => Error::MissingClientIdentifier,
         401 => Error::Unauthorized { status },
-        422 if errors
-            .iter()
-            .any(|e| e.message.to_ascii_lowercase().contains("invalid token")) =>
-        {
-            Error::Unauthorized { status }
-        }
+        // plex.tv answers a revoked token with XML `<error>Invalid token</error>`.
+        422 if contains_ignore_case(body, b"invalid token") => Error::Unauthorized { status },
         429 => Error::RateLimited {
             retry_after: retry_after(response.headers()),
         },
@@ -73,6 +71,12 @@ pub fn check_status<B: AsRef<[u8]>>(response: &Response<B>) -> Result<(), Error>
             body: BodyExcerpt::new(body),
         },
     })
+}
+
+fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 fn content_type(headers: &HeaderMap) -> Option<&str> {
@@ -106,24 +110,35 @@ fn decode_json<T: DeserializeOwned, B: AsRef<[u8]>>(response: &Response<B>) -> R
             });
         }
     }
+    parse_json(body).map_err(|(path, message)| Error::Decode {
+        status,
+        path,
+        message: truncate(&message, MAX_EXCERPT),
+        body: BodyExcerpt::new(body),
+    })
+}
+
+/// Decodes JSON, naming the failing field (`location.city`; `.` for the whole document).
+#[cfg(feature = "field-path")]
+fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, (String, String)> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut deserializer)
-        .map_err(|e| {
-            let path = e.path().to_string();
-            (path, e.into_inner())
-        })
-        .and_then(|value| {
-            deserializer
-                .end()
-                .map(|()| value)
-                .map_err(|e| (".".to_owned(), e))
-        })
-        .map_err(|(path, e)| Error::Decode {
-            status,
-            path,
-            message: truncate(&e.to_string(), MAX_EXCERPT),
-            body: BodyExcerpt::new(body),
-        })
+    let value: T = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|e| (e.path().to_string(), e.into_inner().to_string()))?;
+    deserializer
+        .end()
+        .map_err(|e| (".".to_owned(), e.to_string()))?;
+    Ok(value)
+}
+
+/// Decodes JSON; without the `field-path` feature the position stands in for the path.
+#[cfg(not(feature = "field-path"))]
+fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, (String, String)> {
+    serde_json::from_slice(body).map_err(|e| {
+        (
+            format!("line {} column {}", e.line(), e.column()),
+            e.to_string(),
+        )
+    })
 }
 
 fn truncate(text: &str, max: usize) -> String {
@@ -141,9 +156,20 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
+    retry_at_date(value, headers)
+}
+
+#[cfg(feature = "http-date")]
+fn retry_at_date(value: &str, headers: &HeaderMap) -> Option<Duration> {
+    use std::time::SystemTime;
     let at: SystemTime = httpdate::parse_http_date(value).ok()?;
     let now: SystemTime = httpdate::parse_http_date(headers.get(DATE)?.to_str().ok()?).ok()?;
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+#[cfg(not(feature = "http-date"))]
+fn retry_at_date(_value: &str, _headers: &HeaderMap) -> Option<Duration> {
+    None
 }
 
 #[derive(Deserialize)]
@@ -196,7 +222,14 @@ fn api_errors(headers: &HeaderMap, body: &[u8]) -> Vec<ApiError> {
     errors
 }
 
+/// Without the `xml` feature, XML bodies carry no readable entries.
+#[cfg(not(feature = "xml"))]
+fn xml_errors(_body: &[u8]) -> Vec<ApiError> {
+    Vec::new()
+}
+
 /// Reads `<error code=".." message=".." status=".."/>` and `<error>text</error>` elements.
+#[cfg(feature = "xml")]
 fn xml_errors(body: &[u8]) -> Vec<ApiError> {
     use quick_xml::events::Event;
 

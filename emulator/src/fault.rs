@@ -52,6 +52,9 @@ pub struct FaultRule {
     pub route: Route,
     /// Only for this pin id (check-pin only); `None` for all.
     pub pin: Option<u64>,
+    /// Only for requests with this `X-Plex-Client-Identifier`; `None` for all. Lets tests
+    /// that share one emulator (the browser suite) keep their faults apart.
+    pub client: Option<String>,
     /// How many times before the rule is used up; `None` for every time.
     pub times: Option<u32>,
 }
@@ -63,6 +66,7 @@ impl FaultRule {
             fault,
             route: Route::Any,
             pin: None,
+            client: None,
             times: None,
         }
     }
@@ -80,15 +84,22 @@ impl FaultRule {
         self
     }
 
+    /// Restricts the rule to one client identifier.
+    pub fn for_client(mut self, client_id: impl Into<String>) -> Self {
+        self.client = Some(client_id.into());
+        self
+    }
+
     /// Makes the rule fire `n` times only.
     pub fn times(mut self, n: u32) -> Self {
         self.times = Some(n);
         self
     }
 
-    pub(crate) fn matches(&self, route: Route, pin: Option<u64>) -> bool {
+    pub(crate) fn matches(&self, route: Route, pin: Option<u64>, client: Option<&str>) -> bool {
         (self.route == Route::Any || self.route == route)
             && (self.pin.is_none() || self.pin == pin)
+            && (self.client.is_none() || self.client.as_deref() == client)
             && self.times != Some(0)
     }
 }
@@ -147,6 +158,24 @@ impl FromStr for FaultRule {
         Ok(match times {
             Some(n) => rule.times(n),
             None => rule,
+        })
+    }
+}
+
+impl FromStr for Route {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "create" => Route::CreatePin,
+            "check" => Route::CheckPin,
+            "user" => Route::User,
+            "any" => Route::Any,
+            other => {
+                return Err(format!(
+                    "unknown route `{other}`: use create, check, user or any"
+                ))
+            }
         })
     }
 }

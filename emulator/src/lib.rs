@@ -12,8 +12,11 @@
 //! - The user's side: `/auth#?code=…` (an Approve / Deny page like app.plex.tv) and
 //!   `/link` (type a 4-character code), plus [`Emulator::approve`] / [`Emulator::deny`]
 //!   and an auto-approve delay for demos.
-//! - Fault injection ([`FaultRule`]) globally, per route or per pin, and statistics of what
-//!   clients sent ([`Emulator::stats`]).
+//! - Fault injection ([`FaultRule`]) globally, per route, per pin or per client identifier,
+//!   and statistics of what clients sent ([`Emulator::stats`]).
+//! - The same controls over HTTP under `/emulator/` (`approve`, `deny`, `expire`, `pin`,
+//!   `fault`, `clear-faults`, `issue-token`, `revoke`, `stats`; form-encoded `POST`), for
+//!   tests that run in a browser or another process.
 //!
 //! The server runs on its own thread and tokio runtime, so blocking and async callers use
 //! it alike; dropping the [`Emulator`] stops it.
@@ -187,22 +190,17 @@ impl Emulator {
 
     /// Issues a valid token without a pin (for token-check tests).
     pub fn issue_token(&self) -> String {
-        let mut state = self.shared.lock();
-        let pin = state
-            .create_pin(Instant::now(), true, "emulator", "emulator")
-            .map(|p| p.id);
-        let token = pin.and_then(|id| state.approve(id)).unwrap_or_default();
-        if let Some(id) = pin {
-            state.deny(id);
-        }
-        token
+        self.shared.lock().issue_token()
     }
 
     /// Revokes a token: `/api/v2/user` then answers 422 with XML "Invalid token".
     pub fn revoke(&self, token: &str) {
-        let mut state = self.shared.lock();
-        state.tokens.remove(token);
-        state.revoked.insert(token.to_owned());
+        self.shared.lock().revoke(token);
+    }
+
+    /// Makes a live pin expire now. Returns whether it existed.
+    pub fn expire(&self, pin_id: u64) -> bool {
+        self.shared.lock().expire(pin_id)
     }
 
     /// Adds a fault rule.

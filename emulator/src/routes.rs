@@ -110,10 +110,16 @@ fn classify(method: &Method, path: &str) -> RouteKind {
         (_, p) if p.starts_with("/emulator/") => match &p["/emulator/".len()..] {
             "approve" => Control("approve"),
             "deny" => Control("deny"),
+            "expire" => Control("expire"),
             "pin" => Control("pin"),
             "stats" => Control("stats"),
+            "fault" => Control("fault"),
+            "clear-faults" => Control("clear-faults"),
+            "issue-token" => Control("issue-token"),
+            "revoke" => Control("revoke"),
             _ => NotFound,
         },
+        ("GET", p) if p.starts_with("/api/v2/pins/qr/") => Page("qr"),
         (_, p) => match p.strip_prefix("/api/v2/pins/") {
             // Anything that is not a number is a pin plex.tv does not know.
             Some(id) => Api(Route::CheckPin, Some(id.parse().unwrap_or(0))),
@@ -175,7 +181,8 @@ async fn api_call<B>(
     route: Route,
     pin: Option<u64>,
 ) -> Result<Response<Body>, DropConnection> {
-    let fault = shared.lock().take_fault(route, pin);
+    let client = header(request, "x-plex-client-identifier");
+    let fault = shared.lock().take_fault(route, pin, client);
     let mut as_json = wants_json(request);
     match fault {
         None => {}
@@ -516,6 +523,10 @@ async fn read_form(request: Request<Incoming>) -> String {
 
 fn page_response<B>(shared: &Shared, request: &Request<B>, page: &str) -> Response<Body> {
     let query = request.uri().query().unwrap_or("");
+    if page == "qr" {
+        let code = request.uri().path().rsplit('/').next().unwrap_or("");
+        return qr_response(shared, code);
+    }
     let html = match page {
         "auth" => pages::auth_page(),
         "link" => {
@@ -538,6 +549,44 @@ fn page_response<B>(shared: &Shared, request: &Request<B>, page: &str) -> Respon
     response
 }
 
+/// `GET /api/v2/pins/qr/{code}`: an SVG QR code of the page where the pin is approved (the
+/// emulator's `/auth` link for strong codes, `/link?pin=` for 4-character ones).
+fn qr_response(shared: &Shared, code: &str) -> Response<Body> {
+    let pin = {
+        let mut state = shared.lock();
+        let now = Instant::now();
+        state
+            .find_code(code)
+            .and_then(|id| state.live_pin(id, now).cloned())
+    };
+    let Some(pin) = pin else {
+        return json_response(
+            StatusCode::NOT_FOUND,
+            json!({"errors":[{"code":1020,"message":"Code not found or expired","status":404}]}),
+        );
+    };
+    let target = if pin.strong {
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("clientID", &pin.client_id)
+            .append_pair("code", &pin.code)
+            .append_pair("context[device][product]", &pin.product)
+            .finish();
+        format!("{}/auth#?{query}", shared.base_url)
+    } else {
+        format!("{}/link?pin={}", shared.base_url, pin.code)
+    };
+    match qrcode::QrCode::new(target.as_bytes()) {
+        Ok(code) => {
+            let svg = code
+                .render::<qrcode::render::svg::Color>()
+                .min_dimensions(200, 200)
+                .build();
+            with_type(StatusCode::OK, "image/svg+xml", Bytes::from(svg))
+        }
+        Err(_) => empty(StatusCode::INTERNAL_SERVER_ERROR),
+    }
+}
+
 /// The user's side and the test hooks: approve/deny a pin by `code` or `id`, look a pin up.
 fn control(shared: &Shared, name: &str, form: &str) -> Response<Body> {
     let field = |key: &str| {
@@ -548,12 +597,44 @@ fn control(shared: &Shared, name: &str, form: &str) -> Response<Body> {
     };
     let now = Instant::now();
     let mut state = shared.lock();
-    if name == "stats" {
-        let stats = state.stats();
-        return json_response(
-            StatusCode::OK,
-            json!({"perRoute": stats.per_route, "livePins": stats.live_pins}),
-        );
+    let bad = |message: String| {
+        json_response(
+            StatusCode::BAD_REQUEST,
+            json!({"errors":[{"code":400,"message":message,"status":400}]}),
+        )
+    };
+    match name {
+        "stats" => {
+            let stats = state.stats();
+            return json_response(
+                StatusCode::OK,
+                json!({"perRoute": stats.per_route, "livePins": stats.live_pins}),
+            );
+        }
+        "fault" => {
+            return match fault_from_form(&field) {
+                Ok(rule) => {
+                    state.faults.push(rule);
+                    json_response(StatusCode::OK, json!({"faults": state.faults.len()}))
+                }
+                Err(message) => bad(message),
+            };
+        }
+        "clear-faults" => {
+            state.faults.clear();
+            return json_response(StatusCode::OK, json!({"faults": 0}));
+        }
+        "issue-token" => {
+            return json_response(StatusCode::OK, json!({"token": state.issue_token()}));
+        }
+        "revoke" => {
+            let Some(token) = field("token") else {
+                return bad("token is required".to_owned());
+            };
+            state.revoke(&token);
+            return json_response(StatusCode::OK, json!({"revoked": true}));
+        }
+        _ => {}
     }
     let id = field("id")
         .and_then(|id| id.parse().ok())
@@ -584,9 +665,32 @@ fn control(shared: &Shared, name: &str, form: &str) -> Response<Body> {
             state.approve(id);
             json_response(StatusCode::OK, json!({"id": id, "approved": true}))
         }
+        "expire" => {
+            state.expire(id);
+            json_response(StatusCode::OK, json!({"id": id, "expired": true}))
+        }
         _ => {
             state.deny(id);
             json_response(StatusCode::OK, json!({"id": id, "denied": true}))
         }
     }
+}
+
+/// A fault rule from the control form: `fault=500&route=check&pin=ID&client=ID&times=N`.
+fn fault_from_form(field: &dyn Fn(&str) -> Option<String>) -> Result<crate::FaultRule, String> {
+    let fault = field("fault").ok_or("fault is required")?;
+    let mut rule = crate::FaultRule::always(fault.parse::<Fault>()?);
+    if let Some(route) = field("route") {
+        rule = rule.on(route.parse()?);
+    }
+    if let Some(pin) = field("pin") {
+        rule = rule.for_pin(pin.parse().map_err(|_| format!("bad pin `{pin}`"))?);
+    }
+    if let Some(client) = field("client") {
+        rule = rule.for_client(client);
+    }
+    if let Some(times) = field("times") {
+        rule = rule.times(times.parse().map_err(|_| format!("bad times `{times}`"))?);
+    }
+    Ok(rule)
 }

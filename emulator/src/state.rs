@@ -13,6 +13,7 @@ pub const RECENT_REQUESTS: usize = 1_000;
 
 const STRONG_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 const LINK_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+const TOKEN_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 /// The account every approval signs in as.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,8 +165,16 @@ impl State {
     }
 
     /// Takes the first matching fault rule, using up one of its `times`.
-    pub fn take_fault(&mut self, route: Route, pin: Option<u64>) -> Option<Fault> {
-        let rule = self.faults.iter_mut().find(|r| r.matches(route, pin))?;
+    pub fn take_fault(
+        &mut self,
+        route: Route,
+        pin: Option<u64>,
+        client: Option<&str>,
+    ) -> Option<Fault> {
+        let rule = self
+            .faults
+            .iter_mut()
+            .find(|r| r.matches(route, pin, client))?;
         if let Some(times) = rule.times.as_mut() {
             *times -= 1;
         }
@@ -262,6 +271,30 @@ impl State {
         pin.status = PinStatus::Approved(token.clone());
         self.tokens.insert(token.clone(), self.account.clone());
         Some(token)
+    }
+
+    /// Makes a pin expire now (it is forgotten on its next look-up).
+    pub fn expire(&mut self, id: u64) -> bool {
+        match self.pins.get_mut(&id) {
+            Some(pin) => {
+                pin.lifetime = Duration::ZERO;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Issues a valid token without a pin (for token-check tests).
+    pub fn issue_token(&mut self) -> String {
+        let token = random_text(TOKEN_ALPHABET, 20);
+        self.tokens.insert(token.clone(), self.account.clone());
+        token
+    }
+
+    /// Revokes a token: `/api/v2/user` then answers 422 with XML "Invalid token".
+    pub fn revoke(&mut self, token: &str) {
+        self.tokens.remove(token);
+        self.revoked.insert(token.to_owned());
     }
 
     /// Denies a pin: it disappears, so polls answer 404/1020 as plex.tv does for a pin it

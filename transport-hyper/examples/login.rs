@@ -1,6 +1,6 @@
 //! Sign in with the async transport.
 //!
-//! `cargo run -p plex-pin-hyper --example login` runs against an embedded emulator that
+//! `cargo run -p plex-pin-hyper --example hyper-login` runs against an embedded emulator that
 //! approves by itself after 1 s; pass a base URL (e.g. a running `plex-pin emulator`) to
 //! use that server instead.
 

@@ -234,7 +234,7 @@ impl Client {
     pub async fn login(
         &self,
         options: LoginOptions,
-        mut on_pin: impl FnMut(&Pin, &url::Url) + Send,
+        mut on_pin: impl FnMut(&Pin, &str) + Send,
     ) -> Result<Token, Error> {
         let mut login = PinLogin::new(&self.config, options);
         loop {
@@ -279,7 +279,7 @@ pub async fn user(config: &Config, token: &Token) -> Result<User, Error> {
 pub async fn login(
     config: &Config,
     options: LoginOptions,
-    on_pin: impl FnMut(&Pin, &url::Url) + Send,
+    on_pin: impl FnMut(&Pin, &str) + Send,
 ) -> Result<Token, Error> {
     Client::new(config.clone())?.login(options, on_pin).await
 }

@@ -238,7 +238,7 @@ impl Client {
     pub fn login(
         &self,
         options: LoginOptions,
-        mut on_pin: impl FnMut(&Pin, &url::Url),
+        mut on_pin: impl FnMut(&Pin, &str),
     ) -> Result<Token, Error> {
         let mut login = PinLogin::new(&self.config, options);
         loop {
@@ -285,7 +285,7 @@ pub fn user(config: &Config, token: &Token) -> Result<User, Error> {
 pub fn login(
     config: &Config,
     options: LoginOptions,
-    on_pin: impl FnMut(&Pin, &url::Url),
+    on_pin: impl FnMut(&Pin, &str),
 ) -> Result<Token, Error> {
     Client::new(config.clone()).login(options, on_pin)
 }

@@ -1,0 +1,373 @@
+//! The JavaScript API: `PlexPinClient`, for web apps with no Rust of their own.
+//!
+//! Exported to JS by wasm-bindgen; Rust callers use [`Client`](crate::Client) instead.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use js_sys::{Function, Object, Promise, Reflect};
+use plex_pin::{
+    auth_url, ClientId, Config, ExpiredBy, ForwardUrl, LoginOptions, Pin, PinKind, PinOptions,
+    Token, User,
+};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use crate::fetch::Cancel;
+use crate::{Client, Error, Progress};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/** Options of `new PlexPinClient(options)`. Only `product` is required. */
+export interface PlexPinOptions {
+  /** X-Plex-Product: the app name the user sees in Authorized Devices. */
+  product: string;
+  /** X-Plex-Client-Identifier. Generate it once (`PlexPinClient.generateClientId()`),
+   *  keep it (localStorage) and pass it every time: plex.tv ties pins to it. */
+  clientId?: string;
+  version?: string; platform?: string; platformVersion?: string;
+  device?: string; deviceName?: string; model?: string;
+  /** API base URL (default https://plex.tv); plain http only for loopback. */
+  baseUrl?: string;
+  /** Auth App page (default https://app.plex.tv/auth). */
+  authAppUrl?: string;
+  /** Code-entry page for 4-character codes (default https://plex.tv/link/). */
+  linkPageUrl?: string;
+  /** Ask for a 4-character plex.tv/link code instead of a strong one. */
+  link?: boolean;
+  /** Forwarding flow: where the Auth App sends the browser after sign-in. */
+  forwardUrl?: string;
+  /** Timeout of each request in ms (default 15000). */
+  requestTimeoutMs?: number;
+  /** Time between polls in ms (default 1000). */
+  pollIntervalMs?: number;
+  /** Give up the login after this many ms (default: the pin's own lifetime). */
+  loginTimeoutMs?: number;
+}
+
+/** A pin, as shown to the user. */
+export interface PinInfo {
+  id: number;
+  code: string;
+  /** "strong" (Auth App link) or "link" (4 characters for plex.tv/link). */
+  kind: "strong" | "link";
+  /** Where the user approves: the Auth App URL, or the link page. */
+  url: string;
+  /** plex.tv's QR image URL for the code, when it sent one. */
+  qr?: string;
+  /** Seconds left when plex.tv answered. */
+  expiresIn?: number;
+}
+
+/** Reported about once per poll while the login waits. */
+export interface LoginProgress {
+  secondsLeft: number;
+  /** Failures in a row (429, 5xx, network); 0 while all is well. */
+  failures: number;
+}
+
+/** The signed-in account. */
+export interface PlexUser {
+  id: number; uuid?: string; username?: string; email?: string;
+  title?: string; thumb?: string; displayName?: string;
+  subscription?: { active: boolean; status?: string; plan?: string };
+}
+
+/** Errors are `Error`s with a `code`: "PIN_EXPIRED", "DENIED_OR_EXPIRED", "TIMED_OUT",
+ *  "RATE_LIMITED", "UNAUTHORIZED", "HTTP_STATUS", "BAD_RESPONSE", "NETWORK",
+ *  "REQUEST_TIMEOUT", "BODY_TOO_LARGE", "REDIRECT", "CANCELLED", "INVALID_OPTIONS". */
+export interface PlexPinError extends Error { code: string }
+"#;
+
+fn set(target: &Object, key: &str, value: impl Into<JsValue>) {
+    let _ = Reflect::set(target, &key.into(), &value.into());
+}
+
+fn get_string(options: &JsValue, key: &str) -> Option<String> {
+    Reflect::get(options, &key.into()).ok()?.as_string()
+}
+
+fn get_number(options: &JsValue, key: &str) -> Option<f64> {
+    Reflect::get(options, &key.into()).ok()?.as_f64()
+}
+
+fn error(code: &str, message: &str) -> JsValue {
+    let error = js_sys::Error::new(message);
+    set(&error, "code", code);
+    error.into()
+}
+
+fn to_js(failure: Error) -> JsValue {
+    use plex_pin::Error as P;
+    let code = match &failure {
+        Error::Plex(P::PinExpired {
+            by: ExpiredBy::Server,
+        }) => "DENIED_OR_EXPIRED",
+        Error::Plex(P::PinExpired { .. }) => "PIN_EXPIRED",
+        Error::Plex(P::TimedOut) => "TIMED_OUT",
+        Error::Plex(P::RateLimited { .. }) => "RATE_LIMITED",
+        Error::Plex(P::Unauthorized { .. }) => "UNAUTHORIZED",
+        Error::Plex(P::UnexpectedStatus { .. } | P::MissingClientIdentifier) => "HTTP_STATUS",
+        Error::Plex(P::Config(_)) => "INVALID_OPTIONS",
+        Error::Plex(_) => "BAD_RESPONSE",
+        Error::Network(_) => "NETWORK",
+        Error::Timeout => "REQUEST_TIMEOUT",
+        Error::BodyTooLarge { .. } => "BODY_TOO_LARGE",
+        Error::Redirect => "REDIRECT",
+        Error::Cancelled => "CANCELLED",
+    };
+    error(code, &failure.to_string())
+}
+
+fn invalid(message: impl std::fmt::Display) -> JsValue {
+    error("INVALID_OPTIONS", &message.to_string())
+}
+
+fn millis(value: Option<f64>) -> Option<Duration> {
+    value.and_then(|ms| Duration::try_from_secs_f64(ms / 1000.0).ok())
+}
+
+fn pin_info(pin: &Pin, url: &str) -> JsValue {
+    let info = Object::new();
+    set(&info, "id", pin.id as f64);
+    set(&info, "code", pin.code.as_str());
+    set(
+        &info,
+        "kind",
+        if pin.kind() == PinKind::Link {
+            "link"
+        } else {
+            "strong"
+        },
+    );
+    set(&info, "url", url);
+    if let Some(qr) = &pin.qr {
+        set(&info, "qr", qr.as_str());
+    }
+    if let Some(secs) = pin.expires_in {
+        set(&info, "expiresIn", secs as f64);
+    }
+    info.into()
+}
+
+fn user_info(user: &User) -> JsValue {
+    let info = Object::new();
+    set(&info, "id", user.id as f64);
+    let texts = [
+        ("uuid", &user.uuid),
+        ("username", &user.username),
+        ("email", &user.email),
+        ("title", &user.title),
+        ("thumb", &user.thumb),
+    ];
+    for (key, value) in texts {
+        if let Some(value) = value {
+            set(&info, key, value.as_str());
+        }
+    }
+    if let Some(name) = user.display_name() {
+        set(&info, "displayName", name);
+    }
+    if let Some(sub) = &user.subscription {
+        let s = Object::new();
+        set(&s, "active", sub.active);
+        if let Some(status) = &sub.status {
+            set(&s, "status", status.as_str());
+        }
+        if let Some(plan) = &sub.plan {
+            set(&s, "plan", plan.as_str());
+        }
+        set(&info, "subscription", s);
+    }
+    info.into()
+}
+
+/// Applies one option to the configuration.
+type Setter = fn(plex_pin::ConfigBuilder, String) -> plex_pin::ConfigBuilder;
+
+struct Inner {
+    client: Client,
+    options: LoginOptions,
+    forward_url: Option<ForwardUrl>,
+    cancel: RefCell<Cancel>,
+}
+
+/// Signs a user in to Plex.tv with a PIN, from JavaScript.
+#[wasm_bindgen(js_name = PlexPinClient)]
+pub struct JsClient(Rc<Inner>);
+
+#[wasm_bindgen(js_class = PlexPinClient)]
+impl JsClient {
+    /// Validates the options; throws an `INVALID_OPTIONS` error for a bad value.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "PlexPinOptions")] options: JsValue,
+    ) -> Result<JsClient, JsValue> {
+        let product = get_string(&options, "product").unwrap_or_default();
+        let client_id = match get_string(&options, "clientId") {
+            Some(id) => ClientId::new(id).map_err(invalid)?,
+            None => ClientId::generate(),
+        };
+        let mut builder = Config::builder(product, client_id);
+        let fields: [(&str, Setter); 9] = [
+            ("version", |b, v| b.version(v)),
+            ("platform", |b, v| b.platform(v)),
+            ("platformVersion", |b, v| b.platform_version(v)),
+            ("device", |b, v| b.device(v)),
+            ("deviceName", |b, v| b.device_name(v)),
+            ("model", |b, v| b.model(v)),
+            ("baseUrl", |b, v| b.base_url(v)),
+            ("authAppUrl", |b, v| b.auth_app_url(v)),
+            ("linkPageUrl", |b, v| b.link_page_url(v)),
+        ];
+        for (key, apply) in fields {
+            if let Some(value) = get_string(&options, key) {
+                builder = apply(builder, value);
+            }
+        }
+        let config = builder.build().map_err(invalid)?;
+        let forward_url = get_string(&options, "forwardUrl")
+            .map(|u| ForwardUrl::parse(&u))
+            .transpose()
+            .map_err(invalid)?;
+        let link = Reflect::get(&options, &"link".into())
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        let mut pin = if link {
+            PinOptions::link()
+        } else {
+            PinOptions::strong()
+        };
+        if let Some(forward) = &forward_url {
+            pin = pin.with_forward_url(forward.clone());
+        }
+        let mut login = LoginOptions::default().with_pin(pin);
+        if let Some(interval) = millis(get_number(&options, "pollIntervalMs")) {
+            login = login.with_poll_interval(interval.max(Duration::from_millis(50)));
+        }
+        if let Some(timeout) = millis(get_number(&options, "loginTimeoutMs")) {
+            login = login.with_timeout(timeout);
+        }
+        let mut client = Client::new(config);
+        if let Some(timeout) = millis(get_number(&options, "requestTimeoutMs")) {
+            client = client.with_timeout(timeout);
+        }
+        Ok(JsClient(Rc::new(Inner {
+            client,
+            options: login,
+            forward_url,
+            cancel: RefCell::new(Cancel::default()),
+        })))
+    }
+
+    /// A new random client identifier (UUID v4). Store it and reuse it.
+    #[wasm_bindgen(js_name = generateClientId)]
+    pub fn generate_client_id() -> String {
+        ClientId::generate().to_string()
+    }
+
+    /// The client identifier in use.
+    #[wasm_bindgen(getter, js_name = clientId)]
+    pub fn client_id(&self) -> String {
+        self.0.client.config().client_id().to_string()
+    }
+
+    /// The Auth App URL for a strong code (with the `forwardUrl` option, if set).
+    #[wasm_bindgen(js_name = authUrl)]
+    pub fn auth_url(&self, code: &str) -> String {
+        auth_url(self.0.client.config(), code, self.0.forward_url.as_ref())
+    }
+
+    /// Creates a pin without waiting for it (for the forwarding flow: store `id`, send the
+    /// user to `url`, then call `checkPin(id)` when the browser comes back).
+    #[wasm_bindgen(js_name = createPin, unchecked_return_type = "Promise<PinInfo>")]
+    pub fn create_pin(&self) -> Promise {
+        let inner = Rc::clone(&self.0);
+        future_to_promise(async move {
+            let pin = inner
+                .client
+                .create_pin(&inner.options.pin)
+                .await
+                .map_err(to_js)?;
+            let url = match pin.kind() {
+                PinKind::Link => plex_pin::link_url(inner.client.config(), &pin.code),
+                _ => auth_url(inner.client.config(), &pin.code, inner.forward_url.as_ref()),
+            };
+            Ok(pin_info(&pin, &url))
+        })
+    }
+
+    /// Checks a pin once: resolves to the token once approved, `null` before.
+    #[wasm_bindgen(js_name = checkPin, unchecked_return_type = "Promise<string | null>")]
+    pub fn check_pin(&self, id: f64) -> Promise {
+        let inner = Rc::clone(&self.0);
+        future_to_promise(async move {
+            if !(id.is_finite() && id >= 0.0 && id.fract() == 0.0) {
+                return Err(invalid("pin id must be a non-negative integer"));
+            }
+            let pin = inner.client.check_pin(id as u64).await.map_err(to_js)?;
+            Ok(pin
+                .auth_token
+                .map_or(JsValue::NULL, |t| t.expose_secret().into()))
+        })
+    }
+
+    /// The whole sign-in: resolves to the token. `onPin(pin)` is called once with the code
+    /// and URL to show; `onProgress(progress)` about once per poll.
+    #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
+    pub fn login(
+        &self,
+        #[wasm_bindgen(js_name = onPin, unchecked_param_type = "(pin: PinInfo) => void")]
+        on_pin: Option<Function>,
+        #[wasm_bindgen(js_name = onProgress, unchecked_param_type = "(progress: LoginProgress) => void")]
+        on_progress: Option<Function>,
+    ) -> Promise {
+        let inner = Rc::clone(&self.0);
+        let cancel = Cancel::default();
+        *inner.cancel.borrow_mut() = cancel.clone();
+        future_to_promise(async move {
+            let mut show = |pin: &Pin, url: &str| {
+                if let Some(f) = &on_pin {
+                    let _ = f.call1(&JsValue::UNDEFINED, &pin_info(pin, url));
+                }
+            };
+            let mut progress = |p: Progress| {
+                if let Some(f) = &on_progress {
+                    let info = Object::new();
+                    set(&info, "secondsLeft", p.seconds_left as f64);
+                    set(&info, "failures", p.failures);
+                    let _ = f.call1(&JsValue::UNDEFINED, &info);
+                }
+            };
+            let token = inner
+                .client
+                .login_with(
+                    inner.options.clone(),
+                    &mut show,
+                    &mut progress,
+                    Some(&cancel),
+                )
+                .await
+                .map_err(to_js)?;
+            Ok(token.expose_secret().into())
+        })
+    }
+
+    /// Stops the running `login`: its promise rejects with code `CANCELLED`.
+    pub fn cancel(&self) {
+        self.0.cancel.borrow().cancel();
+    }
+
+    /// Checks a token: resolves to the account, rejects with `UNAUTHORIZED` if invalid.
+    #[wasm_bindgen(unchecked_return_type = "Promise<PlexUser>")]
+    pub fn user(&self, token: String) -> Promise {
+        let inner = Rc::clone(&self.0);
+        future_to_promise(async move {
+            let token = Token::new(&token).map_err(|e| error("UNAUTHORIZED", &e.to_string()))?;
+            let user = inner.client.user(&token).await.map_err(to_js)?;
+            Ok(user_info(&user))
+        })
+    }
+}
