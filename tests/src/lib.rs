@@ -7,6 +7,10 @@
 //! emulator saw on the wire.
 
 pub mod alloc;
+
+/// The README's examples, compiled as doctests so they cannot rot.
+#[doc = include_str!("../../README.md")]
+pub mod readme {}
 pub mod hyper;
 pub mod ureq;
 

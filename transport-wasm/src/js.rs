@@ -319,9 +319,9 @@ impl JsClient {
     #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
     pub fn login(
         &self,
-        #[wasm_bindgen(js_name = onPin, unchecked_param_type = "(pin: PinInfo) => void")]
+        #[wasm_bindgen(js_name = onPin, unchecked_optional_param_type = "(pin: PinInfo) => void")]
         on_pin: Option<Function>,
-        #[wasm_bindgen(js_name = onProgress, unchecked_param_type = "(progress: LoginProgress) => void")]
+        #[wasm_bindgen(js_name = onProgress, unchecked_optional_param_type = "(progress: LoginProgress) => void")]
         on_progress: Option<Function>,
     ) -> Promise {
         let inner = Rc::clone(&self.0);
