@@ -67,7 +67,9 @@ fn readme_command_prints_exactly_a_token() {
         token.chars().all(|c| c.is_ascii_alphanumeric()),
         "{stdout:?}"
     );
-    assert!(text(&output.stderr).contains("/auth#?clientID="));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("/auth#?clientID="));
+    assert!(!stderr.contains(token), "the token went to stderr too");
 }
 
 #[test]
@@ -228,6 +230,12 @@ fn bad_flags_exit_2_with_one_clear_line() {
         &["login", "--emulator", "--timeout", "-3"],
         &["login", "--product", ""],
         &["login", "--emulator", "--emulator-fault", "teapot"],
+        &[
+            "login",
+            "--emulator",
+            "--device-name",
+            "tv\r\nX-Plex-Token: stolen",
+        ],
         &["frobnicate"],
     ] {
         let output = run(args);

@@ -4,7 +4,10 @@
 //! reported to the caller with a typed [`ConfigError`] before anything reaches the wire, and
 //! so that the request builders afterwards cannot fail.
 
+use bytes::Bytes;
 use http::header::{HeaderMap, HeaderValue, ACCEPT};
+use http::uri::{self, Authority, PathAndQuery, Scheme};
+use http::Uri;
 use std::fmt;
 
 use crate::web_url::WebUrl;
@@ -153,6 +156,8 @@ pub struct Config {
     product: String,
     device: DeviceFields,
     base_url: WebUrl,
+    /// The base split for building request URIs without re-parsing it each time.
+    endpoint_base: EndpointBase,
     auth_app_url: WebUrl,
     link_page_url: WebUrl,
     /// `Accept` plus every `X-Plex-*` identity header, built once and cloned per request.
@@ -234,10 +239,21 @@ impl Config {
         &self.device
     }
 
-    /// `base_url` joined with a relative API path such as `api/v2/pins`.
-    pub(crate) fn endpoint(&self, path: &str) -> String {
-        // The base always ends with '/' and has no query, checked in `build`.
-        format!("{}{path}", self.base_url.as_str())
+    /// The request URI for an API path relative to the base, such as `api/v2/pins/7`.
+    ///
+    /// Scheme and authority are shared with the configuration (reference counted); only the
+    /// path is new, so a request costs one allocation here.
+    pub(crate) fn endpoint(&self, path: std::fmt::Arguments<'_>) -> Uri {
+        let base = &self.endpoint_base;
+        // The base path always ends with '/' and has no query, checked in `build`.
+        let path_and_query = exact_string(format_args!("{}{path}", base.path));
+        let mut parts = uri::Parts::default();
+        parts.scheme = Some(base.scheme.clone());
+        parts.authority = Some(base.authority.clone());
+        // Validated at build time with the longest path used; the default (`/`) fallback
+        // exists only to avoid a panic path.
+        parts.path_and_query = PathAndQuery::from_maybe_shared(Bytes::from(path_and_query)).ok();
+        Uri::from_parts(parts).unwrap_or_default()
     }
 }
 
@@ -347,6 +363,7 @@ impl ConfigBuilder {
             }
         }
         let base_url = parse_base_url(self.base_url.as_deref().unwrap_or(PLEX_TV))?;
+        let endpoint_base = EndpointBase::new(&base_url)?;
         let auth_app_url = WebUrl::parse(
             "auth app URL",
             self.auth_app_url.as_deref().unwrap_or(AUTH_APP),
@@ -360,6 +377,7 @@ impl ConfigBuilder {
             product: self.product,
             device: self.device,
             base_url,
+            endpoint_base,
             auth_app_url,
             link_page_url,
             headers,
@@ -385,6 +403,53 @@ pub(crate) mod names {
 
 fn header_value(field: &'static str, value: &str) -> Result<HeaderValue, ConfigError> {
     HeaderValue::from_str(value).map_err(|_| ConfigError::ControlCharacter { field })
+}
+
+/// Formats into a `String` of exactly the needed capacity, so that `Bytes::from` takes it
+/// over as is instead of copying or reallocating.
+fn exact_string(args: std::fmt::Arguments<'_>) -> String {
+    struct Length(usize);
+    impl std::fmt::Write for Length {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0 += s.len();
+            Ok(())
+        }
+    }
+    let mut length = Length(0);
+    let _ = std::fmt::write(&mut length, args);
+    let mut text = String::with_capacity(length.0);
+    let _ = std::fmt::write(&mut text, args);
+    text
+}
+
+/// Scheme, authority and path of the base URL, parsed once.
+#[derive(Clone)]
+struct EndpointBase {
+    scheme: Scheme,
+    authority: Authority,
+    path: String,
+}
+
+impl EndpointBase {
+    fn new(base: &WebUrl) -> Result<Self, ConfigError> {
+        let invalid = || ConfigError::InvalidUrl {
+            field: "base URL",
+            reason: "not usable as a request URI".to_owned(),
+        };
+        let uri = Uri::try_from(base.as_str()).map_err(|_| invalid())?;
+        let parts = uri.into_parts();
+        let this = Self {
+            scheme: parts.scheme.ok_or_else(invalid)?,
+            authority: parts.authority.ok_or_else(invalid)?,
+            path: parts
+                .path_and_query
+                .map_or_else(|| "/".to_owned(), |p| p.path().to_owned()),
+        };
+        // The longest path any request uses must form a valid URI with this base.
+        let longest = format!("{}api/v2/pins/{}?strong=true", this.path, u64::MAX);
+        PathAndQuery::try_from(longest).map_err(|_| invalid())?;
+        Ok(this)
+    }
 }
 
 fn parse_base_url(raw: &str) -> Result<WebUrl, ConfigError> {
@@ -504,7 +569,7 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(
-            config.endpoint("api/v2/pins"),
+            config.endpoint(format_args!("api/v2/pins")),
             "http://127.0.0.1:1/mock/api/v2/pins"
         );
     }

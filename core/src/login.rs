@@ -169,6 +169,8 @@ pub struct PinLogin {
     options: LoginOptions,
     state: State,
     pin: Option<Pin>,
+    /// `GET /api/v2/pins/{id}`, built once the pin exists and reused by every poll.
+    check_uri: Option<http::Uri>,
     pin_deadline: Option<Instant>,
     caller_deadline: Option<Instant>,
     started: bool,
@@ -183,6 +185,7 @@ impl PinLogin {
             options,
             state: State::Create { not_before: None },
             pin: None,
+            check_uri: None,
             pin_deadline: None,
             caller_deadline: None,
             started: false,
@@ -275,9 +278,9 @@ impl PinLogin {
             }
             State::Wait { .. } => {
                 self.state = State::CheckSent;
-                // `Wait` is only entered once a pin exists.
-                let id = self.pin.as_ref().map_or(0, |p| p.id);
-                Step::Send(request::check_pin(&self.config, id))
+                // `Wait` is only entered once a pin (and so its URI) exists.
+                let uri = self.check_uri.clone().unwrap_or_default();
+                Step::Send(request::check_pin_at(&self.config, uri))
             }
             _ => unreachable!("terminal and in-flight states returned above"),
         };
@@ -304,6 +307,7 @@ impl PinLogin {
                     // A token in a creation response would be nonsense; never hand it out
                     // as the user's approval.
                     pin.auth_token = None;
+                    self.check_uri = Some(request::check_pin_uri(&self.config, pin.id));
                     self.pin = Some(pin.clone());
                     self.state = State::Announce {
                         pin: Box::new(pin),

@@ -130,18 +130,75 @@ where
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
+/// `postal_code` as plex.tv sends it (a string) or as old examples do (a number), decoded
+/// without buffering the value.
 fn string_or_number<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        Text(String),
-        Number(u64),
+    struct Visitor;
+
+    impl<'de> serde::de::Visitor<'de> for Visitor {
+        type Value = Option<String>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string, an integer or null")
+        }
+
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_owned()))
+        }
+
+        fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(self)
+        }
     }
-    Ok(match Option::<Raw>::deserialize(deserializer)? {
-        None => None,
-        Some(Raw::Text(s)) => Some(s),
-        Some(Raw::Number(n)) => Some(n.to_string()),
-    })
+
+    deserializer.deserialize_any(Visitor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn postal(json: &str) -> Result<Option<String>, serde_json::Error> {
+        serde_json::from_str::<Location>(&format!(r#"{{"postal_code":{json}}}"#))
+            .map(|l| l.postal_code)
+    }
+
+    #[test]
+    fn postal_code_is_a_string_or_an_integer() {
+        assert_eq!(postal(r#""4814""#).unwrap().as_deref(), Some("4814"));
+        assert_eq!(postal("802").unwrap().as_deref(), Some("802"));
+        assert_eq!(postal("-1").unwrap().as_deref(), Some("-1"));
+        assert_eq!(postal("null").unwrap(), None);
+        assert!(
+            postal("8.5").is_err(),
+            "a fractional postal code is not one"
+        );
+        assert!(postal("[]").is_err());
+        assert_eq!(
+            serde_json::from_str::<Location>("{}").unwrap().postal_code,
+            None
+        );
+    }
 }

@@ -79,12 +79,10 @@ impl PinOptions {
     }
 }
 
-fn build(config: &Config, method: Method, url: &str) -> Request {
+fn build(config: &Config, method: Method, uri: Uri) -> Request {
     let mut request = Request::new(Vec::new());
     *request.method_mut() = method;
-    // A base that parsed as a `Uri`, plus an ASCII path and digits, is always a valid `Uri`;
-    // the empty fallback exists only to avoid a panic path.
-    *request.uri_mut() = Uri::try_from(url).unwrap_or_default();
+    *request.uri_mut() = uri;
     *request.headers_mut() = config.headers().clone();
     request
 }
@@ -103,11 +101,11 @@ fn build(config: &Config, method: Method, url: &str) -> Request {
 /// # Ok::<(), plex_pin::ConfigError>(())
 /// ```
 pub fn create_pin(config: &Config, options: &PinOptions) -> Request {
-    let mut url = config.endpoint("api/v2/pins");
-    if options.kind == PinKind::Strong {
-        url.push_str("?strong=true");
-    }
-    let mut request = build(config, Method::POST, &url);
+    let uri = match options.kind {
+        PinKind::Strong => config.endpoint(format_args!("api/v2/pins?strong=true")),
+        _ => config.endpoint(format_args!("api/v2/pins")),
+    };
+    let mut request = build(config, Method::POST, uri);
     if let Some(forward) = &options.forward_url {
         request.headers_mut().insert(ORIGIN, forward.origin.clone());
     }
@@ -116,16 +114,28 @@ pub fn create_pin(config: &Config, options: &PinOptions) -> Request {
 
 /// `GET /api/v2/pins/{id}`: reads a pin; its `authToken` is set once the user approved.
 pub fn check_pin(config: &Config, pin_id: u64) -> Request {
-    let url = config.endpoint(&format!("api/v2/pins/{pin_id}"));
-    build(config, Method::GET, &url)
+    build(config, Method::GET, check_pin_uri(config, pin_id))
+}
+
+/// The URI [`check_pin`] requests, for callers that poll the same pin many times.
+pub(crate) fn check_pin_uri(config: &Config, pin_id: u64) -> Uri {
+    config.endpoint(format_args!("api/v2/pins/{pin_id}"))
+}
+
+/// [`check_pin`] with its URI built already (cloning a `Uri` only counts references).
+pub(crate) fn check_pin_at(config: &Config, uri: Uri) -> Request {
+    build(config, Method::GET, uri)
 }
 
 /// `GET /api/v2/user` with `X-Plex-Token`: checks a token and returns the account.
 ///
 /// The token header is marked sensitive, so `http`'s own `Debug` hides it.
 pub fn user(config: &Config, token: &Token) -> Request {
-    let url = config.endpoint("api/v2/user");
-    let mut request = build(config, Method::GET, &url);
+    let mut request = build(
+        config,
+        Method::GET,
+        config.endpoint(format_args!("api/v2/user")),
+    );
     request
         .headers_mut()
         .insert(crate::config::names::TOKEN, token.header_value());

@@ -119,15 +119,22 @@ fn decode_json<T: DeserializeOwned, B: AsRef<[u8]>>(response: &Response<B>) -> R
 }
 
 /// Decodes JSON, naming the failing field (`location.city`; `.` for the whole document).
+///
+/// Path tracking allocates for every key, so it runs only on the failure path: the common
+/// case decodes once, plainly.
 #[cfg(feature = "field-path")]
 fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, (String, String)> {
+    let plain = match serde_json::from_slice(body) {
+        Ok(value) => return Ok(value),
+        Err(e) => e,
+    };
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value: T = serde_path_to_error::deserialize(&mut deserializer)
-        .map_err(|e| (e.path().to_string(), e.into_inner().to_string()))?;
-    deserializer
-        .end()
-        .map_err(|e| (".".to_owned(), e.to_string()))?;
-    Ok(value)
+    let path = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Err(e) => e.path().to_string(),
+        // The value decodes: what failed is after it (trailing characters).
+        Ok(_) => ".".to_owned(),
+    };
+    Err((path, plain.to_string()))
 }
 
 /// Decodes JSON; without the `field-path` feature the position stands in for the path.

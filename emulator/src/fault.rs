@@ -27,6 +27,9 @@ pub enum Fault {
     DropConnection,
     /// The normal answer as XML, whatever `Accept` said.
     Xml,
+    /// 302 to `/emulator/redirect-target`, which answers an approved pin: a client that
+    /// follows redirects would wrongly sign in.
+    Redirect,
 }
 
 /// Where a fault applies.
@@ -131,9 +134,10 @@ impl FromStr for Fault {
             )),
             "drop" => Fault::DropConnection,
             "xml" => Fault::Xml,
+            "redirect" => Fault::Redirect,
             other => {
                 return Err(format!(
-                "unknown fault `{other}`: use 429[:secs], 500, 502, malformed, oversized, slow:ms, drop, xml"
+                "unknown fault `{other}`: use 429[:secs], 500, 502, malformed, oversized, slow:ms, drop, xml, redirect"
             ))
             }
         })
@@ -194,6 +198,7 @@ impl fmt::Display for Fault {
             Fault::Slow(d) => write!(f, "slow:{}", d.as_millis()),
             Fault::DropConnection => f.write_str("drop"),
             Fault::Xml => f.write_str("xml"),
+            Fault::Redirect => f.write_str("redirect"),
         }
     }
 }
@@ -214,6 +219,7 @@ mod tests {
             "slow:250",
             "drop",
             "xml",
+            "redirect",
         ] {
             assert_eq!(text.parse::<Fault>().unwrap().to_string(), text);
         }

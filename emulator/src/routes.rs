@@ -117,6 +117,7 @@ fn classify(method: &Method, path: &str) -> RouteKind {
             "clear-faults" => Control("clear-faults"),
             "issue-token" => Control("issue-token"),
             "revoke" => Control("revoke"),
+            "redirect-target" => Control("redirect-target"),
             _ => NotFound,
         },
         ("GET", p) if p.starts_with("/api/v2/pins/qr/") => Page("qr"),
@@ -189,6 +190,14 @@ async fn api_call<B>(
         Some(Fault::Slow(delay)) => tokio::time::sleep(delay).await,
         Some(Fault::Xml) => as_json = false,
         Some(Fault::DropConnection) => return Err(DropConnection),
+        Some(Fault::Redirect) => {
+            let mut response = empty(StatusCode::FOUND);
+            let target = format!("{}/emulator/redirect-target", shared.base_url);
+            if let Ok(location) = HeaderValue::from_str(&target) {
+                response.headers_mut().insert(header::LOCATION, location);
+            }
+            return Ok(response);
+        }
         Some(other) => return Ok(fault_response(other)),
     }
     let now = Instant::now();
@@ -423,7 +432,9 @@ fn fault_response(fault: Fault) -> Response<Body> {
             with_type(StatusCode::OK, "application/json", body.clone())
         }
         // Handled before the answer is built.
-        Fault::Slow(_) | Fault::DropConnection | Fault::Xml => empty(StatusCode::INTERNAL_SERVER_ERROR),
+        Fault::Slow(_) | Fault::DropConnection | Fault::Xml | Fault::Redirect => {
+            empty(StatusCode::INTERNAL_SERVER_ERROR)
+        }
     }
 }
 
@@ -623,6 +634,13 @@ fn control(shared: &Shared, name: &str, form: &str) -> Response<Body> {
         "clear-faults" => {
             state.faults.clear();
             return json_response(StatusCode::OK, json!({"faults": 0}));
+        }
+        // Where the redirect fault points: an approved pin, so following it would be caught.
+        "redirect-target" => {
+            return json_response(
+                StatusCode::OK,
+                json!({"id": 1, "code": "ABCD", "authToken": "token-from-a-redirect"}),
+            );
         }
         "issue-token" => {
             return json_response(StatusCode::OK, json!({"token": state.issue_token()}));

@@ -7,7 +7,8 @@
 //!
 //! 1. Sequential check-pin round trips on loopback, ureq and hyper: median and p99 per call.
 //! 2. N concurrent hyper logins against the emulator: wall time, errors, client heap at the
-//!    moment all logins are pending (per login), client peak heap and RSS, emulator peak RSS.
+//!    moment all logins are pending (per login: its task, its pooled connection and buffers),
+//!    the size of one login future, client peak heap and RSS, emulator peak RSS.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
@@ -152,6 +153,7 @@ fn concurrent_logins(url: &str, logins: usize, emulator_pid: u32) {
     let options = LoginOptions::default()
         .with_timeout(Duration::from_secs(60))
         .with_max_consecutive_failures(5);
+    let future_size = std::mem::size_of_val(&client.login(options.clone(), |_, _| {}));
     let before = alloc::current();
     alloc::reset_peak();
     let started = Instant::now();
@@ -197,6 +199,7 @@ fn concurrent_logins(url: &str, logins: usize, emulator_pid: u32) {
         "| client heap per pending login           | {:.1} KiB     |",
         pending_heap as f64 / logins as f64 / 1024.0
     );
+    println!("| size of one login future (its state)    | {future_size} B        |");
     println!(
         "| client peak heap growth                 | {:.1} MiB     |",
         peak as f64 / 1048576.0

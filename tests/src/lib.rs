@@ -6,6 +6,8 @@
 //! through the transport, and checks the typed outcome, the time it took and what the
 //! emulator saw on the wire.
 
+#![deny(missing_docs)]
+
 pub mod alloc;
 
 /// The README's examples, compiled as doctests so they cannot rot.
@@ -386,6 +388,19 @@ pub fn dropped_connection_gives_up<T: Transport>() {
     assert!(took < Duration::from_secs(3), "{took:?}");
 }
 
+/// A 302 is handed to the core as a status, never followed (the target would sign in).
+pub fn redirect_is_not_followed<T: Transport>() {
+    let (result, _, emulator) =
+        login_with_fault::<T>(on_polls(Fault::Redirect), Duration::from_secs(2));
+    assert!(matches!(expect_plex(result), Error::UnexpectedStatus { status, .. } if status == 302));
+    let followed = emulator
+        .stats()
+        .recent
+        .iter()
+        .any(|r| r.path.contains("redirect-target"));
+    assert!(!followed, "the redirect was followed");
+}
+
 /// A server that is not there at all.
 pub fn unreachable_server<T: Transport>() {
     let port = {
@@ -413,7 +428,8 @@ macro_rules! conformance {
             rate_limited_with_retry_after_recovers, rate_limited_forever_gives_up,
             server_error_gives_up, bad_gateway_html_gives_up, transient_errors_recover,
             malformed_json_gives_up, xml_answer_gives_up, oversized_body_is_refused_unread,
-            slow_answer_times_out, dropped_connection_gives_up, unreachable_server);
+            slow_answer_times_out, dropped_connection_gives_up, redirect_is_not_followed,
+            unreachable_server);
     };
     (@tests $transport:ty; $($scenario:ident),*) => {
         $(

@@ -1,6 +1,6 @@
 //! The JavaScript API: `PlexPinClient`, for web apps with no Rust of their own.
 //!
-//! Exported to JS by wasm-bindgen; Rust callers use [`Client`](crate::Client) instead.
+//! Exported to JS by wasm-bindgen; Rust callers use [`Client`] instead.
 
 use std::cell::RefCell;
 use std::rc::Rc;

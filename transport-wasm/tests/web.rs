@@ -295,6 +295,20 @@ async fn dropped_connection_gives_up() {
 }
 
 #[wasm_bindgen_test]
+async fn redirect_is_not_followed() {
+    let (client, id) = client(2000);
+    fault(&id, "fault=redirect").await;
+    let result = client.login(fast(), |_, _| {}).await;
+    // Browsers hand back an opaque redirect; node's fetch the 302 itself. Neither follows it
+    // to the target, which would answer with a token.
+    match result {
+        Err(Error::Redirect) => {}
+        Err(Error::Plex(Plex::UnexpectedStatus { status, .. })) => assert_eq!(status, 302),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[wasm_bindgen_test]
 async fn unreachable_server_is_a_network_error() {
     let config = Config::builder("x", ClientId::generate())
         .base_url("http://127.0.0.1:1")
