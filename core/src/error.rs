@@ -164,6 +164,20 @@ pub enum Error {
         retry_after: Option<Duration>,
     },
 
+    /// A Plex JWT expired (498): refresh it.
+    #[error("the Plex JWT expired (498); refresh it")]
+    JwtExpired,
+
+    /// plex.tv could not verify a device JWT's signature (422): wrong key, missing `kid`,
+    /// clock drift or an expired or reused nonce.
+    #[error("plex.tv refused the device JWT's signature (422)")]
+    SignatureRejected,
+
+    /// The device key's thumbprint is registered already (422): use a new client identifier
+    /// or the key that was registered.
+    #[error("plex.tv says this device key is registered already (422)")]
+    ThumbprintTaken,
+
     /// Any other status the call does not expect.
     #[error("unexpected HTTP {} from plex.tv{}", .status.as_u16(), first_error(.errors))]
     UnexpectedStatus {

@@ -51,6 +51,8 @@
 mod auth_url;
 mod config;
 mod error;
+#[cfg(feature = "jwt")]
+pub mod jwt;
 mod login;
 mod pin;
 pub mod request;

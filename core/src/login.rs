@@ -102,11 +102,21 @@ pub enum AfterFailure {
 
 #[derive(Debug)]
 enum State {
-    Create { not_before: Option<Instant> },
+    Create {
+        not_before: Option<Instant>,
+    },
     CreateSent,
-    Announce { pin: Box<Pin>, next_poll: Instant },
-    Wait { next_poll: Instant },
+    Announce {
+        pin: Box<Pin>,
+        next_poll: Instant,
+    },
+    Wait {
+        next_poll: Instant,
+    },
     CheckSent,
+    /// JWT sign-in: `GET /api/v2/auth/nonce` is in flight.
+    #[cfg(feature = "jwt")]
+    NonceSent,
     Approved(Token),
     Finished,
 }
@@ -173,9 +183,26 @@ pub struct PinLogin {
     check_uri: Option<http::Uri>,
     pin_deadline: Option<Instant>,
     caller_deadline: Option<Instant>,
-    started: bool,
+    /// The first poll's instant: the origin for turning `now` into Unix time (JWT mode).
+    origin: Option<Instant>,
     failures: u32,
+    #[cfg(feature = "jwt")]
+    jwt: Option<JwtMode>,
 }
+
+/// The JWT sign-in's extra state: the device key, the wall clock at the first poll, and the
+/// current device JWT with the instant it stops being usable.
+#[cfg(feature = "jwt")]
+#[derive(Debug)]
+struct JwtMode {
+    key: crate::jwt::DeviceKey,
+    unix_at_origin: u64,
+    current: Option<(crate::jwt::DeviceJwt, Instant)>,
+}
+
+/// A device JWT is renewed (with a new nonce) this long before it would expire.
+#[cfg(feature = "jwt")]
+const RENEW_MARGIN: Duration = Duration::from_secs(30);
 
 impl PinLogin {
     /// A login that will create a pin on its first [`poll`](Self::poll).
@@ -188,9 +215,35 @@ impl PinLogin {
             check_uri: None,
             pin_deadline: None,
             caller_deadline: None,
-            started: false,
+            origin: None,
             failures: 0,
+            #[cfg(feature = "jwt")]
+            jwt: None,
         }
+    }
+
+    /// A JWT sign-in (PROTOCOL.md §9.2): the pin is created with the device's JWK, every
+    /// poll carries a device JWT signed with `key` over a fresh nonce (renewed before its
+    /// 5 minutes run out), and the token handed out is a Plex JWT.
+    ///
+    /// `unix_now` is the wall clock (Unix seconds) at the first [`poll`](Self::poll); later
+    /// `iat` values add the monotonic time elapsed since, so the clock is read once. Point
+    /// the configuration at [`CLIENTS_PLEX_TV`](crate::CLIENTS_PLEX_TV), where Plex
+    /// documents this flow.
+    #[cfg(feature = "jwt")]
+    pub fn with_device_key(
+        config: &Config,
+        options: LoginOptions,
+        key: crate::jwt::DeviceKey,
+        unix_now: u64,
+    ) -> Self {
+        let mut login = Self::new(config, options);
+        login.jwt = Some(JwtMode {
+            key,
+            unix_at_origin: unix_now,
+            current: None,
+        });
+        login
     }
 
     /// The pin, once created.
@@ -234,8 +287,8 @@ impl PinLogin {
 
     /// Says what to do next. See the run-loop contract on [`PinLogin`].
     pub fn poll(&mut self, now: Instant) -> Result<Step, Error> {
-        if !self.started {
-            self.started = true;
+        if self.origin.is_none() {
+            self.origin = Some(now);
             self.caller_deadline = self.options.timeout.map(|t| now + t);
         }
         match std::mem::replace(&mut self.state, State::Finished) {
@@ -243,6 +296,13 @@ impl PinLogin {
             State::Approved(token) => return Ok(Step::Done(token)),
             in_flight @ (State::CreateSent | State::CheckSent) => {
                 self.state = in_flight;
+                return Err(Error::OutOfOrder(
+                    "a request is in flight: pass its response to handle_response or call transport_failed",
+                ));
+            }
+            #[cfg(feature = "jwt")]
+            State::NonceSent => {
+                self.state = State::NonceSent;
                 return Err(Error::OutOfOrder(
                     "a request is in flight: pass its response to handle_response or call transport_failed",
                 ));
@@ -265,7 +325,7 @@ impl PinLogin {
                 }
                 _ => {
                     self.state = State::CreateSent;
-                    Step::Send(request::create_pin(&self.config, &self.options.pin))
+                    Step::Send(self.create_request())
                 }
             },
             State::Announce { pin, next_poll } => {
@@ -276,15 +336,42 @@ impl PinLogin {
                 self.state = State::Wait { next_poll };
                 Step::WaitUntil(self.clamp(next_poll))
             }
-            State::Wait { .. } => {
-                self.state = State::CheckSent;
-                // `Wait` is only entered once a pin (and so its URI) exists.
-                let uri = self.check_uri.clone().unwrap_or_default();
-                Step::Send(request::check_pin_at(&self.config, uri))
-            }
+            State::Wait { .. } => self.check_request(now),
             _ => unreachable!("terminal and in-flight states returned above"),
         };
         Ok(step)
+    }
+
+    fn create_request(&self) -> Request {
+        #[cfg(feature = "jwt")]
+        if let Some(jwt) = &self.jwt {
+            return request::create_pin_with_key(&self.config, &self.options.pin, jwt.key.jwk());
+        }
+        request::create_pin(&self.config, &self.options.pin)
+    }
+
+    /// The poll of a pin that exists: plain, or (JWT mode) with a device JWT, fetching a
+    /// nonce first when there is no usable one.
+    fn check_request(&mut self, now: Instant) -> Step {
+        let _ = now; // Read in JWT mode only.
+        #[cfg(feature = "jwt")]
+        if let Some(jwt) = &self.jwt {
+            let id = self.pin.as_ref().map_or(0, |p| p.id);
+            return match &jwt.current {
+                Some((device_jwt, usable_until)) if *usable_until > now => {
+                    self.state = State::CheckSent;
+                    Step::Send(request::check_pin_with_jwt(&self.config, id, device_jwt))
+                }
+                _ => {
+                    self.state = State::NonceSent;
+                    Step::Send(request::nonce(&self.config))
+                }
+            };
+        }
+        self.state = State::CheckSent;
+        // A poll is only due once a pin (and so its URI) exists.
+        let uri = self.check_uri.clone().unwrap_or_default();
+        Step::Send(request::check_pin_at(&self.config, uri))
     }
 
     /// Feeds the response to the request of the last [`Step::Send`], whatever its status.
@@ -328,6 +415,26 @@ impl PinLogin {
                     };
                     Ok(())
                 }
+                #[cfg(feature = "jwt")]
+                Err(Error::SignatureRejected) if self.jwt.is_some() => {
+                    // The nonce expired or was used up: sign again over a fresh one.
+                    if let Some(jwt) = self.jwt.as_mut() {
+                        jwt.current = None;
+                    }
+                    self.failed(now, Error::SignatureRejected, false)
+                }
+                Err(error) => self.failed(now, error, false),
+            },
+            #[cfg(feature = "jwt")]
+            State::NonceSent => match response::nonce(&response) {
+                Ok(nonce) => {
+                    // No reset of the failure streak: only a poll that plex.tv accepts ends
+                    // it, or nonce-then-rejected-signature could loop until the pin expires.
+                    self.sign_device_jwt(now, &nonce);
+                    // The poll this nonce was fetched for goes out at once.
+                    self.state = State::Wait { next_poll: now };
+                    Ok(())
+                }
                 Err(error) => self.failed(now, error, false),
             },
             other => {
@@ -343,6 +450,8 @@ impl PinLogin {
         let creating = match self.state {
             State::CreateSent => true,
             State::CheckSent => false,
+            #[cfg(feature = "jwt")]
+            State::NonceSent => false,
             _ => return AfterFailure::GiveUp,
         };
         self.failures += 1;
@@ -354,8 +463,24 @@ impl PinLogin {
         AfterFailure::Retry
     }
 
+    #[cfg(feature = "jwt")]
+    fn sign_device_jwt(&mut self, now: Instant, nonce: &str) {
+        let elapsed = self
+            .origin
+            .map_or(0, |o| now.saturating_duration_since(o).as_secs());
+        let client_id = self.config.client_id().clone();
+        if let Some(jwt) = self.jwt.as_mut() {
+            let claims =
+                crate::jwt::DeviceClaims::new(&client_id, nonce, jwt.unix_at_origin + elapsed);
+            let usable_until = now + crate::jwt::DEVICE_JWT_LIFETIME.saturating_sub(RENEW_MARGIN);
+            jwt.current = Some((jwt.key.device_jwt(&claims), usable_until));
+        }
+    }
+
     fn failed(&mut self, now: Instant, error: Error, creating: bool) -> Result<(), Error> {
-        if !error.is_transient() {
+        // A rejected device JWT is retried over a new nonce, within the failure budget.
+        let retryable = error.is_transient() || matches!(error, Error::SignatureRejected);
+        if !retryable {
             return Err(error);
         }
         self.failures += 1;

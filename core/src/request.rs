@@ -6,7 +6,7 @@
 //! [`ConfigBuilder::build`](crate::ConfigBuilder::build), [`Token::new`] and
 //! [`ForwardUrl::parse`].
 
-use http::header::{HeaderValue, ORIGIN};
+use http::header::{HeaderValue, CONTENT_TYPE, ORIGIN};
 use http::{Method, Uri};
 
 use crate::web_url::WebUrl;
@@ -140,4 +140,121 @@ pub fn user(config: &Config, token: &Token) -> Request {
         .headers_mut()
         .insert(crate::config::names::TOKEN, token.header_value());
     request
+}
+
+/// `PUT /api/v2/pins/link` with the form field `code`: an account that is signed in (its
+/// `token`) approves a 4-character code, as plex.tv/link does. plex.tv answers 204;
+/// read it with [`response::accepted`](crate::response::accepted).
+pub fn link_pin(config: &Config, token: &Token, code: &str) -> Request {
+    let mut request = user_request(config, Method::PUT, format_args!("api/v2/pins/link"), token);
+    let code: String =
+        percent_encoding::utf8_percent_encode(code, percent_encoding::NON_ALPHANUMERIC).collect();
+    *request.body_mut() = format!("code={code}").into_bytes();
+    request.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/x-www-form-urlencoded"),
+    );
+    request
+}
+
+/// A request carrying `X-Plex-Token`.
+fn user_request(
+    config: &Config,
+    method: Method,
+    path: std::fmt::Arguments<'_>,
+    token: &Token,
+) -> Request {
+    let mut request = build(config, method, config.endpoint(path));
+    request
+        .headers_mut()
+        .insert(crate::config::names::TOKEN, token.header_value());
+    request
+}
+
+#[cfg(feature = "jwt")]
+fn with_json(mut request: Request, body: &serde_json::Value) -> Request {
+    *request.body_mut() = body.to_string().into_bytes();
+    request
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    request
+}
+
+/// `POST /api/v2/pins` carrying the device's JWK in a JSON body (`{"jwk":…,"strong":true}`):
+/// the pin sign-in that ends with a Plex JWT instead of a legacy token. Plex documents it on
+/// [`CLIENTS_PLEX_TV`](crate::CLIENTS_PLEX_TV).
+#[cfg(feature = "jwt")]
+pub fn create_pin_with_key(
+    config: &Config,
+    options: &PinOptions,
+    jwk: &crate::jwt::Jwk,
+) -> Request {
+    let mut body = serde_json::json!({ "jwk": jwk });
+    if options.kind == PinKind::Strong {
+        body["strong"] = serde_json::Value::Bool(true);
+    }
+    let mut request = with_json(
+        build(
+            config,
+            Method::POST,
+            config.endpoint(format_args!("api/v2/pins")),
+        ),
+        &body,
+    );
+    if let Some(forward) = &options.forward_url {
+        request.headers_mut().insert(ORIGIN, forward.origin.clone());
+    }
+    request
+}
+
+/// `GET /api/v2/pins/{id}?deviceJWT=…`: polls a pin created with a key; once approved its
+/// `authToken` is a Plex JWT.
+#[cfg(feature = "jwt")]
+pub fn check_pin_with_jwt(config: &Config, pin_id: u64, jwt: &crate::jwt::DeviceJwt) -> Request {
+    // A compact JWT is base64url and dots: nothing to escape in a query.
+    let uri = config.endpoint(format_args!(
+        "api/v2/pins/{pin_id}?deviceJWT={}",
+        jwt.as_str()
+    ));
+    build(config, Method::GET, uri)
+}
+
+/// `GET /api/v2/auth/nonce`: a single-use nonce for the next device JWT (valid 5 minutes).
+#[cfg(feature = "jwt")]
+pub fn nonce(config: &Config) -> Request {
+    build(
+        config,
+        Method::GET,
+        config.endpoint(format_args!("api/v2/auth/nonce")),
+    )
+}
+
+/// `POST /api/v2/auth/jwk` with `{"jwk":…}`: registers the device key using an existing
+/// (legacy) token. plex.tv answers 201.
+#[cfg(feature = "jwt")]
+pub fn register_key(config: &Config, token: &Token, jwk: &crate::jwt::Jwk) -> Request {
+    let request = user_request(config, Method::POST, format_args!("api/v2/auth/jwk"), token);
+    with_json(request, &serde_json::json!({ "jwk": jwk }))
+}
+
+/// `POST /api/v2/auth/token` with `{"jwt":…}`: exchanges a device JWT for a Plex JWT (the
+/// refresh, every ≤ 7 days or after a 498).
+#[cfg(feature = "jwt")]
+pub fn exchange_jwt(config: &Config, jwt: &crate::jwt::DeviceJwt) -> Request {
+    let request = build(
+        config,
+        Method::POST,
+        config.endpoint(format_args!("api/v2/auth/token")),
+    );
+    with_json(request, &serde_json::json!({ "jwt": jwt.as_str() }))
+}
+
+/// `GET /api/v2/auth/keys`: Plex's public keys, to verify Plex JWTs with.
+#[cfg(feature = "jwt")]
+pub fn plex_keys(config: &Config) -> Request {
+    build(
+        config,
+        Method::GET,
+        config.endpoint(format_args!("api/v2/auth/keys")),
+    )
 }

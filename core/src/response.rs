@@ -45,6 +45,46 @@ pub fn user<B: AsRef<[u8]>>(response: &Response<B>) -> Result<User, Error> {
     decode_json(response)
 }
 
+/// Reads an answer with no body to speak of: 201 from `POST /api/v2/auth/jwk`, 204 from
+/// `PUT /api/v2/pins/link`, any 2xx.
+pub fn accepted<B: AsRef<[u8]>>(response: &Response<B>) -> Result<(), Error> {
+    check_status(response)
+}
+
+/// Reads `{"nonce":"…"}` from `GET /api/v2/auth/nonce`.
+#[cfg(feature = "jwt")]
+pub fn nonce<B: AsRef<[u8]>>(response: &Response<B>) -> Result<String, Error> {
+    #[derive(Deserialize)]
+    struct Nonce {
+        nonce: String,
+    }
+    check_status(response)?;
+    Ok(decode_json::<Nonce, B>(response)?.nonce)
+}
+
+/// Reads `{"auth_token":"<Plex JWT>"}` from `POST /api/v2/auth/token`.
+#[cfg(feature = "jwt")]
+pub fn auth_token<B: AsRef<[u8]>>(response: &Response<B>) -> Result<crate::Token, Error> {
+    #[derive(Deserialize)]
+    struct AuthToken {
+        auth_token: crate::Token,
+    }
+    check_status(response)?;
+    Ok(decode_json::<AuthToken, B>(response)?.auth_token)
+}
+
+/// Reads `{"keys":[JWK, …]}` from `GET /api/v2/auth/keys` (keys of other types are kept;
+/// verification skips them).
+#[cfg(feature = "jwt")]
+pub fn plex_keys<B: AsRef<[u8]>>(response: &Response<B>) -> Result<Vec<crate::jwt::Jwk>, Error> {
+    #[derive(Deserialize)]
+    struct Keys {
+        keys: Vec<crate::jwt::Jwk>,
+    }
+    check_status(response)?;
+    Ok(decode_json::<Keys, B>(response)?.keys)
+}
+
 /// Maps a non-2xx response to its typed error; 2xx passes.
 pub fn check_status<B: AsRef<[u8]>>(response: &Response<B>) -> Result<(), Error> {
     let status = response.status();
@@ -62,6 +102,9 @@ pub fn check_status<B: AsRef<[u8]>>(response: &Response<B>) -> Result<(), Error>
         401 => Error::Unauthorized { status },
         // plex.tv answers a revoked token with XML `<error>Invalid token</error>`.
         422 if contains_ignore_case(body, b"invalid token") => Error::Unauthorized { status },
+        422 if contains_ignore_case(body, b"thumbprint") => Error::ThumbprintTaken,
+        422 if contains_ignore_case(body, b"signature") => Error::SignatureRejected,
+        498 => Error::JwtExpired,
         429 => Error::RateLimited {
             retry_after: retry_after(response.headers()),
         },

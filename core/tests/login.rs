@@ -354,3 +354,114 @@ fn forward_url_sends_origin_and_lands_in_the_auth_url() {
         "{url}"
     );
 }
+
+/// The JWT sign-in: the pin is created with the device's JWK, each poll carries a device
+/// JWT over a fresh nonce, renewed before its 5 minutes run out; the token is a Plex JWT.
+#[cfg(feature = "jwt")]
+#[test]
+fn jwt_login_signs_every_poll_and_renews_the_nonce() {
+    use plex_pin::jwt::{verify_jwt, DeviceKey};
+
+    let key = DeviceKey::from_seed([42; 32]);
+    let unix_start = 1_800_000_000;
+    let options = LoginOptions::default().with_poll_interval(Duration::from_secs(60));
+    let mut h = Harness {
+        login: PinLogin::with_device_key(&config(), options, key.clone(), unix_start),
+        now: Instant::now(),
+    };
+    let start = h.now;
+    let create = h.expect_send();
+    assert_eq!(create.headers()["content-type"], "application/json");
+    let body: serde_json::Value = serde_json::from_slice(create.body()).unwrap();
+    assert_eq!(body["strong"], true);
+    assert_eq!(body["jwk"]["kid"], key.key_id());
+    assert_eq!(body["jwk"]["crv"], "Ed25519");
+    h.respond(created(1800)).unwrap();
+    assert!(matches!(h.poll(), Ok(Step::PinReady(_))));
+
+    let mut nonces = 0;
+    let mut checks = Vec::new();
+    for round in 0..8 {
+        h.expect_wait();
+        let mut req = h.expect_send();
+        if req.uri().path() == "/api/v2/auth/nonce" {
+            nonces += 1;
+            h.respond(json(200, &format!(r#"{{"nonce":"nonce-{nonces}"}}"#)))
+                .unwrap();
+            req = h.expect_send(); // the poll goes out at once with the new JWT
+        }
+        assert_eq!(req.uri().path(), "/api/v2/pins/77");
+        let jwt = req
+            .uri()
+            .query()
+            .unwrap()
+            .strip_prefix("deviceJWT=")
+            .unwrap()
+            .to_owned();
+        let claims: serde_json::Value = verify_jwt(&jwt, &[key.jwk().clone()]).unwrap();
+        let elapsed = (h.now - start).as_secs();
+        checks.push((
+            claims["nonce"].as_str().unwrap().to_owned(),
+            claims["iat"].as_u64().unwrap(),
+            elapsed,
+        ));
+        assert_eq!(claims["iss"], "client-1");
+        if round < 7 {
+            h.respond(waiting()).unwrap();
+        }
+    }
+    // Polls a minute apart: a device JWT (5 minutes, renewed 30 s early) serves 5 polls.
+    assert_eq!(nonces, 2, "{checks:?}");
+    for (nonce, iat, elapsed) in &checks {
+        let signed_at = if nonce == "nonce-1" { 60 } else { 360 };
+        assert_eq!(*iat, unix_start + signed_at, "{nonce} {elapsed}");
+    }
+    h.respond(json(
+        200,
+        r#"{"id":77,"code":"x","authToken":"eyJ.plex.jwt"}"#,
+    ))
+    .unwrap();
+    match h.poll() {
+        Ok(Step::Done(token)) => assert_eq!(token.expose_secret(), "eyJ.plex.jwt"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[cfg(feature = "jwt")]
+#[test]
+fn jwt_login_retries_a_rejected_signature_over_a_new_nonce() {
+    use plex_pin::jwt::DeviceKey;
+
+    let options = LoginOptions::default().with_max_consecutive_failures(3);
+    let mut h = Harness {
+        login: PinLogin::with_device_key(&config(), options, DeviceKey::from_seed([1; 32]), 1_000),
+        now: Instant::now(),
+    };
+    h.expect_send();
+    h.respond(created(1800)).unwrap();
+    h.poll().unwrap();
+    for attempt in 1..=3 {
+        h.expect_wait();
+        assert_eq!(
+            h.expect_send().uri().path(),
+            "/api/v2/auth/nonce",
+            "attempt {attempt}"
+        );
+        h.respond(json(200, r#"{"nonce":"n"}"#)).unwrap();
+        assert!(h
+            .expect_send()
+            .uri()
+            .query()
+            .unwrap()
+            .starts_with("deviceJWT="));
+        let rejected = h.respond(json(
+            422,
+            r#"{"errors":[{"message":"Signature Verification Failed"}]}"#,
+        ));
+        if attempt < 3 {
+            rejected.unwrap();
+        } else {
+            assert_eq!(rejected.unwrap_err(), Error::SignatureRejected);
+        }
+    }
+}

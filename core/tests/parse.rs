@@ -281,3 +281,99 @@ fn error_messages_are_bounded() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn jwt_error_statuses() {
+    let check =
+        |status: u16, body: &str| response::accepted(&resp(status, JSON, body.as_bytes().to_vec()));
+    assert_eq!(check(498, "{}"), Err(Error::JwtExpired));
+    assert_eq!(
+        check(
+            422,
+            r#"{"errors":[{"message":"Signature Verification Failed"}]}"#
+        ),
+        Err(Error::SignatureRejected)
+    );
+    assert_eq!(
+        check(
+            422,
+            r#"{"errors":[{"message":"Thumbprint Already Taken"}]}"#
+        ),
+        Err(Error::ThumbprintTaken)
+    );
+    assert_eq!(check(204, ""), Ok(()));
+    assert_eq!(check(201, ""), Ok(()));
+}
+
+#[test]
+fn link_pin_request() {
+    let config = plex_pin::Config::builder("App", plex_pin::ClientId::new("c").unwrap())
+        .build()
+        .unwrap();
+    let token = plex_pin::Token::new("secret-token").unwrap();
+    let req = plex_pin::request::link_pin(&config, &token, "AB C");
+    assert_eq!(req.method(), "PUT");
+    assert_eq!(req.uri(), "https://plex.tv/api/v2/pins/link");
+    assert_eq!(req.body(), b"code=AB%20C");
+    assert_eq!(
+        req.headers()["content-type"],
+        "application/x-www-form-urlencoded"
+    );
+    assert!(req.headers()["x-plex-token"].is_sensitive());
+}
+
+#[cfg(feature = "jwt")]
+#[test]
+fn jwt_requests_and_parsers() {
+    use plex_pin::jwt::{DeviceClaims, DeviceKey};
+    use plex_pin::request;
+
+    let id = plex_pin::ClientId::new("c").unwrap();
+    let config = plex_pin::Config::builder("App", id.clone())
+        .base_url(plex_pin::CLIENTS_PLEX_TV)
+        .build()
+        .unwrap();
+    let key = DeviceKey::from_seed([5; 32]);
+    let token = plex_pin::Token::new("legacy").unwrap();
+
+    let register = request::register_key(&config, &token, key.jwk());
+    assert_eq!(
+        (register.method().as_str(), register.uri().path()),
+        ("POST", "/api/v2/auth/jwk")
+    );
+    let body: serde_json::Value = serde_json::from_slice(register.body()).unwrap();
+    assert_eq!(body["jwk"]["x"], key.jwk().x.as_str());
+    assert_eq!(body["jwk"]["use"], "sig");
+    assert_eq!(body["jwk"]["alg"], "EdDSA");
+
+    let nonce = request::nonce(&config);
+    assert_eq!(nonce.uri(), "https://clients.plex.tv/api/v2/auth/nonce");
+    let jwt = key.device_jwt(&DeviceClaims::new(&id, "n", 1));
+    let exchange = request::exchange_jwt(&config, &jwt);
+    assert_eq!(exchange.uri().path(), "/api/v2/auth/token");
+    let body: serde_json::Value = serde_json::from_slice(exchange.body()).unwrap();
+    assert_eq!(body["jwt"], jwt.as_str());
+    assert_eq!(
+        request::plex_keys(&config).uri().path(),
+        "/api/v2/auth/keys"
+    );
+
+    assert_eq!(
+        response::nonce(&resp(200, JSON, br#"{"nonce":"abc-123"}"#.to_vec())).unwrap(),
+        "abc-123"
+    );
+    let issued =
+        response::auth_token(&resp(200, JSON, br#"{"auth_token":"eyJ.a.b"}"#.to_vec())).unwrap();
+    assert_eq!(issued.expose_secret(), "eyJ.a.b");
+    let keys = format!(
+        r#"{{"keys":[{},{{"kty":"RSA","crv":"","x":""}}]}}"#,
+        serde_json::to_string(key.jwk()).unwrap()
+    );
+    let keys = response::plex_keys(&resp(200, JSON, keys.into_bytes())).unwrap();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(&keys[0], key.jwk());
+    assert!(matches!(
+        response::nonce(&resp(429, JSON, Vec::new())),
+        Err(Error::RateLimited { .. })
+    ));
+}
