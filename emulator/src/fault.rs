@@ -42,6 +42,16 @@ pub enum Route {
     CheckPin,
     /// `GET /api/v2/user`.
     User,
+    /// `GET /api/v2/auth/nonce`.
+    Nonce,
+    /// `POST /api/v2/auth/jwk`.
+    RegisterKey,
+    /// `POST /api/v2/auth/token`.
+    ExchangeToken,
+    /// `GET /api/v2/auth/keys`.
+    Keys,
+    /// `PUT /api/v2/pins/link`.
+    LinkPin,
     /// Every API route.
     Any,
 }
@@ -174,10 +184,15 @@ impl FromStr for Route {
             "create" => Route::CreatePin,
             "check" => Route::CheckPin,
             "user" => Route::User,
+            "nonce" => Route::Nonce,
+            "jwk" => Route::RegisterKey,
+            "token" => Route::ExchangeToken,
+            "keys" => Route::Keys,
+            "link" => Route::LinkPin,
             "any" => Route::Any,
             other => {
                 return Err(format!(
-                    "unknown route `{other}`: use create, check, user or any"
+                    "unknown route `{other}`: use create, check, user, nonce, jwk, token, keys, link or any"
                 ))
             }
         })

@@ -8,6 +8,11 @@
 //!   (200 for a token it issued, 401 otherwise, 422 XML "Invalid token" once revoked);
 //!   JSON with `Accept: application/json` (or a `.json` path), XML otherwise; 400/1000
 //!   without `X-Plex-Client-Identifier`; `X-Plex-Product` required as plex.tv requires it.
+//! - The JWT sign-in (PROTOCOL.md §9): pins created with a JWK and polled with a device JWT,
+//!   `GET /api/v2/auth/nonce` (single use, 5 minutes), `POST /api/v2/auth/jwk`,
+//!   `POST /api/v2/auth/token`, `GET /api/v2/auth/keys`; real Plex JWTs signed with its own
+//!   Ed25519 key, device JWTs verified against the device's key (422 when forged, expired
+//!   or replayed), 498 for an expired Plex JWT; and `PUT /api/v2/pins/link`.
 //! - CORS for browsers, including preflight for the `X-Plex-*` headers.
 //! - The user's side: `/auth#?code=…` (an Approve / Deny page like app.plex.tv) and
 //!   `/link` (type a 4-character code), plus [`Emulator::approve`] / [`Emulator::deny`]
@@ -30,6 +35,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod auth;
 mod fault;
 mod pages;
 mod routes;
@@ -69,6 +75,8 @@ pub struct Options {
     pub link_lifetime: Duration,
     /// Runtime worker threads.
     pub worker_threads: usize,
+    /// Lifetime of the Plex JWTs it issues (plex.tv: 7 days).
+    pub plex_jwt_lifetime: Duration,
 }
 
 impl Default for Options {
@@ -80,6 +88,7 @@ impl Default for Options {
             strong_lifetime: Duration::from_secs(1800),
             link_lifetime: Duration::from_secs(900),
             worker_threads: 2,
+            plex_jwt_lifetime: Duration::from_secs(7 * 24 * 3600),
         }
     }
 }
@@ -101,6 +110,12 @@ impl Options {
     pub fn pin_lifetime(mut self, lifetime: Duration) -> Self {
         self.strong_lifetime = lifetime;
         self.link_lifetime = lifetime;
+        self
+    }
+
+    /// Sets the lifetime of the Plex JWTs it issues (to test expiry and refresh).
+    pub fn plex_jwt_lifetime(mut self, lifetime: Duration) -> Self {
+        self.plex_jwt_lifetime = lifetime;
         self
     }
 
@@ -135,6 +150,7 @@ impl Emulator {
         let mut state = State::new(
             options.auto_approve,
             (options.strong_lifetime, options.link_lifetime),
+            options.plex_jwt_lifetime,
         );
         state.faults = options.faults;
         let shared = Arc::new(Shared {
@@ -216,6 +232,11 @@ impl Emulator {
     /// Ids of the live pins, most useful right after a client created one.
     pub fn pin_ids(&self) -> Vec<u64> {
         self.shared.lock().pins.keys().copied().collect()
+    }
+
+    /// The public keys it signs Plex JWTs with (as `GET /api/v2/auth/keys` serves them).
+    pub fn plex_keys(&self) -> Vec<plex_pin::jwt::Jwk> {
+        self.shared.lock().auth.keys()
     }
 
     /// What the emulator has served so far.

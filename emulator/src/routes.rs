@@ -60,12 +60,19 @@ pub(crate) async fn handle(
     if method == Method::OPTIONS {
         return Ok(preflight(&request));
     }
+    let (parts, body) = request.into_parts();
+    let body = if method == Method::GET {
+        Bytes::new()
+    } else {
+        read_body(body).await
+    };
+    let request = Request::from_parts(parts, body);
     let mut response = match route {
         Api(api, pin) => api_call(&shared, &request, api, pin).await?,
         Page(page) => page_response(&shared, &request, page),
         Control(name) => {
-            let query = request.uri().query().unwrap_or("").to_owned();
-            let body = read_form(request).await;
+            let query = request.uri().query().unwrap_or("");
+            let body = String::from_utf8_lossy(request.body());
             control(&shared, name, &format!("{query}&{body}"))
         }
         NotFound => json_response(
@@ -91,6 +98,11 @@ impl RouteKind {
         match self {
             Api(Route::CreatePin, _) => "create_pin",
             Api(Route::CheckPin, _) => "check_pin",
+            Api(Route::Nonce, _) => "nonce",
+            Api(Route::RegisterKey, _) => "register_key",
+            Api(Route::ExchangeToken, _) => "exchange_token",
+            Api(Route::Keys, _) => "keys",
+            Api(Route::LinkPin, _) => "link_pin",
             Api(_, _) => "user",
             Page(_) => "page",
             Control(_) => "control",
@@ -104,6 +116,11 @@ fn classify(method: &Method, path: &str) -> RouteKind {
     match (method.as_str(), path) {
         (_, "/api/v2/pins") if method != Method::GET => Api(Route::CreatePin, None),
         (_, "/api/v2/user") => Api(Route::User, None),
+        (_, "/api/v2/auth/nonce") => Api(Route::Nonce, None),
+        (_, "/api/v2/auth/jwk") => Api(Route::RegisterKey, None),
+        (_, "/api/v2/auth/token") => Api(Route::ExchangeToken, None),
+        (_, "/api/v2/auth/keys") => Api(Route::Keys, None),
+        ("PUT", "/api/v2/pins/link") => Api(Route::LinkPin, None),
         (_, "/auth" | "/auth/") => Page("auth"),
         (_, "/link" | "/link/") => Page("link"),
         (_, "/") => Page("index"),
@@ -176,9 +193,9 @@ fn wants_json<B>(request: &Request<B>) -> bool {
         || header(request, "accept").is_some_and(|a| a.contains("application/json"))
 }
 
-async fn api_call<B>(
+async fn api_call(
     shared: &Shared,
-    request: &Request<B>,
+    request: &Request<Bytes>,
     route: Route,
     pin: Option<u64>,
 ) -> Result<Response<Body>, DropConnection> {
@@ -221,10 +238,30 @@ async fn api_call<B>(
                     "X-Plex-Product is missing",
                 ));
             };
-            let strong = request.uri().query().is_some_and(|q| {
+            let mut strong = request.uri().query().is_some_and(|q| {
                 url::form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k == "strong" && v == "true")
             });
-            let created = shared.lock().create_pin(now, strong, client_id, product);
+            // The JWT sign-in sends `{"jwk":…,"strong":true}` as JSON.
+            let mut jwk = None;
+            if !request.body().is_empty() {
+                match serde_json::from_slice::<PinBody>(request.body()) {
+                    Ok(body) => {
+                        strong |= body.strong;
+                        jwk = body.jwk;
+                    }
+                    Err(_) => {
+                        return Ok(error(
+                            as_json,
+                            StatusCode::BAD_REQUEST,
+                            1000,
+                            "the body is not valid JSON",
+                        ))
+                    }
+                }
+            }
+            let created = shared
+                .lock()
+                .create_pin(now, strong, client_id, product, jwk);
             match created {
                 Some(pin) => pin_response(shared, as_json, StatusCode::CREATED, &pin, now),
                 None => error(
@@ -244,6 +281,18 @@ async fn api_call<B>(
             match state.live_pin(pin.unwrap_or(0), now) {
                 Some(p) if p.client_id == client_id => {
                     let p = p.clone();
+                    if let Some(jwk) = &p.jwk {
+                        // A pin created with a key answers only polls signed by that key.
+                        let jwt = query_value(request, "deviceJWT").unwrap_or_default();
+                        match state.auth.check_device_jwt(&jwt, jwk, client_id, now) {
+                            Err(_) => return Ok(signature_refused(as_json)),
+                            // Handing out the token uses the nonce up.
+                            Ok(nonce) if matches!(p.status, PinStatus::Approved(_)) => {
+                                state.auth.consume(&nonce)
+                            }
+                            Ok(_) => {}
+                        }
+                    }
                     drop(state);
                     pin_response(shared, as_json, StatusCode::OK, &p, now)
                 }
@@ -255,9 +304,119 @@ async fn api_call<B>(
                 ),
             }
         }
+        Route::Nonce => {
+            let nonce = shared.lock().auth.new_nonce(now);
+            match nonce {
+                Some(nonce) => json_response(StatusCode::OK, json!({ "nonce": nonce })),
+                None => error(
+                    as_json,
+                    StatusCode::TOO_MANY_REQUESTS,
+                    1003,
+                    "too many requests",
+                ),
+            }
+        }
+        Route::Keys => json_response(StatusCode::OK, json!({ "keys": shared.lock().auth.keys() })),
+        Route::RegisterKey => {
+            let mut state = shared.lock();
+            if !header(request, "x-plex-token").is_some_and(|t| state.tokens.contains_key(t)) {
+                return Ok(error(
+                    as_json,
+                    StatusCode::UNAUTHORIZED,
+                    1001,
+                    "User could not be authenticated",
+                ));
+            }
+            let Ok(body) = serde_json::from_slice::<KeyBody>(request.body()) else {
+                return Ok(error(
+                    as_json,
+                    StatusCode::BAD_REQUEST,
+                    1000,
+                    "a jwk is required",
+                ));
+            };
+            match state.auth.register(client_id, body.jwk) {
+                Ok(()) => empty(StatusCode::CREATED),
+                Err(()) => error(
+                    as_json,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    1098,
+                    "Thumbprint Already Taken",
+                ),
+            }
+        }
+        Route::ExchangeToken => {
+            let mut state = shared.lock();
+            let Ok(body) = serde_json::from_slice::<TokenBody>(request.body()) else {
+                return Ok(error(
+                    as_json,
+                    StatusCode::BAD_REQUEST,
+                    1000,
+                    "a jwt is required",
+                ));
+            };
+            let Some(jwk) = state.auth.registered_key(client_id).cloned() else {
+                // clambin's wording for this case: the device (and its key) is not registered.
+                return Ok(error(
+                    as_json,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    1097,
+                    "jwk missing. no public key to verify jwt request",
+                ));
+            };
+            match state.auth.check_device_jwt(&body.jwt, &jwk, client_id, now) {
+                Ok(nonce) => {
+                    state.auth.consume(&nonce);
+                    let account = state.account.clone();
+                    let token = state.auth.issue_plex_jwt(&account, client_id, &jwk);
+                    state.tokens.insert(token.clone(), account);
+                    json_response(StatusCode::OK, json!({ "auth_token": token }))
+                }
+                Err(_) => signature_refused(as_json),
+            }
+        }
+        Route::LinkPin => {
+            let mut state = shared.lock();
+            if !header(request, "x-plex-token").is_some_and(|t| state.tokens.contains_key(t)) {
+                return Ok(error(
+                    as_json,
+                    StatusCode::UNAUTHORIZED,
+                    1001,
+                    "User could not be authenticated",
+                ));
+            }
+            let code = url::form_urlencoded::parse(request.body())
+                .find(|(k, _)| k == "code")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
+            // plex.tv/link takes 4-character codes only.
+            let id = state
+                .find_code(&code)
+                .filter(|id| state.pins.get(id).is_some_and(|p| !p.strong));
+            match id.filter(|id| state.live_pin(*id, now).is_some()) {
+                Some(id) => {
+                    state.approve(id);
+                    empty(StatusCode::NO_CONTENT)
+                }
+                None => error(
+                    as_json,
+                    StatusCode::NOT_FOUND,
+                    1020,
+                    "Code not found or expired",
+                ),
+            }
+        }
         _ => {
             let token = header(request, "x-plex-token");
             let state = shared.lock();
+            if token.is_some_and(|t| state.auth.is_expired_plex_jwt(t)) {
+                return Ok(error(
+                    as_json,
+                    StatusCode::from_u16(498).unwrap_or(StatusCode::UNAUTHORIZED),
+                    1099,
+                    "Token Expired",
+                ));
+            }
             match token {
                 Some(t) if state.revoked.contains(t) => xml(
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -292,6 +451,42 @@ async fn api_call<B>(
             }
         }
     })
+}
+
+#[derive(serde::Deserialize)]
+struct PinBody {
+    #[serde(default)]
+    strong: bool,
+    #[serde(default)]
+    jwk: Option<plex_pin::jwt::Jwk>,
+}
+
+#[derive(serde::Deserialize)]
+struct KeyBody {
+    jwk: plex_pin::jwt::Jwk,
+}
+
+#[derive(serde::Deserialize)]
+struct TokenBody {
+    jwt: String,
+}
+
+fn query_value<B>(request: &Request<B>, key: &str) -> Option<String> {
+    let query = request.uri().query()?;
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// What plex.tv answers for a device JWT it will not accept (forged, expired, foreign, or
+/// with an unknown or used nonce).
+fn signature_refused(as_json: bool) -> Response<Body> {
+    error(
+        as_json,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        1096,
+        "Signature Verification Failed",
+    )
 }
 
 fn rfc3339(t: std::time::SystemTime) -> String {
@@ -522,13 +717,11 @@ fn preflight<B>(request: &Request<B>) -> Response<Body> {
     response
 }
 
-async fn read_form(request: Request<Incoming>) -> String {
-    match Limited::new(request.into_body(), MAX_REQUEST_BODY)
-        .collect()
-        .await
-    {
-        Ok(collected) => String::from_utf8_lossy(&collected.to_bytes()).into_owned(),
-        Err(_) => String::new(),
+/// Reads a request body up to [`MAX_REQUEST_BODY`]; a larger or broken one reads as empty.
+async fn read_body(body: Incoming) -> Bytes {
+    match Limited::new(body, MAX_REQUEST_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => Bytes::new(),
     }
 }
 

@@ -62,6 +62,8 @@ pub(crate) struct PinRecord {
     pub lifetime: Duration,
     pub status: PinStatus,
     pub approve_at: Option<Instant>,
+    /// The device key the pin was created with (JWT sign-in), if any.
+    pub jwk: Option<plex_pin::jwt::Jwk>,
 }
 
 impl PinRecord {
@@ -136,11 +138,16 @@ pub(crate) struct State {
     pub auto_approve: Option<Duration>,
     pub account: Account,
     pub lifetimes: (Duration, Duration),
+    pub auth: crate::auth::AuthState,
     creates_since_sweep: u32,
 }
 
 impl State {
-    pub fn new(auto_approve: Option<Duration>, lifetimes: (Duration, Duration)) -> Self {
+    pub fn new(
+        auto_approve: Option<Duration>,
+        lifetimes: (Duration, Duration),
+        plex_jwt_lifetime: Duration,
+    ) -> Self {
         Self {
             started: Instant::now(),
             pins: HashMap::new(),
@@ -152,6 +159,7 @@ impl State {
             auto_approve,
             account: Account::default_user(),
             lifetimes,
+            auth: crate::auth::AuthState::new(plex_jwt_lifetime),
             creates_since_sweep: 0,
         }
     }
@@ -198,6 +206,7 @@ impl State {
         strong: bool,
         client_id: &str,
         product: &str,
+        jwk: Option<plex_pin::jwt::Jwk>,
     ) -> Option<PinRecord> {
         self.sweep(now);
         if self.pins.len() >= MAX_PINS {
@@ -232,6 +241,7 @@ impl State {
             lifetime,
             status: PinStatus::Pending,
             approve_at: self.auto_approve.map(|d| now + d),
+            jwk,
         };
         self.pins.insert(id, record.clone());
         Some(record)
@@ -264,11 +274,18 @@ impl State {
         if let PinStatus::Approved(token) = &pin.status {
             return Some(token.clone());
         }
-        let token = random_text(
-            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
-            20,
-        );
-        pin.status = PinStatus::Approved(token.clone());
+        // A pin created with a device key signs in with a Plex JWT, and registers the key.
+        let token = match pin.jwk.clone() {
+            Some(jwk) => {
+                let client_id = pin.client_id.clone();
+                let _ = self.auth.register(&client_id, jwk.clone());
+                self.auth.issue_plex_jwt(&self.account, &client_id, &jwk)
+            }
+            None => random_text(TOKEN_ALPHABET, 20),
+        };
+        if let Some(pin) = self.pins.get_mut(&id) {
+            pin.status = PinStatus::Approved(token.clone());
+        }
         self.tokens.insert(token.clone(), self.account.clone());
         Some(token)
     }

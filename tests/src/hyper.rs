@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use plex_pin::jwt::{DeviceKey, Jwk};
 use plex_pin::{Config, LoginOptions, Pin, PinOptions, Token, User};
 use plex_pin_hyper::{Client, Error};
 
@@ -62,5 +63,50 @@ impl Transport for Hyper {
         self.runtime
             .block_on(self.client.login(options, |pin, _url| on_pin(pin)))
             .map_err(failure)
+    }
+
+    fn login_jwt(
+        &self,
+        options: LoginOptions,
+        key: &DeviceKey,
+        mut on_pin: Box<dyn FnMut(&Pin) + Send>,
+    ) -> Result<Token, Failure> {
+        self.runtime
+            .block_on(self.client.login_jwt(options, key, |pin, _url| on_pin(pin)))
+            .map_err(failure)
+    }
+
+    fn refresh(&self, key: &DeviceKey) -> Result<Token, Failure> {
+        self.runtime
+            .block_on(self.client.refresh(key))
+            .map_err(failure)
+    }
+
+    fn register_key(&self, token: &Token, key: &DeviceKey) -> Result<(), Failure> {
+        self.runtime
+            .block_on(self.client.register_key(token, key))
+            .map_err(failure)
+    }
+
+    fn plex_keys(&self) -> Result<Vec<Jwk>, Failure> {
+        self.runtime
+            .block_on(self.client.plex_keys())
+            .map_err(failure)
+    }
+
+    fn link_pin(&self, token: &Token, code: &str) -> Result<(), Failure> {
+        self.runtime
+            .block_on(self.client.link_pin(token, code))
+            .map_err(failure)
+    }
+
+    fn send(
+        &self,
+        request: plex_pin::Request,
+    ) -> Result<plex_pin::http::Response<Vec<u8>>, Failure> {
+        self.runtime
+            .block_on(self.client.send(request))
+            .map_err(failure)
+            .map(|r| r.map(|b| b.to_vec()))
     }
 }

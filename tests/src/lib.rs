@@ -19,7 +19,11 @@ pub mod ureq;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use plex_pin::{ClientId, Config, Error, ExpiredBy, LoginOptions, Pin, PinOptions, Token, User};
+use plex_pin::jwt::{verify_jwt, DeviceClaims, DeviceKey, Jwk, PlexClaims};
+use plex_pin::{
+    request, response, ClientId, Config, Error, ExpiredBy, LoginOptions, Pin, PinOptions, Token,
+    User,
+};
 use plex_pin_emulator::{Emulator, Fault, FaultRule, Options, Route};
 
 /// How a transport call failed, in terms every transport can map to.
@@ -55,6 +59,26 @@ pub trait Transport: Sized {
         options: LoginOptions,
         on_pin: Box<dyn FnMut(&Pin) + Send>,
     ) -> Result<Token, Failure>;
+    /// `login_jwt` of the transport.
+    fn login_jwt(
+        &self,
+        options: LoginOptions,
+        key: &DeviceKey,
+        on_pin: Box<dyn FnMut(&Pin) + Send>,
+    ) -> Result<Token, Failure>;
+    /// `refresh` of the transport.
+    fn refresh(&self, key: &DeviceKey) -> Result<Token, Failure>;
+    /// `register_key` of the transport.
+    fn register_key(&self, token: &Token, key: &DeviceKey) -> Result<(), Failure>;
+    /// `plex_keys` of the transport.
+    fn plex_keys(&self) -> Result<Vec<Jwk>, Failure>;
+    /// `link_pin` of the transport.
+    fn link_pin(&self, token: &Token, code: &str) -> Result<(), Failure>;
+    /// Sends one raw request (to craft forged or replayed ones).
+    fn send(
+        &self,
+        request: plex_pin::Request,
+    ) -> Result<plex_pin::http::Response<Vec<u8>>, Failure>;
 }
 
 /// The configuration every scenario uses, pointed at `emulator`.
@@ -418,6 +442,217 @@ pub fn unreachable_server<T: Transport>() {
     ));
 }
 
+fn random_key() -> DeviceKey {
+    let seed: [u8; 32] =
+        std::array::from_fn(|i| (std::process::id() as u8) ^ (i as u8) ^ fastrand_byte());
+    DeviceKey::from_seed(seed)
+}
+
+/// A byte of the clock's nanoseconds: enough to keep test keys apart (they are not secret).
+fn fastrand_byte() -> u8 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() as u8)
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Verifies a Plex JWT the way a client should: against every published key, then its claims.
+fn check_plex_jwt<T: Transport>(
+    client: &T,
+    token: &Token,
+    client_id: &str,
+    key: &DeviceKey,
+) -> PlexClaims {
+    let keys = client.plex_keys().unwrap();
+    assert!(keys.len() >= 2, "the emulator publishes several keys");
+    let claims: PlexClaims = verify_jwt(token.expose_secret(), &keys).unwrap();
+    claims
+        .check(&ClientId::new(client_id).unwrap(), key, unix_now())
+        .unwrap();
+    claims
+}
+
+/// The JWT sign-in, approved: the token is a Plex JWT that verifies against the published
+/// keys, names this device's key, and works as a token; a refresh gives another.
+pub fn jwt_login_and_refresh<T: Transport>() {
+    let emulator = Arc::new(Emulator::start(Options::default()).unwrap());
+    let client: T = client(&emulator);
+    let key = random_key();
+    let token = client
+        .login_jwt(fast_options(), &key, approve_when_shown(&emulator))
+        .unwrap();
+    let claims = check_plex_jwt(&client, &token, "conformance-client", &key);
+    assert_eq!(claims.thumbprint.as_deref(), Some(key.key_id()));
+    assert_eq!(
+        claims.user.unwrap().username.as_deref(),
+        Some("emulated-user")
+    );
+    assert_eq!(client.user(&token).unwrap().id, 4_242_424);
+    let stats = emulator.stats();
+    assert!(stats.count("nonce") >= 1);
+    let poll = stats.on_route("check_pin").next().unwrap();
+    assert!(poll.path.contains("?deviceJWT="), "{}", poll.path);
+
+    let refreshed = client.refresh(&key).unwrap();
+    assert_ne!(refreshed.expose_secret(), token.expose_secret());
+    check_plex_jwt(&client, &refreshed, "conformance-client", &key);
+    // Another key cannot refresh this device.
+    assert!(matches!(
+        client.refresh(&random_key()),
+        Err(Failure::Plex(Error::SignatureRejected))
+    ));
+}
+
+/// An expired Plex JWT is answered with 498, and a refresh gets a working one.
+pub fn jwt_expiry_gives_498_and_refresh_recovers<T: Transport>() {
+    let emulator = Arc::new(
+        Emulator::start(Options::default().plex_jwt_lifetime(Duration::from_secs(1))).unwrap(),
+    );
+    let client: T = client(&emulator);
+    let key = random_key();
+    let token = client
+        .login_jwt(fast_options(), &key, approve_when_shown(&emulator))
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(2100));
+    assert!(matches!(
+        client.user(&token),
+        Err(Failure::Plex(Error::JwtExpired))
+    ));
+    let keys = client.plex_keys().unwrap();
+    let claims: PlexClaims = verify_jwt(token.expose_secret(), &keys).unwrap();
+    assert!(claims.needs_refresh(unix_now()));
+    // The refreshed token is new and signed for this device (it lives 1 s here too, so
+    // its expiry is not checked: that would race the clock).
+    let fresh = client.refresh(&key).unwrap();
+    let fresh_claims: PlexClaims = verify_jwt(fresh.expose_secret(), &keys).unwrap();
+    assert_ne!(fresh.expose_secret(), token.expose_secret());
+    assert_eq!(fresh_claims.thumbprint.as_deref(), Some(key.key_id()));
+    assert!(fresh_claims.iat >= claims.iat);
+}
+
+/// Option B: register a key with a legacy token, then refresh to the first Plex JWT; a key
+/// registered by one device cannot be registered by another.
+pub fn jwt_register_key_then_refresh<T: Transport>() {
+    let emulator = Emulator::start(Options::default()).unwrap();
+    let client: T = client(&emulator);
+    let legacy = Token::new(emulator.issue_token()).unwrap();
+    let key = random_key();
+    client.register_key(&legacy, &key).unwrap();
+    let token = client.refresh(&key).unwrap();
+    check_plex_jwt(&client, &token, "conformance-client", &key);
+    let other: T = T::new(
+        config_for(&emulator, "another-device"),
+        Duration::from_secs(2),
+    );
+    assert!(matches!(
+        other.register_key(&legacy, &key),
+        Err(Failure::Plex(Error::ThumbprintTaken))
+    ));
+    let unknown = Token::new("not-a-token").unwrap();
+    assert!(matches!(
+        client.register_key(&unknown, &random_key()),
+        Err(Failure::Plex(Error::Unauthorized { .. }))
+    ));
+}
+
+/// Forged, expired and replayed device JWTs are refused with 422.
+pub fn jwt_forged_expired_and_replayed_are_refused<T: Transport>() {
+    let emulator = Emulator::start(Options::default()).unwrap();
+    let config = config_for(&emulator, "conformance-client");
+    let client: T = client(&emulator);
+    let key = random_key();
+    let id = ClientId::new("conformance-client").unwrap();
+    let nonce = |c: &T| response::nonce(&c.send(request::nonce(&config)).unwrap()).unwrap();
+
+    let pin = response::pin(
+        &client
+            .send(request::create_pin_with_key(
+                &config,
+                &PinOptions::strong(),
+                key.jwk(),
+            ))
+            .unwrap(),
+    )
+    .unwrap();
+    let check = |jwt: &plex_pin::jwt::DeviceJwt| {
+        response::pin(
+            &client
+                .send(request::check_pin_with_jwt(&config, pin.id, jwt))
+                .unwrap(),
+        )
+    };
+    let n = nonce(&client);
+    let good = key.device_jwt(&DeviceClaims::new(&id, &n, unix_now()));
+    assert!(
+        check(&good).unwrap().auth_token.is_none(),
+        "a signed poll is answered"
+    );
+    let forged = random_key().device_jwt(&DeviceClaims::new(&id, &n, unix_now()));
+    assert_eq!(check(&forged).unwrap_err(), Error::SignatureRejected);
+    let expired = key.device_jwt(&DeviceClaims::new(&id, &n, unix_now() - 3600));
+    assert_eq!(check(&expired).unwrap_err(), Error::SignatureRejected);
+    let unknown_nonce = key.device_jwt(&DeviceClaims::new(&id, "never-issued", unix_now()));
+    assert_eq!(check(&unknown_nonce).unwrap_err(), Error::SignatureRejected);
+
+    // The token exchange uses the nonce up: the same device JWT a second time is a replay.
+    let legacy = Token::new(emulator.issue_token()).unwrap();
+    client.register_key(&legacy, &key).unwrap();
+    let exchange = key.device_jwt(&DeviceClaims::new(&id, &nonce(&client), unix_now()));
+    response::auth_token(
+        &client
+            .send(request::exchange_jwt(&config, &exchange))
+            .unwrap(),
+    )
+    .unwrap();
+    let replay = response::auth_token(
+        &client
+            .send(request::exchange_jwt(&config, &exchange))
+            .unwrap(),
+    );
+    assert_eq!(replay.unwrap_err(), Error::SignatureRejected);
+}
+
+/// A signed-in account approves another device's 4-character code (`PUT /api/v2/pins/link`),
+/// and that device's login completes; a strong code cannot be linked.
+pub fn link_a_code_from_a_signed_in_account<T: Transport + Send + 'static>() {
+    let emulator = Emulator::start(Options::default()).unwrap();
+    let device: T = T::new(config_for(&emulator, "tv-device"), Duration::from_secs(2));
+    let phone: T = T::new(config_for(&emulator, "phone"), Duration::from_secs(2));
+    let account = Token::new(emulator.issue_token()).unwrap();
+    let (codes, code) = std::sync::mpsc::channel();
+    let waiting = std::thread::spawn(move || {
+        let options = fast_options().with_pin(PinOptions::link());
+        device.login(
+            options,
+            Box::new(move |pin| codes.send(pin.code.clone()).unwrap()),
+        )
+    });
+    let code = code.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert!(matches!(
+        phone.link_pin(&Token::new("bogus").unwrap(), &code),
+        Err(Failure::Plex(Error::Unauthorized { .. }))
+    ));
+    phone.link_pin(&account, &code).unwrap();
+    let token = waiting.join().unwrap().unwrap();
+    assert!(!token.expose_secret().is_empty());
+    assert!(matches!(
+        phone.link_pin(&account, "ZZZZ"),
+        Err(Failure::Plex(Error::PinExpired {
+            by: ExpiredBy::Server
+        }))
+    ));
+    let strong = phone.create_pin(&PinOptions::strong()).unwrap();
+    assert!(matches!(
+        phone.link_pin(&account, &strong.code),
+        Err(Failure::Plex(Error::PinExpired { .. }))
+    ));
+}
+
 /// Generates one `#[test]` per scenario for a transport type.
 #[macro_export]
 macro_rules! conformance {
@@ -429,7 +664,9 @@ macro_rules! conformance {
             server_error_gives_up, bad_gateway_html_gives_up, transient_errors_recover,
             malformed_json_gives_up, xml_answer_gives_up, oversized_body_is_refused_unread,
             slow_answer_times_out, dropped_connection_gives_up, redirect_is_not_followed,
-            unreachable_server);
+            unreachable_server, jwt_login_and_refresh, jwt_expiry_gives_498_and_refresh_recovers,
+            jwt_register_key_then_refresh,
+            jwt_forged_expired_and_replayed_are_refused, link_a_code_from_a_signed_in_account);
     };
     (@tests $transport:ty; $($scenario:ident),*) => {
         $(

@@ -30,6 +30,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use plex_pin::jwt::{DeviceClaims, DeviceKey, Jwk};
 use plex_pin::{
     request, response, AfterFailure, Config, LoginOptions, Pin, PinLogin, PinOptions, Step, Token,
     User,
@@ -234,9 +235,69 @@ impl Client {
     pub async fn login(
         &self,
         options: LoginOptions,
+        on_pin: impl FnMut(&Pin, &str) + Send,
+    ) -> Result<Token, Error> {
+        self.drive(PinLogin::new(&self.config, options), on_pin)
+            .await
+    }
+
+    /// The JWT sign-in (PROTOCOL.md §9.2): like [`login`](Self::login), but the pin is
+    /// created with `key`'s JWK, every poll is signed with it, and the token returned is a
+    /// Plex JWT (7 days; see [`refresh`](Self::refresh)). Plex documents this flow on
+    /// `https://clients.plex.tv`.
+    pub async fn login_jwt(
+        &self,
+        options: LoginOptions,
+        key: &DeviceKey,
+        on_pin: impl FnMut(&Pin, &str) + Send,
+    ) -> Result<Token, Error> {
+        let login = PinLogin::with_device_key(&self.config, options, key.clone(), unix_now());
+        self.drive(login, on_pin).await
+    }
+
+    /// A new Plex JWT for a device whose key is registered: fetches a nonce, signs a device
+    /// JWT and exchanges it (`POST /api/v2/auth/token`). Do it when less than a day is left
+    /// ([`PlexClaims::needs_refresh`](plex_pin::jwt::PlexClaims::needs_refresh)) or after
+    /// [`Error::Plex`]`(`[`JwtExpired`](plex_pin::Error::JwtExpired)`)`.
+    pub async fn refresh(&self, key: &DeviceKey) -> Result<Token, Error> {
+        let nonce = response::nonce(&self.send(request::nonce(&self.config)).await?)?;
+        let claims = DeviceClaims::new(self.config.client_id(), &nonce, unix_now());
+        let jwt = key.device_jwt(&claims);
+        let answer = self.send(request::exchange_jwt(&self.config, &jwt)).await?;
+        Ok(response::auth_token(&answer)?)
+    }
+
+    /// Registers `key` for this device using an existing (legacy) token
+    /// (`POST /api/v2/auth/jwk`); then [`refresh`](Self::refresh) gets the first Plex JWT.
+    pub async fn register_key(&self, token: &Token, key: &DeviceKey) -> Result<(), Error> {
+        let answer = self
+            .send(request::register_key(&self.config, token, key.jwk()))
+            .await?;
+        Ok(response::accepted(&answer)?)
+    }
+
+    /// Plex's public keys (`GET /api/v2/auth/keys`), to verify Plex JWTs with
+    /// [`verify_jwt`](plex_pin::jwt::verify_jwt).
+    pub async fn plex_keys(&self) -> Result<Vec<Jwk>, Error> {
+        let answer = self.send(request::plex_keys(&self.config)).await?;
+        Ok(response::plex_keys(&answer)?)
+    }
+
+    /// Approves a 4-character code from this signed-in account (`PUT /api/v2/pins/link`),
+    /// as a user would at plex.tv/link.
+    pub async fn link_pin(&self, token: &Token, code: &str) -> Result<(), Error> {
+        let answer = self
+            .send(request::link_pin(&self.config, token, code))
+            .await?;
+        Ok(response::accepted(&answer)?)
+    }
+
+    /// Runs a [`PinLogin`] to its end: the transport's whole loop.
+    async fn drive(
+        &self,
+        mut login: PinLogin,
         mut on_pin: impl FnMut(&Pin, &str) + Send,
     ) -> Result<Token, Error> {
-        let mut login = PinLogin::new(&self.config, options);
         loop {
             match login.poll(Instant::now())? {
                 Step::Send(request) => match self.send(request).await {
@@ -258,6 +319,13 @@ impl Client {
             }
         }
     }
+}
+
+/// Unix seconds now: the JWT sign-in's `iat` (the core reads no clock).
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// One-shot [`Client::create_pin`] with a fresh client.

@@ -1,0 +1,171 @@
+//! Plex's JWT side (PROTOCOL.md §9): nonces, device keys, device JWTs checked with the
+//! device's registered key, and Plex JWTs issued with the emulator's own Ed25519 key.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use plex_pin::jwt::{verify_jwt, DeviceKey, Jwk, DEVICE_JWT_LIFETIME};
+use serde::Deserialize;
+
+use crate::state::Account;
+
+/// Most nonces kept at once; past it `GET /api/v2/auth/nonce` answers 429.
+pub const MAX_NONCES: usize = 100_000;
+/// A nonce's life, as Plex documents.
+pub const NONCE_LIFETIME: Duration = Duration::from_secs(5 * 60);
+
+/// Why a device JWT is refused; all answer 422 "Signature Verification Failed", as plex.tv
+/// documents a single failure for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    BadSignature,
+    WrongIssuer,
+    WrongAudience,
+    Expired,
+    UnknownNonce,
+}
+
+pub(crate) struct AuthState {
+    /// Signs the Plex JWTs the emulator issues.
+    pub server_key: DeviceKey,
+    /// Published beside the server key and never used: clients must try every key.
+    decoy_key: DeviceKey,
+    nonces: HashMap<String, Instant>,
+    /// Registered device keys by client identifier, and the thumbprints taken.
+    device_keys: HashMap<String, Jwk>,
+    thumbprints: HashSet<String>,
+    pub plex_jwt_lifetime: Duration,
+}
+
+fn random_seed() -> [u8; 32] {
+    std::array::from_fn(|_| fastrand::u8(..))
+}
+
+pub(crate) fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+#[derive(Deserialize)]
+struct DeviceClaims {
+    #[serde(default)]
+    nonce: String,
+    #[serde(default)]
+    iss: String,
+    #[serde(default)]
+    aud: String,
+    #[serde(default)]
+    exp: u64,
+}
+
+impl AuthState {
+    pub fn new(plex_jwt_lifetime: Duration) -> Self {
+        Self {
+            server_key: DeviceKey::from_seed(random_seed()),
+            decoy_key: DeviceKey::from_seed(random_seed()),
+            nonces: HashMap::new(),
+            device_keys: HashMap::new(),
+            thumbprints: HashSet::new(),
+            plex_jwt_lifetime,
+        }
+    }
+
+    /// The published keys: a decoy first, then the one that signs.
+    pub fn keys(&self) -> Vec<Jwk> {
+        vec![self.decoy_key.jwk().clone(), self.server_key.jwk().clone()]
+    }
+
+    /// A new single-use nonce, or `None` when too many are outstanding.
+    pub fn new_nonce(&mut self, now: Instant) -> Option<String> {
+        if self.nonces.len() >= MAX_NONCES {
+            self.nonces.retain(|_, expiry| *expiry > now);
+            if self.nonces.len() >= MAX_NONCES {
+                return None;
+            }
+        }
+        let nonce = format!("{:032x}", fastrand::u128(..));
+        self.nonces.insert(nonce.clone(), now + NONCE_LIFETIME);
+        Some(nonce)
+    }
+
+    /// Checks a device JWT against `jwk` for `client_id`; returns its nonce, not yet used.
+    pub fn check_device_jwt(
+        &self,
+        jwt: &str,
+        jwk: &Jwk,
+        client_id: &str,
+        now: Instant,
+    ) -> Result<String, Refusal> {
+        let claims: DeviceClaims =
+            verify_jwt(jwt, std::slice::from_ref(jwk)).map_err(|_| Refusal::BadSignature)?;
+        if claims.iss != client_id {
+            return Err(Refusal::WrongIssuer);
+        }
+        if claims.aud != "plex.tv" {
+            return Err(Refusal::WrongAudience);
+        }
+        // A device JWT may not claim a longer life than Plex allows, nor be expired.
+        let now_unix = unix_now();
+        if claims.exp <= now_unix || claims.exp > now_unix + DEVICE_JWT_LIFETIME.as_secs() + 60 {
+            return Err(Refusal::Expired);
+        }
+        match self.nonces.get(&claims.nonce) {
+            Some(expiry) if *expiry > now => Ok(claims.nonce),
+            _ => Err(Refusal::UnknownNonce),
+        }
+    }
+
+    /// Uses a nonce up: a second use of the same device JWT is a replay.
+    pub fn consume(&mut self, nonce: &str) {
+        self.nonces.remove(nonce);
+    }
+
+    /// Registers a device key for a client. Err if another client holds its thumbprint.
+    pub fn register(&mut self, client_id: &str, jwk: Jwk) -> Result<(), ()> {
+        let thumbprint = jwk.thumbprint();
+        let own = self
+            .device_keys
+            .get(client_id)
+            .is_some_and(|k| k.thumbprint() == thumbprint);
+        if self.thumbprints.contains(&thumbprint) && !own {
+            return Err(());
+        }
+        self.thumbprints.insert(thumbprint);
+        self.device_keys.insert(client_id.to_owned(), jwk);
+        Ok(())
+    }
+
+    pub fn registered_key(&self, client_id: &str) -> Option<&Jwk> {
+        self.device_keys.get(client_id)
+    }
+
+    /// A Plex JWT for `account` on device `client_id` with key `jwk`.
+    pub fn issue_plex_jwt(&self, account: &Account, client_id: &str, jwk: &Jwk) -> String {
+        let now = unix_now();
+        self.server_key.sign(&serde_json::json!({
+            "iss": "plex.tv",
+            "aud": ["plex.tv", client_id],
+            "iat": now,
+            "exp": now + self.plex_jwt_lifetime.as_secs(),
+            "thumbprint": jwk.thumbprint(),
+            // Unique per token, so two issued in the same second differ.
+            "jti": format!("{:032x}", fastrand::u128(..)),
+            "user": {
+                "username": account.username,
+                "email": account.email,
+                "friendlyName": account.title,
+            },
+        }))
+    }
+
+    /// Whether a token is a Plex JWT of ours that has expired (answered with 498).
+    pub fn is_expired_plex_jwt(&self, token: &str) -> bool {
+        #[derive(Deserialize)]
+        struct Exp {
+            exp: u64,
+        }
+        verify_jwt::<Exp>(token, std::slice::from_ref(self.server_key.jwk()))
+            .is_ok_and(|claims| claims.exp <= unix_now())
+    }
+}
