@@ -15,9 +15,9 @@ Exit codes:
   0  success (whoami: the token is valid)
   1  failed: server unreachable, rate limited, unexpected answer
   2  bad command line
-  3  whoami: the token is invalid (401, or 422 for a revoked token)
+  3  whoami, link: the token is invalid (401, or 422 for a revoked token)
   4  whoami: validity unknown (unreachable, or an unexpected answer)
-  5  login: the pin expired or the sign-in was denied
+  5  login: the pin expired or the sign-in was denied; link: no such code waiting
   6  login: --timeout passed
   130 interrupted (Ctrl-C)";
 
@@ -27,6 +27,10 @@ pub enum Command {
     Login(LoginArgs),
     /// Check a token against /api/v2/user and print the account.
     Whoami(WhoamiArgs),
+    /// Get a new Plex JWT for this device (after `login --jwt`): print it.
+    Refresh(RefreshArgs),
+    /// Approve another device's 4-character code from this signed-in account.
+    Link(LinkArgs),
     /// Run the local plex.tv emulator until interrupted (prints its URL on stdout).
     Emulator(EmulatorArgs),
 }
@@ -93,6 +97,32 @@ pub struct LoginArgs {
     /// Do not draw the QR code.
     #[arg(long)]
     pub no_qr: bool,
+    /// Sign in with Plex's JWT flow: a device key (kept beside the client identifier) signs
+    /// every poll, and the token is a Plex JWT valid 7 days (`plex-pin refresh` renews it).
+    /// Talks to clients.plex.tv unless --base-url or --emulator says otherwise.
+    #[arg(long)]
+    pub jwt: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct RefreshArgs {
+    #[command(flatten)]
+    pub identity: Identity,
+    #[command(flatten)]
+    pub server: Server,
+}
+
+#[derive(Args, Debug)]
+pub struct LinkArgs {
+    /// The 4-character code the other device shows.
+    pub code: String,
+    /// The token of the account that approves.
+    #[arg(long, env = "PLEX_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    #[command(flatten)]
+    pub identity: Identity,
+    #[command(flatten)]
+    pub server: Server,
 }
 
 #[derive(Args, Debug)]

@@ -28,6 +28,10 @@ impl Failure {
         }
     }
 
+    pub fn with_code(code: i32, message: String) -> Self {
+        Self { message, code }
+    }
+
     pub fn usage(message: String) -> Self {
         Self {
             message,

@@ -15,7 +15,7 @@ use plex_pin::{ClientId, Config, LoginOptions, PinOptions, Token};
 use plex_pin_emulator::{Emulator, Options};
 use plex_pin_ureq::Client;
 
-use args::{Cli, Command, Identity, LoginArgs, Server, WhoamiArgs};
+use args::{Cli, Command, Identity, LinkArgs, LoginArgs, RefreshArgs, Server, WhoamiArgs};
 use exit::Failure;
 
 fn main() {
@@ -34,6 +34,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Login(args) => login(args),
         Command::Whoami(args) => whoami(args),
+        Command::Refresh(args) => refresh(args),
+        Command::Link(args) => link(args),
         Command::Emulator(args) => {
             let emulator = start_emulator(args.port, args.auto_approve, &args.fault)?;
             println!("{}", emulator.url());
@@ -67,6 +69,15 @@ fn start_emulator(
 /// The server to talk to: the given base URL, or an emulator started in this process
 /// (kept alive by the returned handle).
 fn connect(identity: &Identity, server: &Server) -> Result<(Client, Option<Emulator>), Failure> {
+    connect_to(identity, server, plex_pin::PLEX_TV)
+}
+
+/// [`connect`], with the host to use when neither --base-url nor --emulator is given.
+fn connect_to(
+    identity: &Identity,
+    server: &Server,
+    default_base: &str,
+) -> Result<(Client, Option<Emulator>), Failure> {
     let client_id = match &identity.client_id {
         Some(id) => {
             ClientId::new(id.clone()).map_err(|e| Failure::usage(format!("--client-id: {e}")))?
@@ -99,8 +110,13 @@ fn connect(identity: &Identity, server: &Server) -> Result<(Client, Option<Emula
             .base_url(emulator.url())
             .auth_app_url(format!("{}/auth", emulator.url()))
             .link_page_url(format!("{}/link", emulator.url()));
-    } else if let Some(url) = &server.base_url {
-        builder = builder.base_url(url.clone());
+    } else {
+        builder = builder.base_url(
+            server
+                .base_url
+                .clone()
+                .unwrap_or_else(|| default_base.to_owned()),
+        );
     }
     let config = builder.build().map_err(|e| Failure::usage(e.to_string()))?;
     let client = Client::builder(config)
@@ -125,7 +141,17 @@ fn default_device_name() -> String {
 }
 
 fn login(args: LoginArgs) -> Result<(), Failure> {
-    let (client, _emulator) = connect(&args.identity, &args.server)?;
+    let default_base = if args.jwt {
+        plex_pin::CLIENTS_PLEX_TV
+    } else {
+        plex_pin::PLEX_TV
+    };
+    let (client, _emulator) = connect_to(&args.identity, &args.server, default_base)?;
+    let key = if args.jwt {
+        Some(store::device_key()?)
+    } else {
+        None
+    };
     let mut options = LoginOptions::default().with_pin(if args.link {
         PinOptions::link()
     } else {
@@ -141,7 +167,10 @@ fn login(args: LoginArgs) -> Result<(), Failure> {
         std::process::exit(exit::INTERRUPTED);
     })
     .map_err(|e| Failure::general(format!("cannot handle Ctrl-C: {e}")))?;
-    let result = client.login(options, |pin, url| prompt.show(pin, url));
+    let result = match &key {
+        Some(key) => client.login_jwt(options, key, |pin, url| prompt.show(pin, url)),
+        None => client.login(options, |pin, url| prompt.show(pin, url)),
+    };
     prompt.finish();
     let token = result.map_err(Failure::from_transport)?;
     if args.json {
@@ -179,5 +208,48 @@ fn whoami(args: WhoamiArgs) -> Result<(), Failure> {
         }
         Err(error) => return Err(Failure::from_token_check(error)),
     }
+    Ok(())
+}
+
+fn refresh(args: RefreshArgs) -> Result<(), Failure> {
+    let (client, _emulator) = connect_to(&args.identity, &args.server, plex_pin::CLIENTS_PLEX_TV)?;
+    let key = store::device_key()?;
+    match client.refresh(&key) {
+        Ok(token) => {
+            println!("{}", token.expose_secret());
+            Ok(())
+        }
+        Err(plex_pin_ureq::Error::Plex(
+            plex_pin::Error::SignatureRejected | plex_pin::Error::DeviceKeyUnknown,
+        )) => Err(Failure::general(
+            "plex.tv refused this device's signature: sign in with `plex-pin login --jwt` first"
+                .to_owned(),
+        )),
+        Err(error) => Err(Failure::from_transport(error)),
+    }
+}
+
+fn link(args: LinkArgs) -> Result<(), Failure> {
+    let raw = args
+        .token
+        .ok_or_else(|| Failure::usage("no token: pass --token or set PLEX_TOKEN".to_owned()))?;
+    let token = Token::new(raw.trim()).map_err(|e| Failure::usage(e.to_string()))?;
+    let code = args.code.trim().to_uppercase();
+    if code.chars().count() != 4 {
+        return Err(Failure::usage(format!(
+            "`{code}` is not a 4-character code (strong codes are approved in the browser)"
+        )));
+    }
+    let (client, _emulator) = connect(&args.identity, &args.server)?;
+    client
+        .link_pin(&token, &code)
+        .map_err(|error| match error {
+            plex_pin_ureq::Error::Plex(plex_pin::Error::PinExpired { .. }) => Failure::with_code(
+                exit::PIN_EXPIRED,
+                format!("no device is waiting with the code {code} (wrong or expired)"),
+            ),
+            other => Failure::from_token_check(other),
+        })?;
+    eprintln!("Linked {code}: the device signs in now.");
     Ok(())
 }

@@ -1,10 +1,12 @@
-//! The client identifier, generated once and kept in the user's config directory, because
-//! plex.tv ties pins and the authorised device to it.
+//! The client identifier and the device key, generated once and kept in the user's config
+//! directory (owner-only), because plex.tv ties pins, the authorised device and the JWT
+//! device registration to them.
 
 use std::fs;
 use std::io::Write;
 use std::path::PathBuf;
 
+use plex_pin::jwt::DeviceKey;
 use plex_pin::ClientId;
 
 use crate::exit::Failure;
@@ -26,40 +28,77 @@ fn config_dir() -> Result<PathBuf, Failure> {
 
 /// The stored identifier, or a new one stored now (owner-only permissions on Unix).
 pub fn client_id() -> Result<ClientId, Failure> {
+    let text = read_or_create("client-id", || Ok(ClientId::generate().to_string()))?;
+    ClientId::new(text.trim()).map_err(|e| corrupt("client-id", &e.to_string()))
+}
+
+/// The device key for the JWT sign-in: 32 random bytes, stored hex-encoded.
+pub fn device_key() -> Result<DeviceKey, Failure> {
+    let text = read_or_create("device-key", || {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed)
+            .map_err(|e| Failure::general(format!("no random source for a device key: {e}")))?;
+        Ok(seed.iter().map(|b| format!("{b:02x}")).collect())
+    })?;
+    let text = text.trim();
+    let bytes: Option<Vec<u8>> = (0..text.len())
+        .step_by(2)
+        .map(|i| {
+            text.get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
+        .collect();
+    let seed: [u8; 32] = bytes
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| corrupt("device-key", "not 64 hex digits"))?;
+    Ok(DeviceKey::from_seed(seed))
+}
+
+fn corrupt(name: &str, why: &str) -> Failure {
+    match config_dir() {
+        Ok(dir) => Failure::general(format!(
+            "{} is corrupt ({why}); delete it to start over",
+            dir.join(name).display()
+        )),
+        Err(e) => e,
+    }
+}
+
+/// The content of `name` in the config directory, created with `make` (and owner-only
+/// permissions on Unix) when missing. Two processes racing to create it agree on one.
+fn read_or_create(
+    name: &str,
+    make: impl Fn() -> Result<String, Failure>,
+) -> Result<String, Failure> {
     let dir = config_dir()?;
-    let path = dir.join("client-id");
-    let unreadable = |e: std::io::Error| {
+    let path = dir.join(name);
+    let unusable = |e: std::io::Error| {
         Failure::general(format!(
             "cannot use {}: {e}; pass --client-id",
             path.display()
         ))
     };
     match fs::read_to_string(&path) {
-        Ok(text) => {
-            return ClientId::new(text.trim()).map_err(|e| {
-                Failure::general(format!(
-                    "{} is corrupt ({e}); delete it to start over",
-                    path.display()
-                ))
-            })
-        }
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(unreadable(e)),
+        Ok(text) => return Ok(text),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(unusable(e)),
         Err(_) => {}
     }
-    fs::create_dir_all(&dir).map_err(unreadable)?;
-    let id = ClientId::generate();
+    fs::create_dir_all(&dir).map_err(unusable)?;
+    let text = make()?;
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     match options.open(&path) {
         Ok(mut file) => {
-            file.write_all(format!("{id}\n").as_bytes())
-                .map_err(unreadable)?;
-            Ok(id)
+            file.write_all(format!("{text}\n").as_bytes())
+                .map_err(unusable)?;
+            Ok(text)
         }
         // Another plex-pin wrote it first: use theirs.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => client_id(),
-        Err(e) => Err(unreadable(e)),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            fs::read_to_string(&path).map_err(unusable)
+        }
+        Err(e) => Err(unusable(e)),
     }
 }

@@ -285,3 +285,134 @@ fn the_client_identifier_is_generated_once_and_kept() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn jwt_login_keeps_a_device_key_and_refresh_renews_the_token() {
+    let dir = std::env::temp_dir().join(format!("plex-pin-cli-jwt-{}", fastrand()));
+    let emulator =
+        Emulator::start(Options::default().auto_approve(Duration::from_millis(200))).unwrap();
+    let run_in = |args: &[&str]| {
+        plex_pin(args)
+            .env("PLEX_PIN_CONFIG_DIR", &dir)
+            .output()
+            .unwrap()
+    };
+    let login = run_in(&[
+        "login",
+        "--jwt",
+        "--base-url",
+        emulator.url(),
+        "--poll-interval",
+        "0.1",
+    ]);
+    assert_eq!(login.status.code(), Some(0), "{}", text(&login.stderr));
+    let jwt = text(&login.stdout).trim_end().to_owned();
+    assert_eq!(jwt.split('.').count(), 3, "a Plex JWT: {jwt}");
+    assert!(!text(&login.stderr).contains(&jwt));
+    let polls: Vec<_> = emulator
+        .stats()
+        .on_route("check_pin")
+        .map(|r| r.path.clone())
+        .collect();
+    assert!(polls.iter().all(|p| p.contains("?deviceJWT=")), "{polls:?}");
+
+    let key_file = dir.join("device-key");
+    let seed = std::fs::read_to_string(&key_file).unwrap();
+    assert_eq!(seed.trim().len(), 64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+
+    let refresh = run_in(&["refresh", "--base-url", emulator.url()]);
+    assert_eq!(refresh.status.code(), Some(0), "{}", text(&refresh.stderr));
+    let renewed = text(&refresh.stdout).trim_end().to_owned();
+    assert_eq!(renewed.split('.').count(), 3);
+    assert_ne!(renewed, jwt);
+    let whoami = run_in(&["whoami", "--base-url", emulator.url(), "--token", &renewed]);
+    assert_eq!(whoami.status.code(), Some(0), "{}", text(&whoami.stderr));
+
+    // A device whose key plex.tv does not know cannot refresh.
+    let stranger = plex_pin(&["refresh", "--base-url", emulator.url()])
+        .output()
+        .unwrap();
+    assert_clean_error(&stranger, 1);
+    assert!(text(&stranger.stderr).contains("login --jwt"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn link_approves_another_devices_code() {
+    let emulator = Emulator::start(Options::default()).unwrap();
+    let tv = plex_pin(&[
+        "login",
+        "--link",
+        "--base-url",
+        emulator.url(),
+        "--poll-interval",
+        "0.1",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let started = Instant::now();
+    let code = loop {
+        if let Some(code) = emulator
+            .pin_ids()
+            .first()
+            .and_then(|id| emulator.pin_code(*id))
+        {
+            break code;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no pin created"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let account = emulator.issue_token();
+    let refused = run(&[
+        "link",
+        &code,
+        "--base-url",
+        emulator.url(),
+        "--token",
+        "bogus-token",
+    ]);
+    assert_clean_error(&refused, 3);
+    let unknown = run(&[
+        "link",
+        "ZZZZ",
+        "--base-url",
+        emulator.url(),
+        "--token",
+        &account,
+    ]);
+    assert_clean_error(&unknown, 5);
+    let bad_code = run(&[
+        "link",
+        "ABCDEFGH",
+        "--base-url",
+        emulator.url(),
+        "--token",
+        &account,
+    ]);
+    assert_clean_error(&bad_code, 2);
+    let linked = run(&[
+        "link",
+        &code.to_lowercase(),
+        "--base-url",
+        emulator.url(),
+        "--token",
+        &account,
+    ]);
+    assert_eq!(linked.status.code(), Some(0), "{}", text(&linked.stderr));
+    let tv = tv.wait_with_output().unwrap();
+    assert_eq!(tv.status.code(), Some(0), "{}", text(&tv.stderr));
+    assert_eq!(text(&tv.stdout).trim_end().len(), 20);
+}

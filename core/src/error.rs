@@ -178,6 +178,11 @@ pub enum Error {
     #[error("plex.tv says this device key is registered already (422)")]
     ThumbprintTaken,
 
+    /// plex.tv knows no key for this device (code 1097, "jwk missing"): it was never
+    /// registered, or the device was removed from Authorized Devices. Sign in again.
+    #[error("plex.tv has no key registered for this device (1097); sign in again")]
+    DeviceKeyUnknown,
+
     /// Any other status the call does not expect.
     #[error("unexpected HTTP {} from plex.tv{}", .status.as_u16(), first_error(.errors))]
     UnexpectedStatus {

@@ -102,6 +102,9 @@ pub fn check_status<B: AsRef<[u8]>>(response: &Response<B>) -> Result<(), Error>
         401 => Error::Unauthorized { status },
         // plex.tv answers a revoked token with XML `<error>Invalid token</error>`.
         422 if contains_ignore_case(body, b"invalid token") => Error::Unauthorized { status },
+        422 if has_code(1097) || contains_ignore_case(body, b"jwk missing") => {
+            Error::DeviceKeyUnknown
+        }
         422 if contains_ignore_case(body, b"thumbprint") => Error::ThumbprintTaken,
         422 if contains_ignore_case(body, b"signature") => Error::SignatureRejected,
         498 => Error::JwtExpired,

@@ -301,6 +301,13 @@ fn jwt_error_statuses() {
         ),
         Err(Error::ThumbprintTaken)
     );
+    assert_eq!(
+        check(
+            422,
+            r#"{"errors":[{"code":1097,"message":"jwk missing. no public key to verify jwt request"}]}"#
+        ),
+        Err(Error::DeviceKeyUnknown)
+    );
     assert_eq!(check(204, ""), Ok(()));
     assert_eq!(check(201, ""), Ok(()));
 }

@@ -239,6 +239,11 @@ impl Emulator {
         self.shared.lock().auth.keys()
     }
 
+    /// The code of a live pin, as its device shows it.
+    pub fn pin_code(&self, pin_id: u64) -> Option<String> {
+        self.shared.lock().pins.get(&pin_id).map(|p| p.code.clone())
+    }
+
     /// What the emulator has served so far.
     pub fn stats(&self) -> Stats {
         self.shared.lock().stats()
