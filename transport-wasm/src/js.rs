@@ -344,7 +344,7 @@ impl JsClient {
             let token = inner
                 .client
                 .login_with(
-                    inner.options.clone(),
+                    plex_pin::PinLogin::new(inner.client.config(), inner.options.clone()),
                     &mut show,
                     &mut progress,
                     Some(&cancel),

@@ -63,6 +63,14 @@ mod client {
     use web_time::Instant;
 
     use crate::fetch::{self, Cancel};
+    #[cfg(feature = "jwt")]
+    use plex_pin::jwt::{DeviceClaims, DeviceKey, Jwk};
+
+    /// Unix seconds from `Date.now()` (the JWT sign-in's `iat`).
+    #[cfg(feature = "jwt")]
+    fn unix_now() -> u64 {
+        (js_sys::Date::now() / 1000.0) as u64
+    }
     use crate::{Error, DEFAULT_MAX_BODY};
 
     /// A plex.tv client over `fetch`. Cheap to clone.
@@ -142,19 +150,65 @@ mod client {
             options: LoginOptions,
             mut on_pin: impl FnMut(&Pin, &str),
         ) -> Result<Token, Error> {
-            self.login_with(options, &mut on_pin, &mut |_| {}, None)
-                .await
+            let login = PinLogin::new(&self.config, options);
+            self.login_with(login, &mut on_pin, &mut |_| {}, None).await
+        }
+
+        /// The JWT sign-in (PROTOCOL.md §9.2): the pin is created with `key`'s JWK, every poll
+        /// is signed with it, and the token is a Plex JWT. (Feature `jwt`.)
+        #[cfg(feature = "jwt")]
+        pub async fn login_jwt(
+            &self,
+            options: LoginOptions,
+            key: &DeviceKey,
+            mut on_pin: impl FnMut(&Pin, &str),
+        ) -> Result<Token, Error> {
+            let login = PinLogin::with_device_key(&self.config, options, key.clone(), unix_now());
+            self.login_with(login, &mut on_pin, &mut |_| {}, None).await
+        }
+
+        /// A new Plex JWT for a device whose key is registered: nonce, device JWT, exchange.
+        #[cfg(feature = "jwt")]
+        pub async fn refresh(&self, key: &DeviceKey) -> Result<Token, Error> {
+            let nonce = response::nonce(&self.send(request::nonce(&self.config)).await?)?;
+            let claims = DeviceClaims::new(self.config.client_id(), &nonce, unix_now());
+            let jwt = key.device_jwt(&claims);
+            let answer = self.send(request::exchange_jwt(&self.config, &jwt)).await?;
+            Ok(response::auth_token(&answer)?)
+        }
+
+        /// Registers `key` for this device with an existing token (`POST /api/v2/auth/jwk`).
+        #[cfg(feature = "jwt")]
+        pub async fn register_key(&self, token: &Token, key: &DeviceKey) -> Result<(), Error> {
+            let answer = self
+                .send(request::register_key(&self.config, token, key.jwk()))
+                .await?;
+            Ok(response::accepted(&answer)?)
+        }
+
+        /// Plex's public keys (`GET /api/v2/auth/keys`).
+        #[cfg(feature = "jwt")]
+        pub async fn plex_keys(&self) -> Result<Vec<Jwk>, Error> {
+            let answer = self.send(request::plex_keys(&self.config)).await?;
+            Ok(response::plex_keys(&answer)?)
+        }
+
+        /// Approves a 4-character code from this signed-in account (`PUT /api/v2/pins/link`).
+        pub async fn link_pin(&self, token: &Token, code: &str) -> Result<(), Error> {
+            let answer = self
+                .send(request::link_pin(&self.config, token, code))
+                .await?;
+            Ok(response::accepted(&answer)?)
         }
 
         pub(crate) async fn login_with(
             &self,
-            options: LoginOptions,
+            mut login: PinLogin,
             on_pin: &mut dyn FnMut(&Pin, &str),
             on_progress: &mut dyn FnMut(Progress),
             cancel: Option<&Cancel>,
         ) -> Result<Token, Error> {
             let cancelled = || cancel.is_some_and(Cancel::is_cancelled);
-            let mut login = PinLogin::new(&self.config, options);
             loop {
                 if cancelled() {
                     return Err(Error::Cancelled);

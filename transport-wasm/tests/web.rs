@@ -404,3 +404,128 @@ async fn plex_pin_wasm_sleep(ms: i32) {
     });
     JsFuture::from(promise).await.unwrap();
 }
+
+/// A signed-in account approves another device's 4-character code; that login completes.
+#[wasm_bindgen_test]
+async fn link_a_code_from_a_signed_in_account() {
+    let (device, _) = client(2000);
+    let (phone, _) = client(2000);
+    let issued = control("issue-token", "").await;
+    let account = Token::new(
+        Reflect::get(&issued, &"token".into())
+            .unwrap()
+            .as_string()
+            .unwrap(),
+    )
+    .unwrap();
+    let token = device
+        .login(fast().with_pin(PinOptions::link()), move |pin, _| {
+            let (phone, account, code) = (phone.clone(), account.clone(), pin.code.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                phone.link_pin(&account, &code).await.unwrap();
+            });
+        })
+        .await
+        .unwrap();
+    assert_eq!(token.expose_secret().len(), 20);
+}
+
+#[cfg(feature = "jwt")]
+mod jwt {
+    use super::*;
+    use plex_pin::jwt::{verify_jwt, DeviceClaims, DeviceKey, PlexClaims};
+    use plex_pin::{request, response};
+
+    fn random_key() -> DeviceKey {
+        DeviceKey::from_seed(std::array::from_fn(|_| {
+            (js_sys::Math::random() * 256.0) as u8
+        }))
+    }
+
+    fn unix_now() -> u64 {
+        (js_sys::Date::now() / 1000.0) as u64
+    }
+
+    #[wasm_bindgen_test]
+    async fn jwt_login_and_refresh() {
+        let (client, id) = client(2000);
+        let key = random_key();
+        let token = client
+            .login_jwt(fast(), &key, |pin, _| {
+                spawn_control("approve", format!("id={}", pin.id))
+            })
+            .await
+            .unwrap();
+        let keys = client.plex_keys().await.unwrap();
+        assert!(keys.len() >= 2);
+        let claims: PlexClaims = verify_jwt(token.expose_secret(), &keys).unwrap();
+        claims
+            .check(&ClientId::new(id).unwrap(), &key, unix_now())
+            .unwrap();
+        assert_eq!(client.user(&token).await.unwrap().id, 4_242_424);
+        let refreshed = client.refresh(&key).await.unwrap();
+        assert_ne!(refreshed.expose_secret(), token.expose_secret());
+        verify_jwt::<PlexClaims>(refreshed.expose_secret(), &keys).unwrap();
+        assert!(matches!(
+            client.refresh(&random_key()).await,
+            Err(Error::Plex(Plex::SignatureRejected))
+        ));
+    }
+
+    #[wasm_bindgen_test]
+    async fn jwt_forged_expired_and_replayed_are_refused() {
+        let (client, id) = client(2000);
+        let config = client.config().clone();
+        let id = ClientId::new(id).unwrap();
+        let key = random_key();
+        let send = |r| client.send(r);
+        let pin = response::pin(
+            &send(request::create_pin_with_key(
+                &config,
+                &PinOptions::strong(),
+                key.jwk(),
+            ))
+            .await
+            .unwrap(),
+        )
+        .unwrap();
+        let nonce = response::nonce(&send(request::nonce(&config)).await.unwrap()).unwrap();
+        let check = |jwt| request::check_pin_with_jwt(&config, pin.id, &jwt);
+        let good = key.device_jwt(&DeviceClaims::new(&id, &nonce, unix_now()));
+        assert!(response::pin(&send(check(good)).await.unwrap()).is_ok());
+        let forged = random_key().device_jwt(&DeviceClaims::new(&id, &nonce, unix_now()));
+        assert_eq!(
+            response::pin(&send(check(forged)).await.unwrap()).unwrap_err(),
+            Plex::SignatureRejected
+        );
+        let expired = key.device_jwt(&DeviceClaims::new(&id, &nonce, unix_now() - 3600));
+        assert_eq!(
+            response::pin(&send(check(expired)).await.unwrap()).unwrap_err(),
+            Plex::SignatureRejected
+        );
+
+        let issued = control("issue-token", "").await;
+        let legacy = Token::new(
+            Reflect::get(&issued, &"token".into())
+                .unwrap()
+                .as_string()
+                .unwrap(),
+        )
+        .unwrap();
+        client.register_key(&legacy, &key).await.unwrap();
+        let fresh = response::nonce(&send(request::nonce(&config)).await.unwrap()).unwrap();
+        let exchange = key.device_jwt(&DeviceClaims::new(&id, &fresh, unix_now()));
+        response::auth_token(
+            &send(request::exchange_jwt(&config, &exchange))
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        let replay = response::auth_token(
+            &send(request::exchange_jwt(&config, &exchange))
+                .await
+                .unwrap(),
+        );
+        assert_eq!(replay.unwrap_err(), Plex::SignatureRejected);
+    }
+}
