@@ -249,6 +249,20 @@ pub fn exchange_jwt(config: &Config, jwt: &crate::jwt::DeviceJwt) -> Request {
     with_json(request, &serde_json::json!({ "jwt": jwt.as_str() }))
 }
 
+/// The refresh's second step: a device JWT over `nonce` (from [`nonce`]), signed by `key`
+/// at `unix_now`, sent to `POST /api/v2/auth/token`. Read the answer with
+/// [`response::auth_token`](crate::response::auth_token).
+#[cfg(feature = "jwt")]
+pub fn refresh_with_nonce(
+    config: &Config,
+    key: &crate::jwt::DeviceKey,
+    nonce: &str,
+    unix_now: u64,
+) -> Request {
+    let claims = crate::jwt::DeviceClaims::new(config.client_id(), nonce, unix_now);
+    exchange_jwt(config, &key.device_jwt(&claims))
+}
+
 /// `GET /api/v2/auth/keys`: Plex's public keys, to verify Plex JWTs with.
 #[cfg(feature = "jwt")]
 pub fn plex_keys(config: &Config) -> Request {

@@ -319,13 +319,8 @@ async fn api_call(
         Route::Keys => json_response(StatusCode::OK, json!({ "keys": shared.lock().auth.keys() })),
         Route::RegisterKey => {
             let mut state = shared.lock();
-            if !header(request, "x-plex-token").is_some_and(|t| state.tokens.contains_key(t)) {
-                return Ok(error(
-                    as_json,
-                    StatusCode::UNAUTHORIZED,
-                    1001,
-                    "User could not be authenticated",
-                ));
+            if !signed_in(&state, request) {
+                return Ok(unauthenticated(as_json));
             }
             let Ok(body) = serde_json::from_slice::<KeyBody>(request.body()) else {
                 return Ok(error(
@@ -377,13 +372,8 @@ async fn api_call(
         }
         Route::LinkPin => {
             let mut state = shared.lock();
-            if !header(request, "x-plex-token").is_some_and(|t| state.tokens.contains_key(t)) {
-                return Ok(error(
-                    as_json,
-                    StatusCode::UNAUTHORIZED,
-                    1001,
-                    "User could not be authenticated",
-                ));
+            if !signed_in(&state, request) {
+                return Ok(unauthenticated(as_json));
             }
             let code = url::form_urlencoded::parse(request.body())
                 .find(|(k, _)| k == "code")
@@ -445,9 +435,9 @@ async fn api_call(
                             ))
                         }
                     }
-                    None => error(as_json, StatusCode::UNAUTHORIZED, 1001, "User could not be authenticated"),
+                    None => unauthenticated(as_json),
                 },
-                None => error(as_json, StatusCode::UNAUTHORIZED, 1001, "User could not be authenticated"),
+                None => unauthenticated(as_json),
             }
         }
     })
@@ -469,6 +459,21 @@ struct KeyBody {
 #[derive(serde::Deserialize)]
 struct TokenBody {
     jwt: String,
+}
+
+/// Whether the request carries a token the emulator issued.
+fn signed_in<B>(state: &State, request: &Request<B>) -> bool {
+    header(request, "x-plex-token").is_some_and(|t| state.tokens.contains_key(t))
+}
+
+/// plex.tv's answer to a missing or unknown token.
+fn unauthenticated(as_json: bool) -> Response<Body> {
+    error(
+        as_json,
+        StatusCode::UNAUTHORIZED,
+        1001,
+        "User could not be authenticated",
+    )
 }
 
 fn query_value<B>(request: &Request<B>, key: &str) -> Option<String> {

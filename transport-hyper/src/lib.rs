@@ -30,7 +30,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use plex_pin::jwt::{DeviceClaims, DeviceKey, Jwk};
+use plex_pin::jwt::{DeviceKey, Jwk};
 use plex_pin::{
     request, response, AfterFailure, Config, LoginOptions, Pin, PinLogin, PinOptions, Step, Token,
     User,
@@ -261,9 +261,14 @@ impl Client {
     /// [`Error::Plex`]`(`[`JwtExpired`](plex_pin::Error::JwtExpired)`)`.
     pub async fn refresh(&self, key: &DeviceKey) -> Result<Token, Error> {
         let nonce = response::nonce(&self.send(request::nonce(&self.config)).await?)?;
-        let claims = DeviceClaims::new(self.config.client_id(), &nonce, unix_now());
-        let jwt = key.device_jwt(&claims);
-        let answer = self.send(request::exchange_jwt(&self.config, &jwt)).await?;
+        let answer = self
+            .send(request::refresh_with_nonce(
+                &self.config,
+                key,
+                &nonce,
+                unix_now(),
+            ))
+            .await?;
         Ok(response::auth_token(&answer)?)
     }
 

@@ -20,7 +20,7 @@
 
 use std::time::Duration;
 
-use plex_pin::jwt::{DeviceClaims, DeviceKey, Jwk};
+use plex_pin::jwt::{DeviceKey, Jwk};
 use plex_pin::{
     request, response, AfterFailure, Config, LoginOptions, Pin, PinLogin, PinOptions, Step, Token,
     User,
@@ -264,9 +264,12 @@ impl Client {
     /// [`Error::Plex`]`(`[`JwtExpired`](plex_pin::Error::JwtExpired)`)`.
     pub fn refresh(&self, key: &DeviceKey) -> Result<Token, Error> {
         let nonce = response::nonce(&self.send(request::nonce(&self.config))?)?;
-        let claims = DeviceClaims::new(self.config.client_id(), &nonce, unix_now());
-        let jwt = key.device_jwt(&claims);
-        let answer = self.send(request::exchange_jwt(&self.config, &jwt))?;
+        let answer = self.send(request::refresh_with_nonce(
+            &self.config,
+            key,
+            &nonce,
+            unix_now(),
+        ))?;
         Ok(response::auth_token(&answer)?)
     }
 

@@ -64,7 +64,7 @@ mod client {
 
     use crate::fetch::{self, Cancel};
     #[cfg(feature = "jwt")]
-    use plex_pin::jwt::{DeviceClaims, DeviceKey, Jwk};
+    use plex_pin::jwt::{DeviceKey, Jwk};
 
     /// Unix seconds from `Date.now()` (the JWT sign-in's `iat`).
     #[cfg(feature = "jwt")]
@@ -171,9 +171,14 @@ mod client {
         #[cfg(feature = "jwt")]
         pub async fn refresh(&self, key: &DeviceKey) -> Result<Token, Error> {
             let nonce = response::nonce(&self.send(request::nonce(&self.config)).await?)?;
-            let claims = DeviceClaims::new(self.config.client_id(), &nonce, unix_now());
-            let jwt = key.device_jwt(&claims);
-            let answer = self.send(request::exchange_jwt(&self.config, &jwt)).await?;
+            let answer = self
+                .send(request::refresh_with_nonce(
+                    &self.config,
+                    key,
+                    &nonce,
+                    unix_now(),
+                ))
+                .await?;
             Ok(response::auth_token(&answer)?)
         }
 
