@@ -1,6 +1,10 @@
 //! Every path of the `PinLogin` state machine on a virtual clock: time only moves when a
 //! test says so, and nothing sleeps.
 
+// On wasm32 these run under wasm-bindgen-test: its attribute stands in for `#[test]`.
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use std::time::Duration;
 
 use plex_pin::{

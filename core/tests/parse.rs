@@ -1,14 +1,39 @@
 //! Table-driven parsing over the fixtures in tests/fixtures: every response shape plex.tv
 //! is known to send (spec examples, the seed example, approved pins, every error form).
 
+// On wasm32 these run under wasm-bindgen-test: its attribute stands in for `#[test]`.
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use std::time::Duration;
 
 use http::StatusCode;
 use plex_pin::{response, Error, ExpiredBy, Pin};
 
+/// The fixtures, compiled in so the tests also run where there is no file system (wasm32).
 fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    let bytes: &[u8] = match name {
+        "error-400-1000.json" => include_bytes!("fixtures/error-400-1000.json"),
+        "error-401-1001.json" => include_bytes!("fixtures/error-401-1001.json"),
+        "error-404-1020.json" => include_bytes!("fixtures/error-404-1020.json"),
+        "error-404-1020.xml" => include_bytes!("fixtures/error-404-1020.xml"),
+        "error-422-invalid-token.xml" => include_bytes!("fixtures/error-422-invalid-token.xml"),
+        "error-429-1003.json" => include_bytes!("fixtures/error-429-1003.json"),
+        "error-single.json" => include_bytes!("fixtures/error-single.json"),
+        "html-502.html" => include_bytes!("fixtures/html-502.html"),
+        "pin-approved.json" => include_bytes!("fixtures/pin-approved.json"),
+        "pin-bad-id.json" => include_bytes!("fixtures/pin-bad-id.json"),
+        "pin-bad-location.json" => include_bytes!("fixtures/pin-bad-location.json"),
+        "pin-minimal-nulls.json" => include_bytes!("fixtures/pin-minimal-nulls.json"),
+        "pin-truncated.json" => include_bytes!("fixtures/pin-truncated.json"),
+        "pin.xml" => include_bytes!("fixtures/pin.xml"),
+        "seed-pin.json" => include_bytes!("fixtures/seed-pin.json"),
+        "spec-pin-example.json" => include_bytes!("fixtures/spec-pin-example.json"),
+        "strong-pin-created.json" => include_bytes!("fixtures/strong-pin-created.json"),
+        "user.json" => include_bytes!("fixtures/user.json"),
+        other => panic!("no fixture {other}"),
+    };
+    bytes.to_vec()
 }
 
 fn resp(status: u16, content_type: Option<&str>, body: Vec<u8>) -> http::Response<Vec<u8>> {

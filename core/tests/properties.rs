@@ -1,5 +1,6 @@
 //! Property tests: the parsers never panic, whatever the bytes, and the builders only ever
 //! produce requests with valid headers (or refuse the input with a typed error).
+#![cfg(not(target_arch = "wasm32"))]
 
 use plex_pin::{request, response, ClientId, Config, PinOptions, Token};
 use proptest::prelude::*;
