@@ -15,8 +15,8 @@ use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
-/// A realistic approved-pin answer (the shape PROTOCOL.md §4.2 describes).
-const APPROVED: &str = r#"{"id":1987654321,"code":"k2v9q0x7m4t1z8c3b6n5w0r2e","product":"My Rust App","trusted":false,"qr":"https://plex.tv/api/v2/pins/qr/k2v9q0x7m4t1z8c3b6n5w0r2e","clientIdentifier":"6f1c2c1e-8a8e-4a4e-9d55-3f3b0f6a9b21","location":{"code":"DE","european_union_member":true,"continent_code":"EU","country":"Germany","city":"Berlin","time_zone":"Europe/Berlin","postal_code":"10115","in_privacy_restricted_country":true,"in_privacy_restricted_region":false,"subdivisions":"Land Berlin","coordinates":"52.5200, 13.4050"},"expiresIn":1712,"createdAt":"2026-03-01T12:00:00Z","expiresAt":"2026-03-01T12:30:00Z","authToken":"2ffLuB84dqLswk9skLos","newRegistration":false}"#;
+/// A realistic approved-pin answer (the shape PROTOCOL.md §4.2 describes, full location).
+const APPROVED: &str = include_str!("../tests/fixtures/pin-approved.json");
 const WAITING: &str =
     r#"{"id":1987654321,"code":"k2v9q0x7m4t1z8c3b6n5w0r2e","expiresIn":1800,"authToken":null}"#;
 

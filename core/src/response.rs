@@ -129,12 +129,13 @@ fn content_type(headers: &HeaderMap) -> Option<&str> {
     headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok())
 }
 
+// Matched in place: lowercasing a copy would cost an allocation on every response.
 fn is_json(content_type: &str) -> bool {
-    content_type.to_ascii_lowercase().contains("json")
+    contains_ignore_case(content_type.as_bytes(), b"json")
 }
 
 fn is_xml(content_type: &str) -> bool {
-    content_type.to_ascii_lowercase().contains("xml")
+    contains_ignore_case(content_type.as_bytes(), b"xml")
 }
 
 /// Decodes a 2xx JSON body. A missing `Content-Type` is tried as JSON (mocks and proxies

@@ -70,9 +70,24 @@ impl fmt::Display for Token {
 
 impl<'de> serde::Deserialize<'de> for Token {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        // The message names the rule only: it must never echo the value.
-        Token::new(raw.as_ref()).map_err(serde::de::Error::custom)
+        // A visitor, not `String` or `Cow<str>` (serde always owns those): the text goes
+        // straight from the body into the header value, one allocation in all.
+        struct Visitor;
+
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Token;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a token string")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, raw: &str) -> Result<Token, E> {
+                // The message names the rule only: it must never echo the value.
+                Token::new(raw).map_err(E::custom)
+            }
+        }
+
+        deserializer.deserialize_str(Visitor)
     }
 }
 
