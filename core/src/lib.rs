@@ -50,6 +50,7 @@
 
 mod auth_url;
 mod config;
+mod decode;
 mod error;
 #[cfg(feature = "jwt")]
 pub mod jwt;
@@ -60,6 +61,8 @@ pub mod response;
 mod token;
 mod user;
 mod web_url;
+#[cfg(feature = "small-json")]
+mod wire;
 
 pub use auth_url::{auth_url, link_url};
 pub use config::{

@@ -10,9 +10,10 @@ use std::time::Duration;
 #[cfg(feature = "http-date")]
 use http::header::DATE;
 use http::header::{HeaderMap, CONTENT_TYPE, RETRY_AFTER};
-use serde::de::DeserializeOwned;
+#[cfg(feature = "jwt")]
 use serde::Deserialize;
 
+use crate::decode;
 use crate::error::{ApiError, BodyExcerpt, ExpiredBy, MAX_API_ERRORS, MAX_EXCERPT};
 use crate::{Error, Pin, User};
 
@@ -34,7 +35,7 @@ pub type Response<B = Vec<u8>> = http::Response<B>;
 /// ```
 pub fn pin<B: AsRef<[u8]>>(response: &Response<B>) -> Result<Pin, Error> {
     check_status(response)?;
-    decode_json(response)
+    decode_json(response, decode::pin)
 }
 
 /// Parses the answer to [`request::user`](crate::request::user): the account for a valid
@@ -42,7 +43,7 @@ pub fn pin<B: AsRef<[u8]>>(response: &Response<B>) -> Result<Pin, Error> {
 /// other error when validity is unknown.
 pub fn user<B: AsRef<[u8]>>(response: &Response<B>) -> Result<User, Error> {
     check_status(response)?;
-    decode_json(response)
+    decode_json(response, decode::user)
 }
 
 /// Reads an answer with no body to speak of: 201 from `POST /api/v2/auth/jwk`, 204 from
@@ -59,7 +60,7 @@ pub fn nonce<B: AsRef<[u8]>>(response: &Response<B>) -> Result<String, Error> {
         nonce: String,
     }
     check_status(response)?;
-    Ok(decode_json::<Nonce, B>(response)?.nonce)
+    Ok(decode_json(response, decode::serde::<Nonce>)?.nonce)
 }
 
 /// Reads `{"auth_token":"<Plex JWT>"}` from `POST /api/v2/auth/token`.
@@ -70,7 +71,7 @@ pub fn auth_token<B: AsRef<[u8]>>(response: &Response<B>) -> Result<crate::Token
         auth_token: crate::Token,
     }
     check_status(response)?;
-    Ok(decode_json::<AuthToken, B>(response)?.auth_token)
+    Ok(decode_json(response, decode::serde::<AuthToken>)?.auth_token)
 }
 
 /// Reads `{"keys":[JWK, …]}` from `GET /api/v2/auth/keys` (keys of other types are kept;
@@ -82,7 +83,7 @@ pub fn plex_keys<B: AsRef<[u8]>>(response: &Response<B>) -> Result<Vec<crate::jw
         keys: Vec<crate::jwt::Jwk>,
     }
     check_status(response)?;
-    Ok(decode_json::<Keys, B>(response)?.keys)
+    Ok(decode_json(response, decode::serde::<Keys>)?.keys)
 }
 
 /// Maps a non-2xx response to its typed error; 2xx passes.
@@ -138,9 +139,12 @@ fn is_xml(content_type: &str) -> bool {
     contains_ignore_case(content_type.as_bytes(), b"xml")
 }
 
-/// Decodes a 2xx JSON body. A missing `Content-Type` is tried as JSON (mocks and proxies
-/// drop it); any other non-JSON type is [`Error::NotJson`].
-fn decode_json<T: DeserializeOwned, B: AsRef<[u8]>>(response: &Response<B>) -> Result<T, Error> {
+/// Decodes a 2xx JSON body with `parse`. A missing `Content-Type` is tried as JSON (mocks
+/// and proxies drop it); any other non-JSON type is [`Error::NotJson`].
+fn decode_json<T, B: AsRef<[u8]>>(
+    response: &Response<B>,
+    parse: fn(&[u8]) -> Result<T, decode::Failure>,
+) -> Result<T, Error> {
     let status = response.status();
     let body = response.body().as_ref();
     if let Some(ct) = content_type(response.headers()) {
@@ -157,41 +161,11 @@ fn decode_json<T: DeserializeOwned, B: AsRef<[u8]>>(response: &Response<B>) -> R
             });
         }
     }
-    parse_json(body).map_err(|(path, message)| Error::Decode {
+    parse(body).map_err(|(path, message)| Error::Decode {
         status,
         path,
         message: truncate(&message, MAX_EXCERPT),
         body: BodyExcerpt::new(body),
-    })
-}
-
-/// Decodes JSON, naming the failing field (`location.city`; `.` for the whole document).
-///
-/// Path tracking allocates for every key, so it runs only on the failure path: the common
-/// case decodes once, plainly.
-#[cfg(feature = "field-path")]
-fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, (String, String)> {
-    let plain = match serde_json::from_slice(body) {
-        Ok(value) => return Ok(value),
-        Err(e) => e,
-    };
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let path = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-        Err(e) => e.path().to_string(),
-        // The value decodes: what failed is after it (trailing characters).
-        Ok(_) => ".".to_owned(),
-    };
-    Err((path, plain.to_string()))
-}
-
-/// Decodes JSON; without the `field-path` feature the position stands in for the path.
-#[cfg(not(feature = "field-path"))]
-fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, (String, String)> {
-    serde_json::from_slice(body).map_err(|e| {
-        (
-            format!("line {} column {}", e.line(), e.column()),
-            e.to_string(),
-        )
     })
 }
 
@@ -226,24 +200,6 @@ fn retry_at_date(_value: &str, _headers: &HeaderMap) -> Option<Duration> {
     None
 }
 
-#[derive(Deserialize)]
-struct JsonErrorBody {
-    #[serde(default)]
-    errors: Vec<JsonApiError>,
-    #[serde(default)]
-    error: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct JsonApiError {
-    #[serde(default)]
-    code: Option<i64>,
-    #[serde(default)]
-    message: Option<String>,
-    #[serde(default)]
-    status: Option<u16>,
-}
-
 /// Reads plex.tv's error entries from a JSON (`errors[]` or `error`) or XML body.
 fn api_errors(headers: &HeaderMap, body: &[u8]) -> Vec<ApiError> {
     let xml = match content_type(headers) {
@@ -253,7 +209,7 @@ fn api_errors(headers: &HeaderMap, body: &[u8]) -> Vec<ApiError> {
     if xml {
         return xml_errors(body);
     }
-    let Ok(parsed) = serde_json::from_slice::<JsonErrorBody>(body) else {
+    let Some(parsed) = decode::error_body(body) else {
         return Vec::new();
     };
     let mut errors: Vec<ApiError> = parsed

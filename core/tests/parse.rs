@@ -44,12 +44,16 @@ fn resp(status: u16, content_type: Option<&str>, body: Vec<u8>) -> http::Respons
     builder.body(body).unwrap()
 }
 
-/// The JSON path with the `field-path` feature (default), serde_json's position without.
-fn field_path(path: &'static str, _position: &'static str) -> &'static str {
-    if cfg!(feature = "field-path") {
+/// Where a decode error says the JSON failed: the field path with the `field-path` feature
+/// (default), serde_json's position without, and `.` (the whole document) with miniserde
+/// (`small-json`), which reports no detail.
+fn field_path(path: &'static str, position: &'static str) -> &'static str {
+    if cfg!(feature = "small-json") {
+        "."
+    } else if cfg!(feature = "field-path") {
         path
     } else {
-        _position
+        position
     }
 }
 
