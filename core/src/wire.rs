@@ -1,11 +1,12 @@
 //! The `small-json` decoder: plex.tv's pin, account and error body as miniserde reads
 //! them, then turned into the public types.
 //!
-//! miniserde drives one non-generic parser through `dyn` visitors, so a browser build gets
-//! about a third of the code serde_json would bring (see BENCHMARKS.md). The shapes here
+//! miniserde drives one non-generic parser through `dyn` visitors: in the browser build it
+//! costs about 12 KB gzipped where serde_json cost 34 KB (BENCHMARKS.md). The shapes here
 //! accept what the serde derives in pin.rs and user.rs accept: missing or `null` fields
 //! are empty, unknown fields are ignored, `postal_code` may be a number, a token must pass
-//! `Token::new`. miniserde's errors carry no detail, so a failure names the type only.
+//! `Token::new` (the tests below hold the two decoders to the same answers and name the
+//! two differences). miniserde's errors carry no detail, so a failure names the type only.
 
 use miniserde::de::Visitor;
 use miniserde::{json, make_place, Deserialize};
