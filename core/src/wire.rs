@@ -251,11 +251,14 @@ mod tests {
         br#"{"uuid":"x"}"#,
     ];
 
-    #[test]
-    fn pins_decode_alike() {
-        for body in PINS {
+    /// Both decoders succeed with equal values, or both fail.
+    fn assert_alike<T>(bodies: &[&[u8]], mini: fn(&[u8]) -> Result<T, Failure>)
+    where
+        T: PartialEq + std::fmt::Debug + serde::de::DeserializeOwned,
+    {
+        for body in bodies {
             let shown = String::from_utf8_lossy(body);
-            match (pin(body), decode::serde::<Pin>(body)) {
+            match (mini(body), decode::serde::<T>(body)) {
                 (Ok(mini), Ok(serde)) => assert_eq!(mini, serde, "{shown}"),
                 (Err(_), Err(_)) => {}
                 (mini, serde) => panic!("{shown}: miniserde {mini:?}, serde {serde:?}"),
@@ -264,15 +267,13 @@ mod tests {
     }
 
     #[test]
+    fn pins_decode_alike() {
+        assert_alike(PINS, pin);
+    }
+
+    #[test]
     fn users_decode_alike() {
-        for body in USERS {
-            let shown = String::from_utf8_lossy(body);
-            match (user(body), decode::serde::<User>(body)) {
-                (Ok(mini), Ok(serde)) => assert_eq!(mini, serde, "{shown}"),
-                (Err(_), Err(_)) => {}
-                (mini, serde) => panic!("{shown}: miniserde {mini:?}, serde {serde:?}"),
-            }
-        }
+        assert_alike(USERS, user);
     }
 
     #[test]
