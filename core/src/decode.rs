@@ -15,7 +15,7 @@ use crate::{Pin, User};
 pub(crate) type Failure = (String, String);
 
 /// plex.tv's JSON error body: `{"errors":[{code, message, status}]}` or `{"error":"…"}`.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize)]
 pub(crate) struct ErrorBody {
     #[serde(default)]
     pub(crate) errors: Vec<ErrorEntry>,

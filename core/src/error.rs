@@ -199,9 +199,11 @@ pub enum Error {
     Decode {
         /// The status of the response.
         status: StatusCode,
-        /// JSON path of the failing value (`.` for the document).
+        /// Where it failed: the JSON path of the failing value with the `field-path`
+        /// feature (default), `line L column C` without it, `.` (the whole document) with
+        /// `small-json`, whose decoder reports no position.
         path: String,
-        /// What serde said.
+        /// What the decoder said.
         message: String,
         /// The start of the body, redacted.
         body: BodyExcerpt,
