@@ -276,3 +276,13 @@ mod client {
         Client::new(config.clone()).login(options, on_pin).await
     }
 }
+
+/// With the `talc` feature: talc instead of dlmalloc, for a smaller .wasm
+/// (single-threaded builds only, as talc's wasm allocator requires).
+#[cfg(all(
+    feature = "talc",
+    target_family = "wasm",
+    not(target_feature = "atomics")
+))]
+#[global_allocator]
+static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
