@@ -210,6 +210,9 @@ impl miniserde::Deserialize for PostalCode {
 mod tests {
     use super::*;
     use crate::decode;
+    // On wasm32 (the target this decoder is for) they run under wasm-bindgen-test, in node.
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     const PINS: &[&[u8]] = &[
         include_bytes!("../tests/fixtures/pin-approved.json"),
@@ -314,6 +317,22 @@ mod tests {
         let repeated = br#"{"id":1,"id":2,"code":"ABCD"}"#;
         assert!(decode::serde::<Pin>(repeated).is_err());
         assert_eq!(pin(repeated).unwrap().id, 2);
+    }
+
+    /// miniserde keeps its nesting on the heap, with no depth limit: a body as deep as the
+    /// transports' 64 KiB cap allows must decode without exhausting the stack.
+    #[test]
+    fn nesting_as_deep_as_the_body_cap_allows() {
+        let depth = 32 * 1024 - 64;
+        let body = format!(
+            r#"{{"id":1,"code":"ABCD","x":{}{}}}"#,
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        assert!(body.len() <= 64 * 1024);
+        assert_eq!(pin(body.as_bytes()).unwrap().code, "ABCD");
+        let unclosed = format!(r#"{{"id":1,"code":"ABCD","x":{}"#, "[".repeat(depth));
+        assert!(pin(unclosed.as_bytes()).is_err());
     }
 
     #[test]
