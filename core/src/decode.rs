@@ -1,12 +1,12 @@
 //! JSON bodies into values. serde_json does it by default; with the `small-json` feature
-//! the pin, the account and error bodies go through miniserde instead (see `wire`), which
-//! keeps serde_json's parser and messages out of a browser build. The JWT parsers always
-//! use serde_json.
+//! the pin, the account and error bodies go through the crate's own small reader instead
+//! (see `wire`), which keeps serde_json's parser and messages out of a browser build. The
+//! JWT parsers always use serde_json.
 //!
 //! A failure comes back as (where, what) for [`Error::Decode`](crate::Error::Decode).
 
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 
 #[cfg(not(feature = "small-json"))]
 use crate::{Pin, User};
@@ -17,7 +17,7 @@ pub(crate) type Failure = (String, String);
 /// plex.tv's JSON error body: `{"errors":[{code, message, status}]}` or `{"error":"…"}`.
 #[derive(Deserialize)]
 pub(crate) struct ErrorBody {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub(crate) errors: Vec<ErrorEntry>,
     #[serde(default)]
     pub(crate) error: Option<String>,
@@ -32,6 +32,16 @@ pub(crate) struct ErrorEntry {
     pub(crate) message: Option<String>,
     #[serde(default)]
     pub(crate) status: Option<u16>,
+}
+
+/// For `#[serde(deserialize_with)]`: a missing field and `null` both give the default.
+/// (Optional fields are lenient this way throughout; the small reader does the same.)
+pub(crate) fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 #[cfg(not(feature = "small-json"))]

@@ -199,9 +199,9 @@ pub enum Error {
     Decode {
         /// The status of the response.
         status: StatusCode,
-        /// Where it failed: the JSON path of the failing value with the `field-path`
-        /// feature (default), `line L column C` without it, `.` (the whole document) with
-        /// `small-json`, whose decoder reports no position.
+        /// Where it failed: the JSON path of the failing value (`.` for the document
+        /// itself) with the `field-path` feature (default) or `small-json`; `line L column
+        /// C` without either.
         path: String,
         /// What the decoder said.
         message: String,

@@ -58,6 +58,8 @@ mod login;
 mod pin;
 pub mod request;
 pub mod response;
+#[cfg(feature = "small-json")]
+mod small_json;
 mod token;
 mod user;
 mod web_url;

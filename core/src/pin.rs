@@ -40,16 +40,16 @@ pub struct Pin {
     /// The code to show the user: 4 uppercase characters, or 25 lowercase for strong pins.
     pub code: String,
     /// The `X-Plex-Product` the pin was created with (`"0"` has been seen too).
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "crate::decode::null_as_default")]
     pub product: String,
     /// Undocumented; `false` in every known response.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "crate::decode::null_as_default")]
     pub trusted: bool,
     /// URL of a QR image for the code (useful for 4-character codes).
     #[serde(default)]
     pub qr: Option<String>,
     /// The `X-Plex-Client-Identifier` that created the pin.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "crate::decode::null_as_default")]
     pub client_identifier: String,
     /// GeoIP data about the caller.
     #[serde(default)]
@@ -120,14 +120,6 @@ pub struct Location {
     /// `"lat, lon"`.
     #[serde(default)]
     pub coordinates: Option<String>,
-}
-
-fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Default + Deserialize<'de>,
-{
-    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 /// `postal_code` as plex.tv sends it (a string) or as old examples do (a number), decoded

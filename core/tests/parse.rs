@@ -45,12 +45,9 @@ fn resp(status: u16, content_type: Option<&str>, body: Vec<u8>) -> http::Respons
 }
 
 /// Where a decode error says the JSON failed: the field path with the `field-path` feature
-/// (default), serde_json's position without, and `.` (the whole document) with miniserde
-/// (`small-json`), which reports no detail.
+/// (default) and with the small reader (`small-json`), serde_json's position without.
 fn field_path(path: &'static str, position: &'static str) -> &'static str {
-    if cfg!(feature = "small-json") {
-        "."
-    } else if cfg!(feature = "field-path") {
+    if cfg!(any(feature = "field-path", feature = "small-json")) {
         path
     } else {
         position
