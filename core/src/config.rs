@@ -443,7 +443,8 @@ impl EndpointBase {
             authority: parts.authority.ok_or_else(invalid)?,
             path: parts
                 .path_and_query
-                .map_or_else(|| "/".to_owned(), |p| p.path().to_owned()),
+                // The whole path and query: the base URL has no query (parse_base_url).
+                .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
         };
         // The longest path any request uses must form a valid URI with this base.
         let longest = format!("{}api/v2/pins/{}?strong=true", this.path, u64::MAX);

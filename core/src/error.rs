@@ -56,7 +56,7 @@ pub struct BodyExcerpt(String);
 
 impl BodyExcerpt {
     pub(crate) fn new(body: &[u8]) -> Self {
-        let cut = &body[..body.len().min(MAX_EXCERPT)];
+        let cut = body.get(..MAX_EXCERPT).unwrap_or(body);
         let text = String::from_utf8_lossy(cut);
         BodyExcerpt(redact_tokens(&text))
     }
@@ -82,40 +82,48 @@ impl fmt::Display for BodyExcerpt {
 /// Masks what follows any key containing "token" (any case), in JSON (`"authToken":"…"`),
 /// XML attribute (`authToken="…"`) or form (`token=…`) style, up to the next delimiter.
 pub(crate) fn redact_tokens(text: &str) -> String {
-    let lower = text.to_ascii_lowercase();
+    // On bytes, with `get` rather than indexing: str slicing would bring its panic
+    // messages (and Unicode tables) into the browser build.
     let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
+    let run = |from: usize, to: usize| bytes.get(from..to).unwrap_or_default();
+    let skip = |mut i: usize, while_: fn(&u8) -> bool| {
+        while bytes.get(i).is_some_and(while_) {
+            i += 1;
+        }
+        i
+    };
+    let mut out = Vec::with_capacity(bytes.len());
     let mut copied = 0;
     let mut search = 0;
-    while let Some(found) = lower[search..].find("token") {
-        let mut i = search + found + "token".len();
-        search = i;
+    while let Some(found) = find_ignore_case(run(search, bytes.len()), b"token") {
+        search += found + "token".len();
         // Skip the rest of the key, the separator and an opening quote.
-        while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-            i += 1;
-        }
-        let key_end = i;
-        while i < bytes.len() && matches!(bytes[i], b'"' | b'\'' | b' ' | b':' | b'=') {
-            i += 1;
-        }
-        if i == key_end || i >= bytes.len() {
+        let key_end = skip(search, |b| b.is_ascii_alphanumeric() || *b == b'_');
+        let value_start = skip(key_end, |b| matches!(b, b'"' | b'\'' | b' ' | b':' | b'='));
+        if value_start == key_end || value_start >= bytes.len() {
             continue;
         }
-        let value_start = i;
-        while i < bytes.len()
-            && !matches!(bytes[i], b'"' | b'\'' | b',' | b'}' | b'&' | b'<' | b' ')
-        {
-            i += 1;
+        let value_end = skip(value_start, |b| {
+            !matches!(b, b'"' | b'\'' | b',' | b'}' | b'&' | b'<' | b' ')
+        });
+        let value = run(value_start, value_end);
+        if !value.is_empty() && !value.eq_ignore_ascii_case(b"null") {
+            out.extend_from_slice(run(copied, value_start));
+            out.extend_from_slice(b"***");
+            copied = value_end;
         }
-        if i > value_start && !text[value_start..i].eq_ignore_ascii_case("null") {
-            out.push_str(&text[copied..value_start]);
-            out.push_str("***");
-            copied = i;
-        }
-        search = i.max(search);
+        search = value_end;
     }
-    out.push_str(&text[copied..]);
-    out
+    out.extend_from_slice(run(copied, bytes.len()));
+    // Only runs between ASCII delimiters were replaced: still UTF-8.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Where `needle` first occurs in `haystack`, ASCII case ignored.
+pub(crate) fn find_ignore_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// Every way a plex.tv call or a login can fail, as far as the core can tell.

@@ -121,9 +121,7 @@ pub fn check_status<B: AsRef<[u8]>>(response: &Response<B>) -> Result<(), Error>
 }
 
 fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle))
+    crate::error::find_ignore_case(haystack, needle).is_some()
 }
 
 fn content_type(headers: &HeaderMap) -> Option<&str> {
@@ -174,7 +172,8 @@ fn truncate(text: &str, max: usize) -> String {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    text[..end].to_owned()
+    // `get`, not indexing: no str-slicing panic path (see redact_tokens).
+    text.get(..end).unwrap_or_default().to_owned()
 }
 
 /// `Retry-After` as delta-seconds, or as an HTTP date measured against the response's own

@@ -6,8 +6,6 @@
 //! would be the largest part of the browser build. The price: hosts must be ASCII (write an
 //! internationalised domain in its `xn--` form).
 
-use std::net::{IpAddr, Ipv6Addr};
-
 use http::Uri;
 
 use crate::ConfigError;
@@ -43,20 +41,29 @@ impl WebUrl {
         };
         let authority = uri
             .authority()
-            .ok_or_else(|| invalid("a host is required"))?;
-        if authority.as_str().contains('@') {
+            .ok_or_else(|| invalid("a host is required"))?
+            .as_str();
+        if authority.contains('@') {
             return Err(invalid("credentials in the URL are not allowed"));
         }
-        let host = authority.host().to_ascii_lowercase();
+        // Host and port split here: http's `Authority::host` and `port` index into the str,
+        // which would bring str slicing's panic messages into the browser build.
+        let (host, port) = match authority.rsplit_once(':') {
+            // A colon inside `[…]` belongs to an IPv6 address.
+            Some((host, port)) if !port.contains(']') => (host, port.parse().ok()),
+            _ => (authority, None),
+        };
         if host.is_empty() {
             return Err(invalid("a host is required"));
         }
         Ok(Self {
             text: raw.to_owned(),
             scheme_is_https,
-            host,
-            port: authority.port_u16(),
-            has_query: uri.query().is_some(),
+            host: host.to_ascii_lowercase(),
+            port,
+            has_query: uri
+                .path_and_query()
+                .is_some_and(|p| p.as_str().contains('?')),
         })
     }
 
@@ -90,15 +97,19 @@ impl WebUrl {
     }
 
     /// Whether the host never leaves the machine: `localhost`, 127.0.0.0/8 or `[::1]`.
+    /// `localhost`, `127.x.y.z` or `[::1]`. Checked by hand: std's address parser costs
+    /// 3 KB of the browser build, for a check that only decides whether plain http is
+    /// allowed (so another spelling of ::1 is merely refused).
     pub fn is_loopback(&self) -> bool {
         let host = self.host.as_str();
-        if host == "localhost" {
-            return true;
-        }
-        if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-            return v6.parse::<Ipv6Addr>().is_ok_and(|ip| ip.is_loopback());
-        }
-        host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        let octet = |part: &str| {
+            part.bytes().all(|b| b.is_ascii_digit())
+                && (part == "0" || !part.starts_with('0'))
+                && part.parse::<u8>().is_ok()
+        };
+        let mut parts = host.split('.');
+        let ipv4 = parts.next() == Some("127") && parts.clone().count() == 3 && parts.all(octet);
+        host == "localhost" || host == "[::1]" || ipv4
     }
 }
 
@@ -117,11 +128,34 @@ mod tests {
             url("http://127.0.0.1:8080/").origin(),
             "http://127.0.0.1:8080"
         );
+        let v6 = url("http://[::1]:9/x");
+        assert_eq!((v6.host(), v6.port), ("[::1]", Some(9)));
+        let v6 = url("https://[2001:DB8::1]/");
+        assert_eq!((v6.host(), v6.port), ("[2001:db8::1]", None));
+        assert_eq!(url("https://h:8443").origin(), "https://h:8443");
+        assert!(url("https://h/a?b").has_query());
+        assert!(url("https://h/?").has_query());
+        assert!(!url("https://h/a").has_query());
         assert!(url("http://127.1.2.3").is_loopback());
+        assert!(url("http://127.0.0.1:8080").is_loopback());
+        assert!(url("http://127.255.255.255").is_loopback());
         assert!(url("http://[::1]:9/").is_loopback());
+        assert!(url("http://[::1]").is_loopback());
         assert!(url("http://LOCALHOST").is_loopback());
-        assert!(!url("http://10.0.0.1").is_loopback());
-        assert!(!url("http://localhost.example.com").is_loopback());
+        for not_loopback in [
+            "http://10.0.0.1",
+            "http://localhost.example.com",
+            "http://127.0.0.1.example.com",
+            "http://127.0.0",
+            "http://127.0.0.256",
+            "http://127.0.0.01",
+            "http://127.0.0.+1",
+            "http://127..0.1",
+            "http://[::2]",
+            "http://[::ffff:127.0.0.1]",
+        ] {
+            assert!(!url(not_loopback).is_loopback(), "{not_loopback}");
+        }
         for bad in [
             "/relative",
             "mailto:x@y",

@@ -113,6 +113,15 @@ fn byte_string(bytes: &[u8]) -> String {
     bytes.iter().map(|&b| char::from(b)).collect()
 }
 
+/// The URI as text, from its parts: `Uri`'s `Display` slices str by index, which would
+/// bring str slicing's panic messages into the .wasm.
+fn url(uri: &http::Uri) -> String {
+    let scheme = uri.scheme_str().unwrap_or("https");
+    let authority = uri.authority().map_or("", |a| a.as_str());
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    [scheme, "://", authority, path].concat()
+}
+
 /// Sends one request and reads at most `limit` body bytes, all within `timeout`.
 pub(crate) async fn send(
     request: plex_pin::Request,
@@ -149,7 +158,7 @@ pub(crate) async fn send(
     if !request.body().is_empty() {
         init.set_body(&Uint8Array::from(request.body().as_slice()));
     }
-    let url = request.uri().to_string();
+    let url = url(request.uri());
     let js_request = web_sys::Request::new_with_str_and_init(&url, &init).map_err(unavailable)?;
     let response: web_sys::Response = JsFuture::from(global_fetch(&js_request))
         .await
