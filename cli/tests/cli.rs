@@ -1,24 +1,60 @@
 //! The `plex-pin` binary driven as a process against the emulator.
 
+use std::ops::{Deref, DerefMut};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use plex_pin_emulator::{Emulator, Options};
 
-/// A command with a private config directory, so tests never touch the user's.
-fn plex_pin(args: &[&str]) -> Command {
-    let dir = std::env::temp_dir().join(format!(
-        "plex-pin-cli-test-{}-{}",
+/// A fresh directory path under the target dir's scratch space.
+fn scratch_dir(kind: &str) -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "plex-pin-cli-{kind}-{}-{}",
         std::process::id(),
         fastrand()
-    ));
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_plex-pin"));
-    cmd.args(args)
-        .env("PLEX_PIN_CONFIG_DIR", dir)
+    ))
+}
+
+/// A `plex-pin` command with a private config directory, so tests never touch the user's;
+/// the directory goes when this does (keep it alive while a spawned child runs).
+struct PlexPin {
+    command: Command,
+    config_dir: PathBuf,
+}
+
+impl Deref for PlexPin {
+    type Target = Command;
+    fn deref(&self) -> &Command {
+        &self.command
+    }
+}
+
+impl DerefMut for PlexPin {
+    fn deref_mut(&mut self) -> &mut Command {
+        &mut self.command
+    }
+}
+
+impl Drop for PlexPin {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.config_dir);
+    }
+}
+
+fn plex_pin(args: &[&str]) -> PlexPin {
+    let config_dir = scratch_dir("test");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_plex-pin"));
+    command
+        .args(args)
+        .env("PLEX_PIN_CONFIG_DIR", &config_dir)
         .env_remove("PLEX_TOKEN")
         .env_remove("PLEX_PIN_CLIENT_ID")
         .stdin(Stdio::null());
-    cmd
+    PlexPin {
+        command,
+        config_dir,
+    }
 }
 
 fn fastrand() -> u128 {
@@ -120,17 +156,18 @@ fn json_output_carries_the_user() {
 #[test]
 fn denied() {
     let emulator = Emulator::start(Options::default()).unwrap();
-    let child = plex_pin(&[
+    let mut command = plex_pin(&[
         "login",
         "--base-url",
         emulator.url(),
         "--poll-interval",
         "0.1",
-    ])
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+    ]);
+    let child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let started = Instant::now();
     let id = loop {
         if let Some(id) = emulator.pin_ids().first() {
@@ -252,7 +289,7 @@ fn bad_flags_exit_2_with_one_clear_line() {
 
 #[test]
 fn the_client_identifier_is_generated_once_and_kept() {
-    let dir = std::env::temp_dir().join(format!("plex-pin-cli-keep-{}", fastrand()));
+    let dir = scratch_dir("keep");
     let emulator = Emulator::start(Options::default().auto_approve(Duration::ZERO)).unwrap();
     for _ in 0..2 {
         let status = plex_pin(&[
@@ -288,7 +325,7 @@ fn the_client_identifier_is_generated_once_and_kept() {
 
 #[test]
 fn jwt_login_keeps_a_device_key_and_refresh_renews_the_token() {
-    let dir = std::env::temp_dir().join(format!("plex-pin-cli-jwt-{}", fastrand()));
+    let dir = scratch_dir("jwt");
     let emulator =
         Emulator::start(Options::default().auto_approve(Duration::from_millis(200))).unwrap();
     let run_in = |args: &[&str]| {
@@ -348,18 +385,19 @@ fn jwt_login_keeps_a_device_key_and_refresh_renews_the_token() {
 #[test]
 fn link_approves_another_devices_code() {
     let emulator = Emulator::start(Options::default()).unwrap();
-    let tv = plex_pin(&[
+    let mut command = plex_pin(&[
         "login",
         "--link",
         "--base-url",
         emulator.url(),
         "--poll-interval",
         "0.1",
-    ])
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+    ]);
+    let tv = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let started = Instant::now();
     let code = loop {
         if let Some(code) = emulator
