@@ -100,10 +100,13 @@ fn js_error(context: &str, error: JsValue) -> Error {
     if name == "AbortError" {
         return Error::Timeout;
     }
+    // An Error's message, or a thrown string; no `{:?}` of the value (wasm-bindgen's debug
+    // formatting of any JS value is a large piece of glue for a rare case).
     let message = Reflect::get(&error, &"message".into())
         .ok()
         .and_then(|m| m.as_string())
-        .unwrap_or_else(|| format!("{error:?}"));
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| "unknown error".to_owned());
     Error::Network(format!("{context}: {message}"))
 }
 
@@ -168,13 +171,19 @@ pub(crate) async fn send(
         return Err(Error::Redirect);
     }
 
-    let mut out = http::Response::builder().status(response.status());
+    let status = http::StatusCode::from_u16(response.status())
+        .map_err(|_| Error::Network(format!("unusable status {}", response.status())))?;
+    let mut headers = http::HeaderMap::new();
     let response_headers = response.headers();
     // The core reads only these. Constant names keep http's header-name parser out.
-    for name in [header::CONTENT_TYPE, header::RETRY_AFTER, header::DATE] {
-        if let Ok(Some(value)) = response_headers.get(name.as_str()) {
+    for (name, text) in [
+        (header::CONTENT_TYPE, "content-type"),
+        (header::RETRY_AFTER, "retry-after"),
+        (header::DATE, "date"),
+    ] {
+        if let Ok(Some(value)) = response_headers.get(text) {
             if let Ok(value) = HeaderValue::from_str(&value) {
-                out = out.header(name, value);
+                headers.insert(name, value);
             }
         }
     }
@@ -191,8 +200,10 @@ pub(crate) async fn send(
     if let Some(cancel) = cancel {
         cancel.0.borrow_mut().in_flight = None;
     }
-    out.body(body)
-        .map_err(|e| Error::Network(format!("unusable response: {e}")))
+    let mut out = http::Response::new(body);
+    *out.status_mut() = status;
+    *out.headers_mut() = headers;
+    Ok(out)
 }
 
 /// Reads the body chunk by chunk, cancelling the stream as soon as it passes `limit`.
