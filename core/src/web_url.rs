@@ -96,10 +96,10 @@ impl WebUrl {
         }
     }
 
-    /// Whether the host never leaves the machine: `localhost`, 127.0.0.0/8 or `[::1]`.
-    /// `localhost`, `127.x.y.z` or `[::1]`. Checked by hand: std's address parser costs
-    /// 3 KB of the browser build, for a check that only decides whether plain http is
-    /// allowed (so another spelling of ::1 is merely refused).
+    /// Whether the host never leaves the machine: `localhost`, 127.0.0.0/8 in dotted-quad
+    /// form, or `[::1]`. Checked by hand: std's address parser costs 3 KB of the browser
+    /// build, for a check that only decides whether plain http is allowed (so another
+    /// spelling of ::1 is merely refused).
     pub fn is_loopback(&self) -> bool {
         let host = self.host.as_str();
         let octet = |part: &str| {
