@@ -31,7 +31,7 @@ pub(crate) struct Invalid {
 pub(crate) type Result<T> = std::result::Result<T, Invalid>;
 
 /// Reads the value of one field; `object` hands it the reader and the key.
-pub(crate) type Field<'f, 'a> = dyn FnMut(&mut Reader<'a>, &str) -> Result<()> + 'f;
+type Field<'f, 'a> = dyn FnMut(&mut Reader<'a>, &str) -> Result<()> + 'f;
 
 /// Where [`Reader::fields`] puts the value of a key. `null` leaves the slot as it is.
 ///
@@ -140,7 +140,7 @@ impl<'a> Reader<'a> {
 
     /// Reads an object, calling `field` for each key; `field` must read or skip the value.
     /// An error from `field` gets the key prepended to its path.
-    pub(crate) fn object(&mut self, field: &mut Field<'_, 'a>) -> Result<()> {
+    fn object(&mut self, field: &mut Field<'_, 'a>) -> Result<()> {
         self.expect(b'{', "expected an object")?;
         self.enter()?;
         if !self.eat(b'}') {
@@ -205,7 +205,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads `null` if it comes next.
-    pub(crate) fn null(&mut self) -> Result<bool> {
+    fn null(&mut self) -> Result<bool> {
         Ok(self.peek() == Some(b'n') && self.word("null")?)
     }
 
@@ -218,7 +218,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    pub(crate) fn bool(&mut self) -> Result<bool> {
+    fn bool(&mut self) -> Result<bool> {
         match self.peek() {
             Some(b't') => self.word("true"),
             Some(b'f') => self.word("false").map(|_| false),
@@ -453,7 +453,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads any value and drops it.
-    pub(crate) fn skip(&mut self) -> Result<()> {
+    fn skip(&mut self) -> Result<()> {
         match self.peek() {
             Some(b'{') => self.object(&mut |r, _| r.skip()),
             Some(b'[') => self.array(&mut Self::skip),

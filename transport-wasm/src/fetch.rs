@@ -173,17 +173,15 @@ pub(crate) async fn send(
 
     let status = http::StatusCode::from_u16(response.status())
         .map_err(|_| Error::Network(format!("unusable status {}", response.status())))?;
-    let mut headers = http::HeaderMap::new();
+    // Built in place: http's Response builder costs 2.5 KB gzipped of the .wasm.
+    let mut out = http::Response::new(Vec::new());
+    *out.status_mut() = status;
     let response_headers = response.headers();
     // The core reads only these. Constant names keep http's header-name parser out.
-    for (name, text) in [
-        (header::CONTENT_TYPE, "content-type"),
-        (header::RETRY_AFTER, "retry-after"),
-        (header::DATE, "date"),
-    ] {
-        if let Ok(Some(value)) = response_headers.get(text) {
+    for name in [header::CONTENT_TYPE, header::RETRY_AFTER, header::DATE] {
+        if let Ok(Some(value)) = response_headers.get(name.as_str()) {
             if let Ok(value) = HeaderValue::from_str(&value) {
-                headers.insert(name, value);
+                out.headers_mut().insert(name, value);
             }
         }
     }
@@ -200,9 +198,7 @@ pub(crate) async fn send(
     if let Some(cancel) = cancel {
         cancel.0.borrow_mut().in_flight = None;
     }
-    let mut out = http::Response::new(body);
-    *out.status_mut() = status;
-    *out.headers_mut() = headers;
+    *out.body_mut() = body;
     Ok(out)
 }
 
