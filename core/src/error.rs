@@ -61,6 +61,10 @@ impl BodyExcerpt {
         BodyExcerpt(redact_tokens(&text))
     }
 
+    fn redact_secret(&mut self, secret: &str) {
+        redact_secret(&mut self.0, secret);
+    }
+
     /// The excerpt text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -80,8 +84,50 @@ impl fmt::Display for BodyExcerpt {
 }
 
 /// Masks what follows any key containing "token" (any case), in JSON (`"authToken":"…"`),
-/// XML attribute (`authToken="…"`) or form (`token=…`) style, up to the next delimiter.
+/// XML attribute (`authToken="…"`) or form (`token=…`) style, up to the next delimiter, and
+/// anything shaped like a JWT (`eyJ…`), wherever it stands.
 pub(crate) fn redact_tokens(text: &str) -> String {
+    let mut text = redact_token_keys(text);
+    redact_jwts(&mut text);
+    text
+}
+
+/// Replaces every JWT-shaped run (`eyJ` followed by base64url and dots: the JSON header
+/// every JWT starts with) by `***`.
+fn redact_jwts(text: &mut String) {
+    let is_jwt_byte = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
+    let mut from = 0;
+    while let Some(found) = text.get(from..).and_then(|rest| rest.find("eyJ")) {
+        let start = from + found;
+        let len = text
+            .as_bytes()
+            .get(start..)
+            .map_or(0, |rest| rest.iter().take_while(|b| is_jwt_byte(b)).count());
+        text.replace_range(start..start + len, "***");
+        from = start + 3;
+    }
+}
+
+/// Replaces every occurrence of `secret` in `text` by `***`, and a tail of `text` that is
+/// the start of `secret` (where a copy was cut short at an excerpt's end).
+pub(crate) fn redact_secret(text: &mut String, secret: &str) {
+    if secret.is_empty() {
+        return;
+    }
+    if text.contains(secret) {
+        *text = text.replace(secret, "***");
+    }
+    // Four characters of a secret say little; a shorter tail is left alone.
+    let tail = (4..secret.len().min(text.len() + 1))
+        .rev()
+        .find(|&n| secret.get(..n).is_some_and(|head| text.ends_with(head)));
+    if let Some(n) = tail {
+        text.truncate(text.len() - n);
+        text.push_str("***");
+    }
+}
+
+fn redact_token_keys(text: &str) -> String {
     // On bytes, with `get` rather than indexing: str slicing would bring its panic
     // messages (and Unicode tables) into the browser build.
     let bytes = text.as_bytes();
@@ -200,6 +246,17 @@ pub enum Error {
         errors: Vec<ApiError>,
         /// The start of the body, redacted.
         body: BodyExcerpt,
+        /// The response's `Retry-After` (503 sends it), read as for [`Error::RateLimited`].
+        retry_after: Option<Duration>,
+    },
+
+    /// A poll's answer describes another pin than the one polled (`field`, `id`, `code` or
+    /// `clientIdentifier`, differs): a redirect was followed, or a proxy or cache answered
+    /// for another request. Its token, if any, was not approved for this login.
+    #[error("the answer is about another pin than the one asked for (its {field} differs)")]
+    UnexpectedPin {
+        /// The JSON field that differs.
+        field: &'static str,
     },
 
     /// A success response whose JSON does not fit: `path` says where (`location.city`).
@@ -239,6 +296,66 @@ fn first_error(errors: &[ApiError]) -> String {
 }
 
 impl Error {
+    /// How long the server asked to wait before trying again (`Retry-After` on a 429 or a
+    /// 5xx), as it said it: a login waits no longer than
+    /// [`LoginOptions::max_retry_after`](crate::LoginOptions::max_retry_after).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::RateLimited { retry_after } | Error::UnexpectedStatus { retry_after, .. } => {
+                *retry_after
+            }
+            _ => None,
+        }
+    }
+
+    /// This error with every copy of `secret` (a token the request carried) masked in the
+    /// text it keeps from the response: a server may echo what it was sent ("token X is not
+    /// allowed"), and an error is printed. The transports apply it to every call that sends
+    /// a token; a custom transport should too.
+    ///
+    /// ```
+    /// let response = http::Response::builder()
+    ///     .status(400)
+    ///     .body(&b"token my-secret-token is not allowed"[..])?;
+    /// let error = plex_pin::response::user(&response).unwrap_err().redact_secret("my-secret-token");
+    /// assert!(!error.to_string().contains("my-secret-token"));
+    /// assert!(!format!("{error:?}").contains("my-secret-token"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn redact_secret(mut self, secret: &str) -> Self {
+        match &mut self {
+            Error::UnexpectedStatus { errors, body, .. } => {
+                body.redact_secret(secret);
+                for error in errors {
+                    redact_secret(&mut error.message, secret);
+                }
+            }
+            Error::Decode {
+                path,
+                message,
+                body,
+                ..
+            } => {
+                body.redact_secret(secret);
+                redact_secret(path, secret);
+                redact_secret(message, secret);
+            }
+            Error::NotJson {
+                content_type,
+                message,
+                ..
+            } => {
+                redact_secret(content_type, secret);
+                if let Some(message) = message {
+                    redact_secret(message, secret);
+                }
+            }
+            _ => {}
+        }
+        self
+    }
+
     /// Whether trying the same request again later may succeed: 429, 5xx, and bodies that
     /// did not decode (a proxy or a half-deployed plex.tv can produce those briefly).
     pub fn is_transient(&self) -> bool {
@@ -275,6 +392,30 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(redact_tokens(input), expected, "{input}");
         }
+    }
+
+    #[test]
+    fn jwts_are_masked_wherever_they_stand() {
+        assert_eq!(
+            redact_tokens("bad credential eyJhbGciOi.eyJzdWIi.c2ln-_x here"),
+            "bad credential *** here"
+        );
+        assert_eq!(redact_tokens("eyJ"), "***");
+        assert_eq!(redact_tokens("xeyJa eyJb"), "x*** ***");
+    }
+
+    #[test]
+    fn an_echoed_secret_is_masked_whole_or_cut_short() {
+        let mut text = "token s3cr3t-t0ken is not allowed (s3cr3t-t0ken)".to_owned();
+        redact_secret(&mut text, "s3cr3t-t0ken");
+        assert_eq!(text, "token *** is not allowed (***)");
+        // An excerpt that ends inside a copy of the secret.
+        let mut text = "you sent s3cr3t-t".to_owned();
+        redact_secret(&mut text, "s3cr3t-t0ken");
+        assert_eq!(text, "you sent ***");
+        let mut text = "nothing here: s3c".to_owned();
+        redact_secret(&mut text, "s3cr3t-t0ken");
+        assert_eq!(text, "nothing here: s3c", "three characters say nothing");
     }
 
     #[test]

@@ -5,8 +5,13 @@ use std::time::Duration;
 use web_time::Instant;
 
 use crate::error::ExpiredBy;
+use crate::pin::MAX_PIN_LIFETIME;
 use crate::{auth_url, link_url, request, response, Config, Error, Pin, PinKind, PinOptions};
 use crate::{Request, Response, Token};
+
+/// The shortest poll interval a login keeps, whatever it is configured with: at most 20
+/// polls a second (plex.tv asks for one; this floor only stops a zero from flooding it).
+pub const MIN_POLL_INTERVAL: Duration = Duration::from_millis(50);
 
 /// How a [`PinLogin`] paces itself and when it gives up.
 ///
@@ -34,6 +39,10 @@ pub struct LoginOptions {
     pub max_consecutive_failures: u32,
     /// Longest backoff between retries when plex.tv gives no `Retry-After`.
     pub max_backoff: Duration,
+    /// Longest `Retry-After` the login waits out. A server asking for more (or for more
+    /// than the time left before the pin expires or the caller's deadline) ends the login
+    /// at once with [`Error::RateLimited`] and the wait it asked for, instead of sleeping.
+    pub max_retry_after: Duration,
 }
 
 impl Default for LoginOptions {
@@ -44,6 +53,7 @@ impl Default for LoginOptions {
             timeout: None,
             max_consecutive_failures: 5,
             max_backoff: Duration::from_secs(30),
+            max_retry_after: Duration::from_secs(300),
         }
     }
 }
@@ -55,7 +65,8 @@ impl LoginOptions {
         self
     }
 
-    /// Sets the poll interval (also the base of the exponential backoff).
+    /// Sets the poll interval (also the base of the exponential backoff). It is kept
+    /// between [`MIN_POLL_INTERVAL`] and the longest pin lifetime.
     pub fn with_poll_interval(mut self, interval: Duration) -> Self {
         self.poll_interval = interval;
         self
@@ -70,6 +81,31 @@ impl LoginOptions {
     /// Sets how many consecutive failures are tolerated (at least 1).
     pub fn with_max_consecutive_failures(mut self, failures: u32) -> Self {
         self.max_consecutive_failures = failures.max(1);
+        self
+    }
+
+    /// Sets the longest backoff between retries when the server gives no `Retry-After`.
+    pub fn with_max_backoff(mut self, max: Duration) -> Self {
+        self.max_backoff = max;
+        self
+    }
+
+    /// Sets the longest `Retry-After` the login waits out (see
+    /// [`max_retry_after`](Self::max_retry_after)).
+    pub fn with_max_retry_after(mut self, max: Duration) -> Self {
+        self.max_retry_after = max;
+        self
+    }
+
+    /// The options as a login uses them: every duration within sane bounds, so no value
+    /// (the caller's or the server's) can make a sum overflow or a loop spin.
+    fn normalized(mut self) -> Self {
+        self.poll_interval = self
+            .poll_interval
+            .clamp(MIN_POLL_INTERVAL, MAX_PIN_LIFETIME);
+        self.max_backoff = self.max_backoff.clamp(self.poll_interval, MAX_PIN_LIFETIME);
+        self.max_retry_after = self.max_retry_after.min(MAX_PIN_LIFETIME);
+        self.max_consecutive_failures = self.max_consecutive_failures.max(1);
         self
     }
 }
@@ -209,7 +245,7 @@ impl PinLogin {
     pub fn new(config: &Config, options: LoginOptions) -> Self {
         Self {
             config: config.clone(),
-            options,
+            options: options.normalized(),
             state: State::Create { not_before: None },
             pin: None,
             check_uri: None,
@@ -275,6 +311,29 @@ impl PinLogin {
         self.caller_deadline
     }
 
+    /// The instant after which no answer is of use: the earlier of the pin's expiry and the
+    /// caller's deadline. A transport sends each request with
+    /// [`request_timeout`](Self::request_timeout), so that a server that never answers
+    /// cannot hold the login past it.
+    pub fn request_deadline(&self) -> Option<Instant> {
+        [self.pin_deadline, self.caller_deadline]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// How long the request of the last [`Step::Send`] may take: the transport's own
+    /// per-request `limit`, cut to the time left before
+    /// [`request_deadline`](Self::request_deadline) (at least 1 ms, so that no client reads
+    /// a zero as "no timeout"). When it runs out, report it with
+    /// [`transport_failed`](Self::transport_failed): the login then ends with the right error.
+    pub fn request_timeout(&self, now: Instant, limit: Duration) -> Duration {
+        let left = self
+            .request_deadline()
+            .map_or(limit, |d| d.saturating_duration_since(now));
+        left.min(limit).max(Duration::from_millis(1))
+    }
+
     /// Failures in a row so far.
     pub fn consecutive_failures(&self) -> u32 {
         self.failures
@@ -289,7 +348,8 @@ impl PinLogin {
     pub fn poll(&mut self, now: Instant) -> Result<Step, Error> {
         if self.origin.is_none() {
             self.origin = Some(now);
-            self.caller_deadline = self.options.timeout.map(|t| now + t);
+            // A deadline too far to represent is no deadline.
+            self.caller_deadline = self.options.timeout.and_then(|t| now.checked_add(t));
         }
         match std::mem::replace(&mut self.state, State::Finished) {
             State::Finished => return Err(Error::OutOfOrder("the login has already finished")),
@@ -386,11 +446,15 @@ impl PinLogin {
         match std::mem::replace(&mut self.state, State::Finished) {
             State::CreateSent => match response::pin(&response) {
                 Ok(mut pin) => {
+                    self.check_creator(&pin)?;
                     self.failures = 0;
+                    // `expiresIn` comes from the network: clamped before any arithmetic.
                     let lifetime = pin
                         .expires_in
-                        .unwrap_or_else(|| self.options.pin.kind.default_lifetime_secs());
-                    self.pin_deadline = Some(now + Duration::from_secs(lifetime));
+                        .map_or(self.options.pin.kind.default_lifetime(), |secs| {
+                            Duration::from_secs(secs).min(MAX_PIN_LIFETIME)
+                        });
+                    self.pin_deadline = Some(later(now, lifetime));
                     // A token in a creation response would be nonsense; never hand it out
                     // as the user's approval.
                     pin.auth_token = None;
@@ -398,7 +462,7 @@ impl PinLogin {
                     self.pin = Some(pin.clone());
                     self.state = State::Announce {
                         pin: Box::new(pin),
-                        next_poll: now + self.options.poll_interval,
+                        next_poll: later(now, self.options.poll_interval),
                     };
                     Ok(())
                 }
@@ -406,11 +470,12 @@ impl PinLogin {
             },
             State::CheckSent => match response::pin(&response) {
                 Ok(pin) => {
+                    self.check_same_pin(&pin)?;
                     self.failures = 0;
                     self.state = match pin.auth_token {
                         Some(token) => State::Approved(token),
                         None => State::Wait {
-                            next_poll: now + self.options.poll_interval,
+                            next_poll: later(now, self.options.poll_interval),
                         },
                     };
                     Ok(())
@@ -445,7 +510,9 @@ impl PinLogin {
     }
 
     /// Reports that the request of the last [`Step::Send`] got no response (connect error,
-    /// timeout, TLS error, body over the cap). Counts as a failure with backoff.
+    /// timeout, TLS error, body over the cap). Counts as a failure with backoff; gives up
+    /// (return your own error) after too many in a row, or when the retry would come after
+    /// the pin's expiry or the caller's deadline.
     pub fn transport_failed(&mut self, now: Instant) -> AfterFailure {
         let creating = match self.state {
             State::CreateSent => true,
@@ -455,11 +522,12 @@ impl PinLogin {
             _ => return AfterFailure::GiveUp,
         };
         self.failures += 1;
-        if self.failures >= self.options.max_consecutive_failures {
+        if self.failures >= self.options.max_consecutive_failures
+            || !self.schedule_retry(now, self.backoff(), creating)
+        {
             self.state = State::Finished;
             return AfterFailure::GiveUp;
         }
-        self.schedule_retry(now, self.backoff(), creating);
         AfterFailure::Retry
     }
 
@@ -470,9 +538,15 @@ impl PinLogin {
             .map_or(0, |o| now.saturating_duration_since(o).as_secs());
         let client_id = self.config.client_id().clone();
         if let Some(jwt) = self.jwt.as_mut() {
-            let claims =
-                crate::jwt::DeviceClaims::new(&client_id, nonce, jwt.unix_at_origin + elapsed);
-            let usable_until = now + crate::jwt::DEVICE_JWT_LIFETIME.saturating_sub(RENEW_MARGIN);
+            let claims = crate::jwt::DeviceClaims::new(
+                &client_id,
+                nonce,
+                jwt.unix_at_origin.saturating_add(elapsed),
+            );
+            let usable_until = later(
+                now,
+                crate::jwt::DEVICE_JWT_LIFETIME.saturating_sub(RENEW_MARGIN),
+            );
             jwt.current = Some((jwt.key.device_jwt(&claims), usable_until));
         }
     }
@@ -487,18 +561,33 @@ impl PinLogin {
         if self.failures >= self.options.max_consecutive_failures {
             return Err(error);
         }
-        let delay = match &error {
-            Error::RateLimited {
-                retry_after: Some(after),
-            } => (*after).max(self.options.poll_interval),
-            _ => self.backoff(),
+        let delay = match error.retry_after() {
+            // The server's word, within bounds: a wait longer than the login will wait
+            // ends it now, with the error that asked for it.
+            Some(after) if after > self.options.max_retry_after => return Err(error),
+            Some(after) => after.max(self.options.poll_interval),
+            None => self.backoff(),
         };
-        self.schedule_retry(now, delay, creating);
-        Ok(())
+        if self.schedule_retry(now, delay, creating) {
+            Ok(())
+        } else {
+            // The retry would come too late to help: say what actually happened.
+            Err(error)
+        }
     }
 
-    fn schedule_retry(&mut self, now: Instant, delay: Duration, creating: bool) {
-        let at = now + delay;
+    /// Schedules the next attempt `delay` after `now`. Returns `false`, scheduling nothing,
+    /// when that lies at or past the pin's expiry or the caller's deadline.
+    fn schedule_retry(&mut self, now: Instant, delay: Duration, creating: bool) -> bool {
+        let Some(at) = now.checked_add(delay) else {
+            return false;
+        };
+        if self
+            .request_deadline()
+            .is_some_and(|deadline| at >= deadline)
+        {
+            return false;
+        }
         self.state = if creating {
             State::Create {
                 not_before: Some(at),
@@ -506,6 +595,37 @@ impl PinLogin {
         } else {
             State::Wait { next_poll: at }
         };
+        true
+    }
+
+    /// A creation answer names the client identifier that made the pin; another one means
+    /// the answer is not to this request (a redirect, a shared cache).
+    fn check_creator(&self, pin: &Pin) -> Result<(), Error> {
+        let ours = self.config.client_id().as_str();
+        if !pin.client_identifier.is_empty() && pin.client_identifier != ours {
+            return Err(Error::UnexpectedPin {
+                field: "clientIdentifier",
+            });
+        }
+        Ok(())
+    }
+
+    /// A poll's answer must describe the pin being polled: an HTTP client that followed a
+    /// redirect, or a confused proxy, may hand over another pin, whose token nobody
+    /// approved for this login.
+    fn check_same_pin(&self, polled: &Pin) -> Result<(), Error> {
+        self.check_creator(polled)?;
+        let Some(ours) = &self.pin else {
+            return Ok(());
+        };
+        let field = if polled.id != ours.id {
+            "id"
+        } else if polled.code != ours.code {
+            "code"
+        } else {
+            return Ok(());
+        };
+        Err(Error::UnexpectedPin { field })
     }
 
     /// `poll_interval × 2^(failures−1)`, capped at `max_backoff`.
@@ -528,4 +648,13 @@ impl PinLogin {
         self.state = State::Finished;
         Err(error)
     }
+}
+
+/// `now + delay` for delays the login has already bounded (the poll interval, the pin's
+/// clamped lifetime). An instant too far to represent is taken as `now`'s far edge: the
+/// deadlines, checked on every poll, still end the login.
+fn later(now: Instant, delay: Duration) -> Instant {
+    now.checked_add(delay)
+        .or_else(|| now.checked_add(MAX_PIN_LIFETIME))
+        .unwrap_or(now)
 }

@@ -1,8 +1,17 @@
 //! The pin object plex.tv returns from `POST /api/v2/pins` and `GET /api/v2/pins/{id}`.
 
+use std::time::Duration;
+
 use serde::{Deserialize, Deserializer};
 
 use crate::Token;
+
+/// The longest pin lifetime a login believes. plex.tv's longest-lived pins last 30 minutes;
+/// an `expiresIn` above this (a hostile or broken server) is cut to it.
+pub const MAX_PIN_LIFETIME: Duration = Duration::from_secs(3600);
+
+/// The longest pin code accepted. plex.tv's are 4 or 25 characters.
+pub const MAX_CODE_LEN: usize = 64;
 
 /// Which kind of code to ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -25,6 +34,17 @@ impl PinKind {
             PinKind::Link => 900,
         }
     }
+
+    pub(crate) fn default_lifetime(self) -> Duration {
+        Duration::from_secs(self.default_lifetime_secs())
+    }
+}
+
+/// Whether `code` can be a plex.tv pin code: 1 to [`MAX_CODE_LEN`] ASCII letters and
+/// digits. Anything else (control characters, markup, a megabyte of text) is refused when
+/// the pin is parsed, so a code is always safe to print or put in a URL.
+pub(crate) fn is_valid_code(code: &str) -> bool {
+    (1..=MAX_CODE_LEN).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 /// A pin as plex.tv describes it. Parsed leniently: unknown fields are ignored and every
@@ -38,6 +58,7 @@ pub struct Pin {
     /// The pin id to poll (`GET /api/v2/pins/{id}`). plex.tv ids come close to 2^31.
     pub id: u64,
     /// The code to show the user: 4 uppercase characters, or 25 lowercase for strong pins.
+    /// Always 1 to [`MAX_CODE_LEN`] ASCII letters and digits: the parser refuses others.
     pub code: String,
     /// The `X-Plex-Product` the pin was created with (`"0"` has been seen too).
     #[serde(default, deserialize_with = "crate::decode::null_as_default")]

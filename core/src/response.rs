@@ -33,9 +33,21 @@ pub type Response<B = Vec<u8>> = http::Response<B>;
 /// assert_eq!((pin.id, pin.code.as_str(), pin.auth_token), (42, "ABCD", None));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// A code that cannot be plex.tv's (not 1 to [`MAX_CODE_LEN`](crate::MAX_CODE_LEN) ASCII
+/// letters and digits) is an [`Error::Decode`] at `code`.
 pub fn pin<B: AsRef<[u8]>>(response: &Response<B>) -> Result<Pin, Error> {
     check_status(response)?;
-    decode_json(response, decode::pin)
+    let pin = decode_json(response, decode::pin)?;
+    if !crate::pin::is_valid_code(&pin.code) {
+        return Err(Error::Decode {
+            status: response.status(),
+            path: "code".to_owned(),
+            message: "not a plex.tv pin code (1 to 64 ASCII letters and digits)".to_owned(),
+            body: BodyExcerpt::new(response.body().as_ref()),
+        });
+    }
+    Ok(pin)
 }
 
 /// Parses the answer to [`request::user`](crate::request::user): the account for a valid
@@ -116,6 +128,7 @@ pub fn check_status<B: AsRef<[u8]>>(response: &Response<B>) -> Result<(), Error>
             status,
             errors,
             body: BodyExcerpt::new(body),
+            retry_after: retry_after(response.headers()),
         },
     })
 }
@@ -154,7 +167,7 @@ fn decode_json<T, B: AsRef<[u8]>>(
             };
             return Err(Error::NotJson {
                 status,
-                content_type: truncate(ct, 64),
+                content_type: server_text(ct, 64),
                 message,
             });
         }
@@ -162,18 +175,19 @@ fn decode_json<T, B: AsRef<[u8]>>(
     parse(body).map_err(|(path, message)| Error::Decode {
         status,
         path,
-        message: truncate(&message, MAX_EXCERPT),
+        message: server_text(&message, MAX_EXCERPT),
         body: BodyExcerpt::new(body),
     })
 }
 
-fn truncate(text: &str, max: usize) -> String {
+/// Text from the server as an error keeps it: at most `max` bytes, tokens and JWTs masked.
+fn server_text(text: &str, max: usize) -> String {
     let mut end = text.len().min(max);
     while !text.is_char_boundary(end) {
         end -= 1;
     }
     // `get`, not indexing: no str-slicing panic path (see redact_tokens).
-    text.get(..end).unwrap_or_default().to_owned()
+    crate::error::redact_tokens(text.get(..end).unwrap_or_default())
 }
 
 /// `Retry-After` as delta-seconds, or as an HTTP date measured against the response's own
@@ -217,14 +231,14 @@ fn api_errors(headers: &HeaderMap, body: &[u8]) -> Vec<ApiError> {
         .take(MAX_API_ERRORS)
         .map(|e| ApiError {
             code: e.code,
-            message: truncate(&e.message.unwrap_or_default(), MAX_EXCERPT),
+            message: server_text(&e.message.unwrap_or_default(), MAX_EXCERPT),
             status: e.status,
         })
         .collect();
     if let (true, Some(message)) = (errors.is_empty(), parsed.error) {
         errors.push(ApiError {
             code: None,
-            message: truncate(&message, MAX_EXCERPT),
+            message: server_text(&message, MAX_EXCERPT),
             status: None,
         });
     }
@@ -266,7 +280,7 @@ fn xml_errors(body: &[u8]) -> Vec<ApiError> {
                     match attr.key.local_name().into_inner() {
                         "code" => error.code = value.trim().parse().ok(),
                         "status" => error.status = value.trim().parse().ok(),
-                        "message" => error.message = truncate(&value, MAX_EXCERPT),
+                        "message" => error.message = server_text(&value, MAX_EXCERPT),
                         _ => {}
                     }
                 }
@@ -311,7 +325,7 @@ fn xml_errors(body: &[u8]) -> Vec<ApiError> {
     errors.extend(open);
     errors.truncate(MAX_API_ERRORS);
     for error in &mut errors {
-        error.message = truncate(&error.message, MAX_EXCERPT);
+        error.message = server_text(&error.message, MAX_EXCERPT);
     }
     errors
 }

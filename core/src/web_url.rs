@@ -49,8 +49,15 @@ impl WebUrl {
         // Host and port split here: http's `Authority::host` and `port` index into the str,
         // which would bring str slicing's panic messages into the browser build.
         let (host, port) = match authority.rsplit_once(':') {
-            // A colon inside `[…]` belongs to an IPv6 address.
-            Some((host, port)) if !port.contains(']') => (host, port.parse().ok()),
+            // A colon inside `[…]` belongs to an IPv6 address; `host:` means the default.
+            Some((host, "")) => (host, None),
+            Some((host, port)) if !port.contains(']') => match port.parse::<u16>() {
+                Ok(number) if number > 0 && port.bytes().all(|b| b.is_ascii_digit()) => {
+                    (host, Some(number))
+                }
+                // Dropping it would quietly connect to port 80 or 443 instead.
+                _ => return Err(invalid("the port must be a number from 1 to 65535")),
+            },
             _ => (authority, None),
         };
         if host.is_empty() {
@@ -133,6 +140,12 @@ mod tests {
         let v6 = url("https://[2001:DB8::1]/");
         assert_eq!((v6.host(), v6.port), ("[2001:db8::1]", None));
         assert_eq!(url("https://h:8443").origin(), "https://h:8443");
+        assert_eq!(
+            url("http://h:/").origin(),
+            "http://h",
+            "an empty port is the default"
+        );
+        assert_eq!(url("http://h:65535").port, Some(65535));
         assert!(url("https://h/a?b").has_query());
         assert!(url("https://h/?").has_query());
         assert!(!url("https://h/a").has_query());
@@ -163,6 +176,11 @@ mod tests {
             "https://h/#frag",
             "https://bücher.de/",
             "https:///x",
+            "http://127.0.0.1:99999",
+            "http://127.0.0.1:65536",
+            "http://127.0.0.1:0",
+            "http://127.0.0.1:+80",
+            "http://[::1]:70000/",
         ] {
             assert!(WebUrl::parse("test", bad).is_err(), "{bad}");
         }

@@ -422,7 +422,7 @@ fn jwt_login_signs_every_poll_and_renews_the_nonce() {
     }
     h.respond(json(
         200,
-        r#"{"id":77,"code":"x","authToken":"eyJ.plex.jwt"}"#,
+        r#"{"id":77,"code":"abcdefghijklmnopqrstuvwxy","authToken":"eyJ.plex.jwt"}"#,
     ))
     .unwrap();
     match h.poll() {
@@ -466,6 +466,266 @@ fn jwt_login_retries_a_rejected_signature_over_a_new_nonce() {
             rejected.unwrap();
         } else {
             assert_eq!(rejected.unwrap_err(), Error::SignatureRejected);
+        }
+    }
+}
+
+// ---- What a hostile or broken server can send (issue #12): no panic, no unbounded wait.
+
+fn status_with(status: u16, name: &str, value: &str) -> http::Response<Vec<u8>> {
+    http::Response::builder()
+        .status(status)
+        .header(name, value)
+        .header("date", "Tue, 01 Dec 2026 12:00:00 GMT")
+        .body(Vec::new())
+        .unwrap()
+}
+
+/// A `Retry-After` of u64::MAX seconds, or a date millennia away, once panicked in
+/// `now + Duration`. Before a pin exists the login now gives up at once with the wait the
+/// server asked for, instead of sleeping for it.
+#[test]
+fn a_huge_retry_after_before_the_pin_ends_the_login_with_rate_limited() {
+    for value in [
+        "18446744073709551615",
+        "99999",
+        "Fri, 31 Dec 9999 23:59:59 GMT",
+    ] {
+        let mut h = Harness::new(LoginOptions::default());
+        h.expect_send();
+        match h.respond(status_with(429, "retry-after", value)) {
+            Err(Error::RateLimited {
+                retry_after: Some(after),
+            }) => assert!(after > Duration::from_secs(99_000), "{value}: {after:?}"),
+            other => panic!("{value}: expected RateLimited, got {other:?}"),
+        }
+        assert!(h.login.is_finished(), "{value}");
+    }
+}
+
+/// A wait the caller's deadline (or the pin's lifetime) cannot hold is not waited out.
+#[test]
+fn a_retry_after_past_the_deadline_gives_up_at_once() {
+    let mut h = Harness::new(LoginOptions::default().with_timeout(10 * SEC));
+    h.expect_send();
+    let err = h
+        .respond(status_with(429, "retry-after", "11"))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Error::RateLimited {
+            retry_after: Some(11 * SEC)
+        }
+    );
+
+    // After creation, the pin's own expiry bounds it too.
+    let mut h = Harness::new(LoginOptions::default());
+    h.create(60);
+    h.next_check();
+    assert!(h.respond(status_with(429, "retry-after", "61")).is_err());
+    let mut h = Harness::new(LoginOptions::default());
+    h.create(60);
+    h.next_check();
+    h.respond(status_with(429, "retry-after", "30")).unwrap();
+    assert_eq!(h.next_check().0, 30 * SEC);
+}
+
+#[test]
+fn retry_after_on_a_503_is_honoured() {
+    let mut h = Harness::new(LoginOptions::default());
+    h.expect_send();
+    h.respond(status_with(503, "retry-after", "5")).unwrap();
+    assert_eq!(h.expect_wait(), 5 * SEC);
+    h.create(1800);
+    h.next_check();
+    h.respond(status_with(503, "retry-after", "7")).unwrap();
+    assert_eq!(h.next_check().0, 7 * SEC);
+}
+
+/// `expiresIn` of 2^63, 10^12 or u64::MAX once panicked; it is clamped to an hour.
+#[test]
+fn a_huge_expires_in_is_clamped_to_an_hour() {
+    for expires_in in [u64::MAX, 1 << 63, 1_000_000_000_000, 3601] {
+        let mut h = Harness::new(LoginOptions::default().with_poll_interval(600 * SEC));
+        h.create(expires_in);
+        let deadline = h.login.pin_expires_at().unwrap();
+        assert_eq!(deadline - h.now, plex_pin::MAX_PIN_LIFETIME, "{expires_in}");
+        for _ in 0..5 {
+            h.next_check();
+            h.respond(waiting()).unwrap();
+        }
+        // The sixth wait is cut at the clamped expiry, which ends the login.
+        assert_eq!(h.expect_wait(), 600 * SEC);
+        assert_eq!(
+            h.poll().unwrap_err(),
+            Error::PinExpired {
+                by: ExpiredBy::LocalDeadline
+            }
+        );
+    }
+}
+
+/// Negative, fractional and non-numeric numbers are typed decode errors (retried, then
+/// reported), never a panic.
+#[test]
+fn negative_and_non_numeric_numbers_are_decode_errors() {
+    for body in [
+        r#"{"id":77,"code":"ABCD","expiresIn":-1}"#,
+        r#"{"id":-77,"code":"ABCD"}"#,
+        r#"{"id":77,"code":"ABCD","expiresIn":"soon"}"#,
+        r#"{"id":18446744073709551616,"code":"ABCD"}"#,
+        r#"{"id":77,"code":"ABCD","expiresIn":1e400}"#,
+    ] {
+        let mut h = Harness::new(LoginOptions::default().with_max_consecutive_failures(1));
+        h.expect_send();
+        assert!(
+            matches!(h.respond(json(201, body)), Err(Error::Decode { .. })),
+            "{body}"
+        );
+    }
+}
+
+/// The caller's own extreme values neither panic nor spin.
+#[test]
+fn extreme_options_are_bounded() {
+    let options = LoginOptions::default()
+        .with_timeout(Duration::MAX)
+        .with_poll_interval(Duration::ZERO)
+        .with_max_backoff(Duration::MAX);
+    let mut h = Harness::new(options);
+    h.create(1800);
+    let (waited, _) = h.next_check();
+    assert_eq!(
+        waited,
+        plex_pin::MIN_POLL_INTERVAL,
+        "a zero interval is floored"
+    );
+    assert_eq!(
+        h.login.deadline(),
+        None,
+        "an unrepresentable deadline is none"
+    );
+
+    let mut h = Harness::new(LoginOptions::default().with_poll_interval(Duration::MAX));
+    h.create(1800);
+    assert_eq!(h.expect_wait(), 1800 * SEC, "cut at the pin's expiry");
+}
+
+/// A redirect-following client handed the login another pin's answer, token included: the
+/// core refuses any poll answer that is not about the pin it polls.
+#[test]
+fn an_answer_about_another_pin_is_refused_not_taken_as_approval() {
+    let answers = [
+        (
+            r#"{"id":78,"code":"abcdefghijklmnopqrstuvwxy","authToken":"stolen"}"#,
+            "id",
+        ),
+        (
+            r#"{"id":77,"code":"zzzzzzzzzzzzzzzzzzzzzzzzz","authToken":"stolen"}"#,
+            "code",
+        ),
+        (
+            r#"{"id":77,"code":"abcdefghijklmnopqrstuvwxy","clientIdentifier":"someone-else","authToken":"stolen"}"#,
+            "clientIdentifier",
+        ),
+    ];
+    for (body, field) in answers {
+        let mut h = Harness::new(LoginOptions::default());
+        h.create(1800);
+        h.next_check();
+        assert_eq!(
+            h.respond(json(200, body)).unwrap_err(),
+            Error::UnexpectedPin { field },
+            "{body}"
+        );
+        assert!(h.login.is_finished());
+    }
+    // The creation answer is checked for its client identifier too.
+    let mut h = Harness::new(LoginOptions::default());
+    h.expect_send();
+    let other = r#"{"id":77,"code":"ABCD","clientIdentifier":"someone-else"}"#;
+    assert!(matches!(
+        h.respond(json(201, other)),
+        Err(Error::UnexpectedPin { .. })
+    ));
+    // Our own identifier is fine.
+    let mut h = Harness::new(LoginOptions::default());
+    h.expect_send();
+    let ours = r#"{"id":77,"code":"ABCD","clientIdentifier":"client-1"}"#;
+    h.respond(json(201, ours)).unwrap();
+}
+
+/// With every answer a 500 and a deadline, the login reports the 500, not "not approved".
+#[test]
+fn a_failure_streak_cut_by_the_deadline_reports_the_failure() {
+    let options = LoginOptions::default()
+        .with_timeout(10 * SEC)
+        .with_max_consecutive_failures(100);
+    let mut h = Harness::new(options);
+    let mut waited = Duration::ZERO;
+    loop {
+        h.expect_send();
+        match h.respond(json(500, "{}")) {
+            Ok(()) => waited += h.expect_wait(),
+            Err(error) => {
+                assert!(
+                    matches!(error, Error::UnexpectedStatus { status, .. } if status == 500),
+                    "{error:?}"
+                );
+                break;
+            }
+        }
+    }
+    assert_eq!(
+        waited,
+        7 * SEC,
+        "1 + 2 + 4 s; the next retry would pass the deadline"
+    );
+    // Transport failures the same: the transport's own error is the one to report.
+    let mut h = Harness::new(LoginOptions::default().with_timeout(2 * SEC));
+    h.expect_send();
+    assert_eq!(h.login.transport_failed(h.now), AfterFailure::Retry);
+    h.expect_wait();
+    h.expect_send();
+    assert_eq!(h.login.transport_failed(h.now), AfterFailure::GiveUp);
+}
+
+/// Each request may take no longer than the time left: a server that never answers cannot
+/// hold the login past its deadline.
+#[test]
+fn the_request_timeout_is_cut_to_the_time_left() {
+    let mut h = Harness::new(LoginOptions::default().with_timeout(3 * SEC));
+    let limit = Duration::from_secs(15);
+    h.expect_send();
+    assert_eq!(h.login.request_timeout(h.now, limit), 3 * SEC);
+    assert_eq!(h.login.request_timeout(h.now, SEC), SEC);
+    h.now += 2 * SEC;
+    assert_eq!(h.login.request_timeout(h.now, limit), SEC);
+    h.now += 5 * SEC;
+    assert_eq!(
+        h.login.request_timeout(h.now, limit),
+        Duration::from_millis(1),
+        "never zero"
+    );
+    // Without a caller deadline, the pin's expiry bounds the polls.
+    let mut h = Harness::new(LoginOptions::default());
+    h.expect_send();
+    assert_eq!(h.login.request_timeout(h.now, limit), limit);
+    h.respond(created(10)).unwrap();
+    assert_eq!(h.login.request_timeout(h.now, limit), 10 * SEC);
+}
+
+/// A code outside plex.tv's charset (escape sequences, markup, a megabyte) is refused.
+#[test]
+fn a_pin_code_outside_the_charset_is_a_decode_error() {
+    let long = "A".repeat(65);
+    for code in ["\\u001b[2J", "AB CD", "", "<b>x</b>", "ABÇD", long.as_str()] {
+        let mut h = Harness::new(LoginOptions::default().with_max_consecutive_failures(1));
+        h.expect_send();
+        let body = format!(r#"{{"id":77,"code":"{code}"}}"#);
+        match h.respond(json(201, &body)) {
+            Err(Error::Decode { path, .. }) => assert_eq!(path, "code", "{code}"),
+            other => panic!("{code}: {other:?}"),
         }
     }
 }

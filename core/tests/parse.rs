@@ -208,6 +208,7 @@ fn pin_fixtures() {
                     status,
                     errors,
                     body,
+                    ..
                 } => {
                     assert_eq!(status, 502);
                     assert!(errors.is_empty());
