@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod alloc;
+pub mod hostile;
 
 /// The README's examples, compiled as doctests so they cannot rot.
 #[doc = include_str!("../../README.md")]

@@ -26,7 +26,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -171,10 +171,20 @@ impl Client {
     /// Sends one request within the timeout and reads at most the body cap. 4xx and 5xx
     /// are responses, not errors: the core interprets them. Redirects are not followed.
     pub async fn send(&self, request: plex_pin::Request) -> Result<http::Response<Bytes>, Error> {
+        self.send_with_timeout(request, self.timeout).await
+    }
+
+    /// [`send`](Self::send) within `timeout` instead of the client's own: a login's loop
+    /// passes [`PinLogin::request_timeout`] so that no request outlives its deadline.
+    pub async fn send_with_timeout(
+        &self,
+        request: plex_pin::Request,
+        timeout: Duration,
+    ) -> Result<http::Response<Bytes>, Error> {
         let request = request.map(|body| Full::new(Bytes::from(body)));
-        tokio::time::timeout(self.timeout, self.exchange(request))
+        tokio::time::timeout(timeout, self.exchange(request))
             .await
-            .map_err(|_| Error::Timeout(self.timeout))?
+            .map_err(|_| Error::Timeout(timeout))?
     }
 
     async fn exchange(
@@ -197,15 +207,21 @@ impl Client {
         if declared.is_some_and(|len| len > limit as u64) {
             return Err(Error::BodyTooLarge { limit });
         }
-        let (parts, body) = response.into_parts();
-        let body = Limited::new(body, limit).collect().await.map_err(|e| {
-            if e.is::<http_body_util::LengthLimitError>() {
-                Error::BodyTooLarge { limit }
-            } else {
-                Error::Http(e)
+        let (parts, mut body) = response.into_parts();
+        // Each frame is copied into one buffer and dropped: kept as they came (as
+        // `Limited::collect` keeps them), a body dripped one byte per segment would hold a
+        // read buffer per byte, 400 MB for a 64 KB answer. The cap now bounds memory.
+        let mut bytes = Vec::with_capacity(declared.map_or(0, |len| len as usize));
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| Error::Http(Box::new(e)))?;
+            if let Ok(data) = frame.into_data() {
+                if bytes.len() + data.len() > limit {
+                    return Err(Error::BodyTooLarge { limit });
+                }
+                bytes.extend_from_slice(&data);
             }
-        })?;
-        Ok(http::Response::from_parts(parts, body.to_bytes()))
+        }
+        Ok(http::Response::from_parts(parts, Bytes::from(bytes)))
     }
 
     /// `POST /api/v2/pins` (GetPin).
@@ -226,7 +242,7 @@ impl Client {
     /// invalid one; any other error means validity is unknown.
     pub async fn user(&self, token: &Token) -> Result<User, Error> {
         let response = self.send(request::user(&self.config, token)).await?;
-        Ok(response::user(&response)?)
+        response::user(&response).map_err(redacting(token))
     }
 
     /// Runs the whole sign-in: creates a pin, calls `on_pin` once with it and the URL the
@@ -278,7 +294,7 @@ impl Client {
         let answer = self
             .send(request::register_key(&self.config, token, key.jwk()))
             .await?;
-        Ok(response::accepted(&answer)?)
+        response::accepted(&answer).map_err(redacting(token))
     }
 
     /// Plex's public keys (`GET /api/v2/auth/keys`), to verify Plex JWTs with
@@ -294,7 +310,7 @@ impl Client {
         let answer = self
             .send(request::link_pin(&self.config, token, code))
             .await?;
-        Ok(response::accepted(&answer)?)
+        response::accepted(&answer).map_err(redacting(token))
     }
 
     /// Runs a [`PinLogin`] to its end: the transport's whole loop.
@@ -305,7 +321,10 @@ impl Client {
     ) -> Result<Token, Error> {
         loop {
             match login.poll(Instant::now())? {
-                Step::Send(request) => match self.send(request).await {
+                Step::Send(request) => match self
+                    .send_with_timeout(request, login.request_timeout(Instant::now(), self.timeout))
+                    .await
+                {
                     Ok(response) => login.handle_response(Instant::now(), response)?,
                     Err(error) => {
                         if login.transport_failed(Instant::now()) == AfterFailure::GiveUp {
@@ -324,6 +343,11 @@ impl Client {
             }
         }
     }
+}
+
+/// Maps the core's error of a call that sent `token`, masking any echo of it.
+fn redacting(token: &Token) -> impl Fn(plex_pin::Error) -> Error + '_ {
+    |error| Error::Plex(error.redact_secret(token.expose_secret()))
 }
 
 /// Unix seconds now: the JWT sign-in's `iat` (the core reads no clock).

@@ -157,6 +157,7 @@ impl ClientBuilder {
         Client {
             agent,
             config: self.config,
+            timeout: self.timeout,
             max_body: self.max_body,
         }
     }
@@ -167,6 +168,7 @@ impl ClientBuilder {
 pub struct Client {
     agent: ureq::Agent,
     config: Config,
+    timeout: Duration,
     max_body: usize,
 }
 
@@ -195,9 +197,31 @@ impl Client {
     /// Sends one request and reads at most the body cap. 4xx and 5xx are responses, not
     /// errors: the core interprets them.
     pub fn send(&self, request: plex_pin::Request) -> Result<http::Response<Vec<u8>>, Error> {
+        self.send_with_timeout(request, self.timeout)
+    }
+
+    /// [`send`](Self::send) within `timeout` instead of the client's own (when shorter):
+    /// a login's loop passes [`PinLogin::request_timeout`] so that no request outlives the
+    /// login's deadline.
+    pub fn send_with_timeout(
+        &self,
+        request: plex_pin::Request,
+        timeout: Duration,
+    ) -> Result<http::Response<Vec<u8>>, Error> {
         let limit = self.max_body;
         let fail = |e| Error::from_ureq(e, limit);
-        let response = self.agent.run(request).map_err(fail)?;
+        let response = if timeout < self.timeout {
+            // A per-request configuration costs a copy of the agent's: only when it differs.
+            let request = self
+                .agent
+                .configure_request(request)
+                .timeout_global(Some(timeout))
+                .build();
+            self.agent.run(request)
+        } else {
+            self.agent.run(request)
+        }
+        .map_err(fail)?;
         if response
             .body()
             .content_length()
@@ -230,7 +254,7 @@ impl Client {
     /// invalid one; any other error means validity is unknown.
     pub fn user(&self, token: &Token) -> Result<User, Error> {
         let response = self.send(request::user(&self.config, token))?;
-        Ok(response::user(&response)?)
+        response::user(&response).map_err(redacting(token))
     }
 
     /// Runs the whole sign-in: creates a pin, calls `on_pin` once with it and the URL the
@@ -277,7 +301,7 @@ impl Client {
     /// (`POST /api/v2/auth/jwk`); then [`refresh`](Self::refresh) gets the first Plex JWT.
     pub fn register_key(&self, token: &Token, key: &DeviceKey) -> Result<(), Error> {
         let answer = self.send(request::register_key(&self.config, token, key.jwk()))?;
-        Ok(response::accepted(&answer)?)
+        response::accepted(&answer).map_err(redacting(token))
     }
 
     /// Plex's public keys (`GET /api/v2/auth/keys`), to verify Plex JWTs with
@@ -291,7 +315,7 @@ impl Client {
     /// as a user would at plex.tv/link.
     pub fn link_pin(&self, token: &Token, code: &str) -> Result<(), Error> {
         let answer = self.send(request::link_pin(&self.config, token, code))?;
-        Ok(response::accepted(&answer)?)
+        response::accepted(&answer).map_err(redacting(token))
     }
 
     /// Runs a [`PinLogin`] to its end: the transport's whole loop.
@@ -302,7 +326,9 @@ impl Client {
     ) -> Result<Token, Error> {
         loop {
             match login.poll(Instant::now())? {
-                Step::Send(request) => match self.send(request) {
+                Step::Send(request) => match self
+                    .send_with_timeout(request, login.request_timeout(Instant::now(), self.timeout))
+                {
                     Ok(response) => login.handle_response(Instant::now(), response)?,
                     Err(error) => {
                         if login.transport_failed(Instant::now()) == AfterFailure::GiveUp {
@@ -323,6 +349,11 @@ impl Client {
             }
         }
     }
+}
+
+/// Maps the core's error of a call that sent `token`, masking any echo of it.
+fn redacting(token: &Token) -> impl Fn(plex_pin::Error) -> Error + '_ {
+    |error| Error::Plex(error.redact_secret(token.expose_secret()))
 }
 
 /// Unix seconds now: the JWT sign-in's `iat` (the core reads no clock).

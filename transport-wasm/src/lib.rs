@@ -140,7 +140,7 @@ mod client {
         /// `GET /api/v2/user`: the account for a valid token.
         pub async fn user(&self, token: &Token) -> Result<User, Error> {
             let response = self.send(request::user(&self.config, token)).await?;
-            Ok(response::user(&response)?)
+            response::user(&response).map_err(redacting(token))
         }
 
         /// Runs the whole sign-in; `on_pin` sees the pin and its approval URL once.
@@ -188,7 +188,7 @@ mod client {
             let answer = self
                 .send(request::register_key(&self.config, token, key.jwk()))
                 .await?;
-            Ok(response::accepted(&answer)?)
+            response::accepted(&answer).map_err(redacting(token))
         }
 
         /// Plex's public keys (`GET /api/v2/auth/keys`).
@@ -203,7 +203,7 @@ mod client {
             let answer = self
                 .send(request::link_pin(&self.config, token, code))
                 .await?;
-            Ok(response::accepted(&answer)?)
+            response::accepted(&answer).map_err(redacting(token))
         }
 
         pub(crate) async fn login_with(
@@ -220,7 +220,9 @@ mod client {
                 }
                 match login.poll(Instant::now())? {
                     Step::Send(request) => {
-                        match fetch::send(request, self.timeout, self.max_body, cancel).await {
+                        // No request outlives the login's deadline.
+                        let timeout = login.request_timeout(Instant::now(), self.timeout);
+                        match fetch::send(request, timeout, self.max_body, cancel).await {
                             Ok(response) => login.handle_response(Instant::now(), response)?,
                             Err(_) if cancelled() => return Err(Error::Cancelled),
                             Err(error) => {
@@ -250,6 +252,11 @@ mod client {
                 }
             }
         }
+    }
+
+    /// Maps the core's error of a call that sent `token`, masking any echo of it.
+    fn redacting(token: &Token) -> impl Fn(plex_pin::Error) -> Error + '_ {
+        |error| Error::Plex(error.redact_secret(token.expose_secret()))
     }
 
     /// One-shot [`Client::create_pin`].
