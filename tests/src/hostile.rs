@@ -421,8 +421,9 @@ struct Request {
     token: Option<String>,
 }
 
-/// Reads a request head (at most 64 KiB) and skips its body.
-fn read_request(stream: &mut TcpStream) -> io::Result<(Scenario, Request)> {
+/// Reads a request head (at most 64 KiB) and skips its body; returns the first path segment
+/// (the scenario) and the rest.
+fn read_request(stream: &mut TcpStream) -> io::Result<(String, Request)> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
@@ -454,19 +455,38 @@ fn read_request(stream: &mut TcpStream) -> io::Result<(Scenario, Request)> {
     stream.read_exact(&mut body)?;
     let target = target.split('?').next().unwrap_or_default();
     let mut segments = target.trim_start_matches('/').splitn(2, '/');
-    let scenario = segments
-        .next()
-        .and_then(Scenario::from_name)
-        .ok_or(io::ErrorKind::NotFound)?;
+    let first = segments.next().unwrap_or_default().to_owned();
     let path = format!("/{}", segments.next().unwrap_or_default());
     Ok((
-        scenario,
+        first,
         Request {
             method,
             path,
             token,
         },
     ))
+}
+
+/// `GET /scenarios`: every scenario as `[{"name", "kind": "login"|"token-check", "expect":
+/// "token"|"error"}]`, so that a client in another language (the wasm tests) runs the
+/// same list without a copy of it.
+fn scenario_list() -> String {
+    let entries: Vec<String> = Scenario::LOGIN
+        .iter()
+        .map(|s| (s, "login"))
+        .chain(Scenario::TOKEN_CHECK.iter().map(|s| (s, "token-check")))
+        .map(|(s, kind)| {
+            let expect = match s.expect() {
+                Expect::Token => "token",
+                Expect::Error => "error",
+            };
+            format!(
+                r#"{{"name":"{}","kind":"{kind}","expect":"{expect}"}}"#,
+                s.name()
+            )
+        })
+        .collect();
+    format!("[{}]", entries.join(","))
 }
 
 fn pin_json(id: &str, code: &str, token: Option<&str>, extra: &str) -> String {
@@ -525,7 +545,11 @@ fn drip(
 
 fn serve(mut stream: TcpStream, stop: &AtomicBool) -> io::Result<()> {
     stream.set_nodelay(true)?;
-    let (scenario, request) = read_request(&mut stream)?;
+    let (first, request) = read_request(&mut stream)?;
+    if first == "scenarios" {
+        return json(&mut stream, "200 OK", &scenario_list());
+    }
+    let scenario = Scenario::from_name(&first).ok_or(io::ErrorKind::NotFound)?;
     let creating = request.method == "POST" && request.path.starts_with("/api/v2/pins");
     let pending = pin_json(&PIN_ID.to_string(), "ABCD", None, "");
     let approved = pin_json(&PIN_ID.to_string(), "ABCD", Some(TOKEN), "");
