@@ -19,7 +19,11 @@ Exit codes:
   4  whoami: validity unknown (unreachable, or an unexpected answer)
   5  login: the pin expired or the sign-in was denied; link: no such code waiting
   6  login: --timeout passed
-  130 interrupted (Ctrl-C)";
+  7  standard output is closed or failed: no token was written
+  130 interrupted (Ctrl-C)
+
+login --json prints {\"token\": …, \"user\": null} with a warning on stderr (exit 0) when the
+account cannot be read after the sign-in.";
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
@@ -116,7 +120,7 @@ pub struct RefreshArgs {
 pub struct LinkArgs {
     /// The 4-character code the other device shows.
     pub code: String,
-    /// The token of the account that approves.
+    /// The token of the account that approves (`-` reads it from standard input).
     #[arg(long, env = "PLEX_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
     #[command(flatten)]
@@ -127,7 +131,7 @@ pub struct LinkArgs {
 
 #[derive(Args, Debug)]
 pub struct WhoamiArgs {
-    /// The token to check.
+    /// The token to check (`-` reads it from standard input, out of sight of `ps`).
     #[arg(long, env = "PLEX_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
     #[command(flatten)]

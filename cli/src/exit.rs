@@ -11,6 +11,7 @@ pub const TOKEN_INVALID: i32 = 3;
 pub const TOKEN_UNKNOWN: i32 = 4;
 pub const PIN_EXPIRED: i32 = 5;
 pub const TIMED_OUT: i32 = 6;
+pub const OUTPUT: i32 = 7;
 pub const INTERRUPTED: i32 = 130;
 
 /// What went wrong, already worded for a person.
@@ -36,6 +37,17 @@ impl Failure {
         Self {
             message,
             code: USAGE,
+        }
+    }
+
+    /// Writing an issued token failed: say that it is lost, keeping the exit code.
+    pub fn token_lost(self) -> Self {
+        Self {
+            message: format!(
+                "{}; the token plex.tv issued is lost: sign in again",
+                self.message
+            ),
+            code: self.code,
         }
     }
 

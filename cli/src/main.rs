@@ -4,26 +4,31 @@
 //! token (or `--json`) to stdout.
 
 mod args;
+mod drive;
 mod exit;
+mod output;
 mod prompt;
 mod store;
+mod terminal;
 
 use std::time::Duration;
 
 use clap::Parser;
-use plex_pin::{ClientId, Config, LoginOptions, PinOptions, Token};
+use plex_pin::{ClientId, Config, LoginOptions, PinLogin, PinOptions, Token};
 use plex_pin_emulator::{Emulator, Options};
 use plex_pin_ureq::Client;
 
 use args::{Cli, Command, Identity, LinkArgs, LoginArgs, RefreshArgs, Server, WhoamiArgs};
 use exit::Failure;
+use output::Stdout;
 
 fn main() {
     let cli = Cli::parse();
     let code = match run(cli) {
         Ok(()) => 0,
         Err(failure) => {
-            eprintln!("plex-pin: {failure}");
+            // Error text can carry what a server said: never raw to the terminal.
+            eprintln!("plex-pin: {}", terminal::safe(&failure.to_string()));
             failure.exit_code()
         }
     };
@@ -37,8 +42,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Refresh(args) => refresh(args),
         Command::Link(args) => link(args),
         Command::Emulator(args) => {
+            let mut stdout = Stdout::open()?;
             let emulator = start_emulator(args.port, args.auto_approve, &args.fault)?;
-            println!("{}", emulator.url());
+            stdout.line(emulator.url())?;
             eprintln!(
                 "plex-pin emulator on {} (Ctrl-C to stop); sign-in pages: {0}/auth, {0}/link",
                 emulator.url()
@@ -57,7 +63,9 @@ fn start_emulator(
 ) -> Result<Emulator, Failure> {
     let mut options = Options::default().port(port);
     if let Some(secs) = auto_approve {
-        options = options.auto_approve(seconds("--auto-approve", secs)?);
+        options = options.auto_approve(
+            plex_pin_emulator::seconds_arg("--auto-approve", secs).map_err(Failure::usage)?,
+        );
     }
     for spec in faults {
         options = options.fault(spec.parse().map_err(Failure::usage)?);
@@ -120,17 +128,24 @@ fn connect_to(
     }
     let config = builder.build().map_err(|e| Failure::usage(e.to_string()))?;
     let client = Client::builder(config)
-        .timeout(seconds("--request-timeout", server.request_timeout)?)
+        .timeout(positive_seconds(
+            "--request-timeout",
+            server.request_timeout,
+        )?)
         .build();
     Ok((client, emulator))
 }
 
-/// A flag's seconds as a `Duration`, refusing negative, NaN and absurd values.
-fn seconds(flag: &str, secs: f64) -> Result<Duration, Failure> {
-    Duration::try_from_secs_f64(secs)
-        .ok()
-        .filter(|d| *d <= Duration::from_secs(7 * 24 * 3600))
-        .ok_or_else(|| Failure::usage(format!("{flag} {secs}: not a number of seconds")))
+/// A flag's seconds as a `Duration` above zero, refusing zero, negative, NaN and absurd
+/// values (a zero timeout fails every request; see `plex_pin_emulator::seconds_arg`).
+fn positive_seconds(flag: &str, secs: f64) -> Result<Duration, Failure> {
+    let duration = plex_pin_emulator::seconds_arg(flag, secs).map_err(Failure::usage)?;
+    if duration.is_zero() {
+        return Err(Failure::usage(format!(
+            "{flag} {secs}: must be more than zero"
+        )));
+    }
+    Ok(duration)
 }
 
 fn default_device_name() -> String {
@@ -141,84 +156,124 @@ fn default_device_name() -> String {
 }
 
 fn login(args: LoginArgs) -> Result<(), Failure> {
+    // Before plex.tv is asked for anything: a token it issues must have somewhere to go.
+    let mut stdout = Stdout::for_token()?;
     let default_base = if args.jwt {
         plex_pin::CLIENTS_PLEX_TV
     } else {
         plex_pin::PLEX_TV
     };
     let (client, _emulator) = connect_to(&args.identity, &args.server, default_base)?;
-    let key = if args.jwt {
-        Some(store::device_key()?)
-    } else {
-        None
-    };
     let mut options = LoginOptions::default().with_pin(if args.link {
         PinOptions::link()
     } else {
         PinOptions::strong()
     });
-    options = options.with_poll_interval(seconds("--poll-interval", args.poll_interval)?);
-    if let Some(secs) = args.timeout {
-        options = options.with_timeout(seconds("--timeout", secs)?);
+    let interval = positive_seconds("--poll-interval", args.poll_interval)?;
+    if interval < plex_pin::MIN_POLL_INTERVAL {
+        return Err(Failure::usage(format!(
+            "--poll-interval {}: at least {} s (plex.tv asks for 1)",
+            args.poll_interval,
+            plex_pin::MIN_POLL_INTERVAL.as_secs_f64()
+        )));
     }
+    options = options.with_poll_interval(interval);
+    if let Some(secs) = args.timeout {
+        options = options.with_timeout(positive_seconds("--timeout", secs)?);
+    }
+    let login = if args.jwt {
+        let key = store::device_key()?;
+        PinLogin::with_device_key(client.config(), options, key, unix_now())
+    } else {
+        PinLogin::new(client.config(), options)
+    };
     let mut prompt = prompt::Prompt::new(!args.no_qr);
     ctrlc::set_handler(|| {
         eprintln!("\nplex-pin: cancelled; no token was issued");
         std::process::exit(exit::INTERRUPTED);
     })
     .map_err(|e| Failure::general(format!("cannot handle Ctrl-C: {e}")))?;
-    let result = match &key {
-        Some(key) => client.login_jwt(options, key, |pin, url| prompt.show(pin, url)),
-        None => client.login(options, |pin, url| prompt.show(pin, url)),
-    };
+    let result = drive::login(&client, login, &mut prompt);
     prompt.finish();
     let token = result.map_err(Failure::from_transport)?;
-    if args.json {
-        let user = client.user(&token).map_err(Failure::from_transport)?;
-        println!(
-            "{}",
-            serde_json::json!({"token": token.expose_secret(), "user": prompt::user_json(&user)})
-        );
-    } else {
-        println!("{}", token.expose_secret());
+    if !args.json {
+        return stdout
+            .line(token.expose_secret())
+            .map_err(Failure::token_lost);
     }
-    Ok(())
+    // The token is issued: it is printed whatever happens to the account lookup.
+    let user = match client.user(&token) {
+        Ok(user) => prompt::user_json(&user),
+        Err(error) => {
+            eprintln!(
+                "plex-pin: warning: signed in, but the account could not be read: {}",
+                terminal::safe(&error.to_string())
+            );
+            serde_json::Value::Null
+        }
+    };
+    let json = serde_json::json!({"token": token.expose_secret(), "user": user});
+    stdout.line(&json.to_string()).map_err(Failure::token_lost)
+}
+
+/// Unix seconds now: the JWT sign-in's `iat`.
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The token to check or use: `--token`/`PLEX_TOKEN`, or a line of standard input for
+/// `--token -` (so that it shows in no process list).
+fn token_arg(raw: Option<String>) -> Result<Token, Failure> {
+    let raw = raw.ok_or_else(|| {
+        Failure::usage("no token: pass --token (- reads stdin) or set PLEX_TOKEN".to_owned())
+    })?;
+    let raw = if raw == "-" {
+        use std::io::Read;
+        let mut line = String::new();
+        // A token is short: read a little more than the longest, never without bound.
+        std::io::stdin()
+            .take(plex_pin::MAX_TOKEN_LEN as u64 + 2)
+            .read_to_string(&mut line)
+            .map_err(|e| Failure::usage(format!("--token -: cannot read standard input: {e}")))?;
+        line
+    } else {
+        raw
+    };
+    Token::new(raw.trim()).map_err(|e| Failure::usage(format!("--token: {e}")))
 }
 
 fn whoami(args: WhoamiArgs) -> Result<(), Failure> {
-    let raw = args
-        .token
-        .ok_or_else(|| Failure::usage("no token: pass --token or set PLEX_TOKEN".to_owned()))?;
-    let token = Token::new(raw.trim()).map_err(|e| Failure::usage(e.to_string()))?;
+    let token = token_arg(args.token)?;
+    let mut stdout = Stdout::open()?;
     let (client, _emulator) = connect(&args.identity, &args.server)?;
-    match client.user(&token) {
-        Ok(user) if args.json => println!("{}", prompt::user_json(&user)),
-        Ok(user) => {
-            println!("{}", user.display_name().unwrap_or("(no name)"));
-            for (label, value) in [
-                ("username", &user.username),
-                ("email", &user.email),
-                ("uuid", &user.uuid),
-            ] {
-                if let Some(value) = value {
-                    println!("{label}: {value}");
-                }
-            }
-            println!("id: {}", user.id);
-        }
-        Err(error) => return Err(Failure::from_token_check(error)),
+    let user = client.user(&token).map_err(Failure::from_token_check)?;
+    if args.json {
+        return stdout.line(&prompt::user_json(&user).to_string());
     }
-    Ok(())
+    // Every field came from the server: escaped before it reaches the terminal.
+    stdout.line(&terminal::safe(user.display_name().unwrap_or("(no name)")))?;
+    for (label, value) in [
+        ("username", &user.username),
+        ("email", &user.email),
+        ("uuid", &user.uuid),
+    ] {
+        if let Some(value) = value {
+            stdout.line(&format!("{label}: {}", terminal::safe(value)))?;
+        }
+    }
+    stdout.line(&format!("id: {}", user.id))
 }
 
 fn refresh(args: RefreshArgs) -> Result<(), Failure> {
     let (client, _emulator) = connect_to(&args.identity, &args.server, plex_pin::CLIENTS_PLEX_TV)?;
+    let mut stdout = Stdout::for_token()?;
     let key = store::device_key()?;
     match client.refresh(&key) {
-        Ok(token) => {
-            println!("{}", token.expose_secret());
-            Ok(())
-        }
+        Ok(token) => stdout
+            .line(token.expose_secret())
+            .map_err(Failure::token_lost),
         Err(plex_pin_ureq::Error::Plex(
             plex_pin::Error::SignatureRejected | plex_pin::Error::DeviceKeyUnknown,
         )) => Err(Failure::general(
@@ -230,10 +285,7 @@ fn refresh(args: RefreshArgs) -> Result<(), Failure> {
 }
 
 fn link(args: LinkArgs) -> Result<(), Failure> {
-    let raw = args
-        .token
-        .ok_or_else(|| Failure::usage("no token: pass --token or set PLEX_TOKEN".to_owned()))?;
-    let token = Token::new(raw.trim()).map_err(|e| Failure::usage(e.to_string()))?;
+    let token = token_arg(args.token)?;
     let code = args.code.trim().to_uppercase();
     if code.chars().count() != 4 {
         return Err(Failure::usage(format!(
@@ -246,7 +298,10 @@ fn link(args: LinkArgs) -> Result<(), Failure> {
         .map_err(|error| match error {
             plex_pin_ureq::Error::Plex(plex_pin::Error::PinExpired { .. }) => Failure::with_code(
                 exit::PIN_EXPIRED,
-                format!("no device is waiting with the code {code} (wrong or expired)"),
+                format!(
+                    "no device is waiting with the code {} (wrong or expired)",
+                    terminal::safe(&code)
+                ),
             ),
             other => Failure::from_token_check(other),
         })?;

@@ -4,7 +4,7 @@
 
 use std::fs;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use plex_pin::jwt::DeviceKey;
 use plex_pin::ClientId;
@@ -64,8 +64,13 @@ fn corrupt(name: &str, why: &str) -> Failure {
     }
 }
 
+/// The most a stored file may hold: an identifier or a hex seed is far smaller.
+const MAX_STORED: u64 = 4096;
+
 /// The content of `name` in the config directory, created with `make` (and owner-only
 /// permissions on Unix) when missing. Two processes racing to create it agree on one.
+/// Only a regular file of at most [`MAX_STORED`] bytes is read: a link to `/dev/zero` or a
+/// FIFO in its place is refused, not read until memory runs out or forever.
 fn read_or_create(
     name: &str,
     make: impl Fn() -> Result<String, Failure>,
@@ -78,12 +83,16 @@ fn read_or_create(
             path.display()
         ))
     };
-    match fs::read_to_string(&path) {
-        Ok(text) => return Ok(text),
+    match fs::metadata(&path) {
+        Ok(meta) => return read_stored(&path, &meta).map_err(unusable),
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(unusable(e)),
         Err(_) => {}
     }
-    fs::create_dir_all(&dir).map_err(unusable)?;
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(&dir).map_err(unusable)?;
     let text = make()?;
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -96,9 +105,47 @@ fn read_or_create(
             Ok(text)
         }
         // Another plex-pin wrote it first: use theirs.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            fs::read_to_string(&path).map_err(unusable)
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => fs::metadata(&path)
+            .and_then(|meta| read_stored(&path, &meta))
+            .map_err(unusable),
         Err(e) => Err(unusable(e)),
     }
+}
+
+/// Reads a stored file whose metadata (links followed) is `meta`, within the bounds above.
+fn read_stored(path: &Path, meta: &fs::Metadata) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    if !meta.is_file() {
+        return Err(Error::new(ErrorKind::InvalidData, "not a regular file"));
+    }
+    warn_if_shared(path, meta);
+    let mut text = String::new();
+    fs::File::open(path)?
+        .take(MAX_STORED + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_STORED {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            format!("larger than {MAX_STORED} bytes"),
+        ));
+    }
+    Ok(text)
+}
+
+/// Warns when a stored secret can be read by other users (the device key signs sign-ins).
+fn warn_if_shared(path: &Path, meta: &fs::Metadata) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode();
+        if path.ends_with("device-key") && mode & 0o077 != 0 {
+            eprintln!(
+                "plex-pin: warning: {} can be read by other users (mode {:o}); run chmod 600 on it",
+                path.display(),
+                mode & 0o777
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, meta);
 }

@@ -222,6 +222,8 @@ pub struct PinLogin {
     /// The first poll's instant: the origin for turning `now` into Unix time (JWT mode).
     origin: Option<Instant>,
     failures: u32,
+    /// The error of the current failure streak (boxed: the login stays small until then).
+    last_error: Option<Box<Error>>,
     #[cfg(feature = "jwt")]
     jwt: Option<JwtMode>,
 }
@@ -253,6 +255,7 @@ impl PinLogin {
             caller_deadline: None,
             origin: None,
             failures: 0,
+            last_error: None,
             #[cfg(feature = "jwt")]
             jwt: None,
         }
@@ -337,6 +340,14 @@ impl PinLogin {
     /// Failures in a row so far.
     pub fn consecutive_failures(&self) -> u32 {
         self.failures
+    }
+
+    /// The server's answer that the login is retrying after (a 429, a 5xx, a body that
+    /// did not decode), while a failure streak lasts: so that an app can say "plex.tv is
+    /// rate limiting, retrying in 60 s" instead of going silent. `None` after a success and
+    /// for transport failures (the transport has those errors itself).
+    pub fn last_error(&self) -> Option<&Error> {
+        self.last_error.as_deref()
     }
 
     /// Whether the login has ended (token handed out or error returned).
@@ -447,7 +458,7 @@ impl PinLogin {
             State::CreateSent => match response::pin(&response) {
                 Ok(mut pin) => {
                     self.check_creator(&pin)?;
-                    self.failures = 0;
+                    self.succeeded();
                     // `expiresIn` comes from the network: clamped before any arithmetic.
                     let lifetime = pin
                         .expires_in
@@ -471,7 +482,7 @@ impl PinLogin {
             State::CheckSent => match response::pin(&response) {
                 Ok(pin) => {
                     self.check_same_pin(&pin)?;
-                    self.failures = 0;
+                    self.succeeded();
                     self.state = match pin.auth_token {
                         Some(token) => State::Approved(token),
                         None => State::Wait {
@@ -522,6 +533,7 @@ impl PinLogin {
             _ => return AfterFailure::GiveUp,
         };
         self.failures += 1;
+        self.last_error = None;
         if self.failures >= self.options.max_consecutive_failures
             || !self.schedule_retry(now, self.backoff(), creating)
         {
@@ -569,11 +581,17 @@ impl PinLogin {
             None => self.backoff(),
         };
         if self.schedule_retry(now, delay, creating) {
+            self.last_error = Some(Box::new(error));
             Ok(())
         } else {
             // The retry would come too late to help: say what actually happened.
             Err(error)
         }
+    }
+
+    fn succeeded(&mut self) {
+        self.failures = 0;
+        self.last_error = None;
     }
 
     /// Schedules the next attempt `delay` after `now`. Returns `false`, scheduling nothing,

@@ -729,3 +729,29 @@ fn a_pin_code_outside_the_charset_is_a_decode_error() {
         }
     }
 }
+
+/// While a failure streak lasts the login says what it is retrying after.
+#[test]
+fn the_error_being_retried_is_reported_until_a_success() {
+    let mut h = Harness::new(LoginOptions::default());
+    h.expect_send();
+    h.respond(status_with(429, "retry-after", "3")).unwrap();
+    assert_eq!(
+        h.login.last_error(),
+        Some(&Error::RateLimited {
+            retry_after: Some(3 * SEC)
+        })
+    );
+    assert_eq!(h.expect_wait(), 3 * SEC);
+    h.expect_send();
+    assert_eq!(h.login.transport_failed(h.now), AfterFailure::Retry);
+    assert_eq!(
+        h.login.last_error(),
+        None,
+        "a transport failure is the transport's"
+    );
+    h.expect_wait();
+    h.expect_send();
+    h.respond(created(1800)).unwrap();
+    assert_eq!(h.login.last_error(), None);
+}

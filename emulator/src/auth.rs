@@ -147,7 +147,7 @@ impl AuthState {
             "iss": "plex.tv",
             "aud": ["plex.tv", client_id],
             "iat": now,
-            "exp": now + self.plex_jwt_lifetime.as_secs(),
+            "exp": now.saturating_add(self.plex_jwt_lifetime.as_secs()),
             "thumbprint": jwk.thumbprint(),
             // Unique per token, so two issued in the same second differ.
             "jti": format!("{:032x}", fastrand::u128(..)),

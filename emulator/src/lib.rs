@@ -59,6 +59,30 @@ pub use state::{Account, SeenRequest, Stats, MAX_PINS, RECENT_REQUESTS};
 use routes::Shared;
 use state::State;
 
+/// The longest duration a command-line flag may give (auto-approval, timeouts): a week.
+pub const MAX_FLAG_SECONDS: u64 = 7 * 24 * 3600;
+
+/// A command-line flag's seconds as a `Duration`, refusing negative, NaN and values over
+/// [`MAX_FLAG_SECONDS`] (`--auto-approve 1.8e19` once made every pin creation panic). Both
+/// binaries that run the emulator (`plex-pin-emulator`, `plex-pin emulator`) read their
+/// flags with it.
+///
+/// ```
+/// use plex_pin_emulator::seconds_arg;
+/// assert_eq!(seconds_arg("--auto-approve", 1.5).unwrap().as_millis(), 1500);
+/// assert!(seconds_arg("--auto-approve", 1.8e19).is_err());
+/// assert!(seconds_arg("--auto-approve", -1.0).is_err());
+/// assert!(seconds_arg("--auto-approve", f64::NAN).is_err());
+/// ```
+pub fn seconds_arg(flag: &str, secs: f64) -> Result<Duration, String> {
+    Duration::try_from_secs_f64(secs)
+        .ok()
+        .filter(|d| d.as_secs() <= MAX_FLAG_SECONDS)
+        .ok_or_else(|| {
+            format!("{flag} {secs}: not a number of seconds from 0 to {MAX_FLAG_SECONDS}")
+        })
+}
+
 /// How to start an [`Emulator`].
 #[derive(Debug, Clone)]
 #[non_exhaustive]

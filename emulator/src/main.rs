@@ -1,7 +1,5 @@
 //! `plex-pin-emulator`: run the local plex.tv until interrupted.
 
-use std::time::Duration;
-
 use clap::Parser;
 use plex_pin_emulator::{Emulator, FaultRule, Options};
 
@@ -32,9 +30,7 @@ fn main() {
 fn run(args: Args) -> Result<(), String> {
     let mut options = Options::default().port(args.port);
     if let Some(secs) = args.auto_approve {
-        options = options.auto_approve(
-            Duration::try_from_secs_f64(secs).map_err(|_| format!("bad --auto-approve {secs}"))?,
-        );
+        options = options.auto_approve(plex_pin_emulator::seconds_arg("--auto-approve", secs)?);
     }
     for spec in &args.fault {
         options = options.fault(spec.parse::<FaultRule>()?);

@@ -240,7 +240,8 @@ impl State {
             created_wall: SystemTime::now(),
             lifetime,
             status: PinStatus::Pending,
-            approve_at: self.auto_approve.map(|d| now + d),
+            // A delay past what an Instant holds never comes.
+            approve_at: self.auto_approve.and_then(|d| now.checked_add(d)),
             jwk,
         };
         self.pins.insert(id, record.clone());

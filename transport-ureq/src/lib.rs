@@ -194,6 +194,11 @@ impl Client {
         &self.config
     }
 
+    /// The timeout of one call (see [`ClientBuilder::timeout`]).
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// Sends one request and reads at most the body cap. 4xx and 5xx are responses, not
     /// errors: the core interprets them.
     pub fn send(&self, request: plex_pin::Request) -> Result<http::Response<Vec<u8>>, Error> {
