@@ -53,7 +53,7 @@ use hyper_util::rt::TokioIo;
 use tokio::sync::oneshot;
 
 pub use fault::{Fault, FaultRule, Route};
-pub use routes::OVERSIZED_BODY;
+pub use routes::{MAX_LOGGED_HEADERS, MAX_LOGGED_VALUE, OVERSIZED_BODY};
 pub use state::{Account, SeenRequest, Stats, MAX_PINS, RECENT_REQUESTS};
 
 use routes::Shared;
@@ -101,6 +101,9 @@ pub struct Options {
     pub worker_threads: usize,
     /// Lifetime of the Plex JWTs it issues (plex.tv: 7 days).
     pub plex_jwt_lifetime: Duration,
+    /// How long a request body may take to arrive before the request is answered 408 and
+    /// its connection closed (a client sending half a body must not hold it for ever).
+    pub body_read_timeout: Duration,
 }
 
 impl Default for Options {
@@ -113,6 +116,7 @@ impl Default for Options {
             link_lifetime: Duration::from_secs(900),
             worker_threads: 2,
             plex_jwt_lifetime: Duration::from_secs(7 * 24 * 3600),
+            body_read_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -134,6 +138,12 @@ impl Options {
     pub fn pin_lifetime(mut self, lifetime: Duration) -> Self {
         self.strong_lifetime = lifetime;
         self.link_lifetime = lifetime;
+        self
+    }
+
+    /// Sets how long a request body may take to arrive.
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = timeout;
         self
     }
 
@@ -180,6 +190,7 @@ impl Emulator {
         let shared = Arc::new(Shared {
             state: Mutex::new(state),
             base_url: url.clone(),
+            body_read_timeout: options.body_read_timeout,
         });
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(options.worker_threads.max(1))

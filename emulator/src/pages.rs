@@ -32,8 +32,8 @@ if (product) document.getElementById('product').textContent = product;
 const status = document.getElementById('status');
 async function decide(action) {{
   const res = await fetch('/emulator/' + action, {{method: 'POST',
-    headers: {{'Content-Type': 'application/x-www-form-urlencoded'}},
-    body: new URLSearchParams({{code}})}});
+    headers: {{'Content-Type': 'application/json'}},
+    body: JSON.stringify({{code}})}});
   if (!res.ok) {{ status.textContent = 'This code is not valid or has expired.'; return; }}
   document.getElementById('approve').disabled = true;
   document.getElementById('deny').disabled = true;
@@ -69,8 +69,8 @@ document.getElementById('form').onsubmit = async (e) => {{
   e.preventDefault();
   const code = document.getElementById('code').value.trim().toUpperCase();
   const res = await fetch('/emulator/approve', {{method: 'POST',
-    headers: {{'Content-Type': 'application/x-www-form-urlencoded'}},
-    body: new URLSearchParams({{code, link: '1'}})}});
+    headers: {{'Content-Type': 'application/json'}},
+    body: JSON.stringify({{code, link: '1'}})}});
   document.getElementById('status').textContent = res.ok
     ? 'Linked. You can go back to your device.'
     : 'That code is not valid, has expired, or is not a 4-character code.';

@@ -7,7 +7,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use serde_json::{json, Value};
 
@@ -17,6 +17,10 @@ use crate::state::{PinRecord, PinStatus, SeenRequest, State};
 
 /// Largest request body the emulator reads (control forms; plex.tv's own calls have none).
 const MAX_REQUEST_BODY: usize = 64 * 1024;
+/// Headers kept per request in the log ([`crate::Stats::recent`]).
+pub const MAX_LOGGED_HEADERS: usize = 32;
+/// Bytes kept of each logged header value and path.
+pub const MAX_LOGGED_VALUE: usize = 256;
 /// Size of the [`Fault::Oversized`] body.
 pub const OVERSIZED_BODY: usize = 10 * 1024 * 1024;
 
@@ -25,6 +29,8 @@ pub(crate) type Body = Full<Bytes>;
 pub(crate) struct Shared {
     pub state: Mutex<State>,
     pub base_url: String,
+    /// See [`crate::Options::body_read_timeout`].
+    pub body_read_timeout: std::time::Duration,
 }
 
 impl Shared {
@@ -57,6 +63,11 @@ pub(crate) async fn handle(
     let route = classify(&method, &path);
     record(&shared, &request, route.name());
 
+    if let Control(name) = route {
+        if name != "redirect-target" {
+            return Ok(control_call(&shared, request, name).await);
+        }
+    }
     if method == Method::OPTIONS {
         return Ok(preflight(&request));
     }
@@ -64,7 +75,20 @@ pub(crate) async fn handle(
     let body = if method == Method::GET {
         Bytes::new()
     } else {
-        read_body(body).await
+        match read_body(body, shared.body_read_timeout).await {
+            Ok(body) => body,
+            // A broken or oversized body reads as empty, as it always has.
+            Err(BodyError::Unreadable) => Bytes::new(),
+            // hyper closes the connection after this answer: the body was not all read.
+            Err(BodyError::TooSlow) => {
+                let mut response = json_response(
+                    StatusCode::REQUEST_TIMEOUT,
+                    json!({"errors":[{"code":408,"message":"request body too slow","status":408}]}),
+                );
+                cors(response.headers_mut());
+                return Ok(response);
+            }
+        }
     };
     let request = Request::from_parts(parts, body);
     let mut response = match route {
@@ -149,16 +173,18 @@ fn classify(method: &Method, path: &str) -> RouteKind {
 fn record<B>(shared: &Shared, request: &Request<B>, route: &'static str) {
     let mut state = shared.lock();
     let at = state.started.elapsed();
+    // Bounded copies: a client sending 380 KB of headers must not make the log hold them.
     let headers = request
         .headers()
         .iter()
+        .take(MAX_LOGGED_HEADERS)
         .map(|(name, value)| {
             let value = if name == "x-plex-token" {
                 "***".to_owned()
             } else {
-                String::from_utf8_lossy(value.as_bytes()).into_owned()
+                clip(&String::from_utf8_lossy(value.as_bytes()))
             };
-            (name.as_str().to_owned(), value)
+            (clip(name.as_str()), value)
         })
         .collect();
     let route = if request.method() == Method::OPTIONS {
@@ -172,10 +198,19 @@ fn record<B>(shared: &Shared, request: &Request<B>, route: &'static str) {
         path: request
             .uri()
             .path_and_query()
-            .map_or_else(String::new, |p| p.to_string()),
+            .map_or_else(String::new, |p| clip(p.as_str())),
         route,
         headers,
     });
+}
+
+/// `text` cut to [`MAX_LOGGED_VALUE`] bytes (at a character boundary), for the log.
+fn clip(text: &str) -> String {
+    let mut end = text.len().min(MAX_LOGGED_VALUE);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
 }
 
 fn header<'a, B>(request: &'a Request<B>, name: &str) -> Option<&'a str> {
@@ -722,12 +757,155 @@ fn preflight<B>(request: &Request<B>) -> Response<Body> {
     response
 }
 
-/// Reads a request body up to [`MAX_REQUEST_BODY`]; a larger or broken one reads as empty.
-async fn read_body(body: Incoming) -> Bytes {
-    match Limited::new(body, MAX_REQUEST_BODY).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => Bytes::new(),
+/// A call to a control route (`/emulator/*`: approve, deny, expire, faults, tokens, stats).
+///
+/// They drive the emulator, and any web page a developer has open could reach a server on
+/// a known loopback port. So they answer only `POST` with a JSON object body
+/// (`{"id": 123}`): a content type no page can send to another origin without a CORS
+/// preflight, which is granted to loopback origins only (the emulator's own pages, test
+/// pages served on 127.0.0.1), never to `*`. A `Host` that is not loopback (DNS
+/// rebinding) is refused. `stats`, which changes nothing, also answers `GET`.
+async fn control_call(shared: &Shared, request: Request<Incoming>, name: &str) -> Response<Body> {
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .filter(|o| is_loopback_origin(o))
+        .and_then(|o| HeaderValue::from_str(o).ok());
+    let refuse = |status: StatusCode, message: &str| {
+        json_response(
+            status,
+            json!({"errors":[{"code":status.as_u16(),"message":message,"status":status.as_u16()}]}),
+        )
+    };
+    let host_ok = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(is_loopback_authority);
+    let method = request.method().clone();
+    let json_body = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|c| c.to_str().ok())
+        .is_some_and(|c| c.trim().starts_with("application/json"));
+    let mut response = if !host_ok {
+        refuse(
+            StatusCode::FORBIDDEN,
+            "control routes answer on a loopback host only",
+        )
+    } else if method == Method::OPTIONS {
+        let mut response = empty(StatusCode::NO_CONTENT);
+        if origin.is_some() {
+            let headers = response.headers_mut();
+            headers.insert(
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static("GET, POST"),
+            );
+            headers.insert(
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                HeaderValue::from_static("Content-Type"),
+            );
+        }
+        response
+    } else if method == Method::GET && name == "stats" {
+        control(shared, name, "")
+    } else if method != Method::POST {
+        let mut response = refuse(StatusCode::METHOD_NOT_ALLOWED, "control routes take POST");
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        response
+    } else if !json_body {
+        refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "control routes take a JSON object body (Content-Type: application/json)",
+        )
+    } else {
+        match read_body(request.into_body(), shared.body_read_timeout)
+            .await
+            .ok()
+            .and_then(|body| json_form(&body))
+        {
+            Some(form) => control(shared, name, &form),
+            None => refuse(StatusCode::BAD_REQUEST, "the body is not a JSON object"),
+        }
+    };
+    if let Some(origin) = origin {
+        let headers = response.headers_mut();
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        headers.insert(header::VARY, HeaderValue::from_static("Origin"));
     }
+    response
+}
+
+/// A JSON object's fields as a form (`id=1&code=ABCD`), the control handlers' input.
+fn json_form(body: &[u8]) -> Option<String> {
+    let Value::Object(fields) = serde_json::from_slice(body).ok()? else {
+        return None;
+    };
+    let mut form = url::form_urlencoded::Serializer::new(String::new());
+    for (key, value) in fields {
+        match value {
+            Value::String(text) => form.append_pair(&key, &text),
+            Value::Null => continue,
+            other => form.append_pair(&key, &other.to_string()),
+        };
+    }
+    Some(form.finish())
+}
+
+/// `http://127.x.x.x[:port]`, `http://localhost[:port]` or `http://[::1][:port]`.
+fn is_loopback_origin(origin: &str) -> bool {
+    origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+        .is_some_and(is_loopback_authority)
+}
+
+/// A `Host` (or an origin's authority) naming this machine.
+fn is_loopback_authority(authority: &str) -> bool {
+    let host = match authority.rsplit_once(':') {
+        Some((host, port)) if !port.contains(']') && port.bytes().all(|b| b.is_ascii_digit()) => {
+            host
+        }
+        _ => authority,
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host == "[::1]"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Why a request body was not read.
+enum BodyError {
+    /// Over [`MAX_REQUEST_BODY`], or broken.
+    Unreadable,
+    /// Not complete within [`Shared::body_read_timeout`].
+    TooSlow,
+}
+
+/// Reads a request body up to [`MAX_REQUEST_BODY`] within `timeout`. Frames
+/// are copied into one buffer as they come: kept as they came, a body dripped one byte per
+/// segment would hold a read buffer per byte (570 MB for 141 KB over 20 connections).
+async fn read_body(mut body: Incoming, timeout: std::time::Duration) -> Result<Bytes, BodyError> {
+    let read = async {
+        let mut bytes = Vec::new();
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|_| BodyError::Unreadable)?;
+            if let Ok(data) = frame.into_data() {
+                if bytes.len() + data.len() > MAX_REQUEST_BODY {
+                    return Err(BodyError::Unreadable);
+                }
+                bytes.extend_from_slice(&data);
+            }
+        }
+        Ok(Bytes::from(bytes))
+    };
+    tokio::time::timeout(timeout, read)
+        .await
+        .unwrap_or(Err(BodyError::TooSlow))
 }
 
 fn page_response<B>(shared: &Shared, request: &Request<B>, page: &str) -> Response<Body> {

@@ -140,6 +140,9 @@ pub(crate) struct State {
     pub lifetimes: (Duration, Duration),
     pub auth: crate::auth::AuthState,
     creates_since_sweep: u32,
+    /// Every live pin's code (upper case) to its id: a code is unique among live pins and
+    /// found by the user's typing, without a scan of every pin under the lock.
+    codes: HashMap<String, u64>,
 }
 
 impl State {
@@ -161,6 +164,7 @@ impl State {
             lifetimes,
             auth: crate::auth::AuthState::new(plex_jwt_lifetime),
             creates_since_sweep: 0,
+            codes: HashMap::new(),
         }
     }
 
@@ -197,6 +201,8 @@ impl State {
         if self.creates_since_sweep >= 1024 || self.pins.len() >= MAX_PINS {
             self.creates_since_sweep = 0;
             self.pins.retain(|_, p| !p.is_expired(now));
+            let pins = &self.pins;
+            self.codes.retain(|_, id| pins.contains_key(id));
         }
     }
 
@@ -224,7 +230,7 @@ impl State {
             // 4-character codes must be unique among live pins: they are how a user finds one.
             let code = loop {
                 let code = random_text(LINK_ALPHABET, 4);
-                if !self.pins.values().any(|p| p.code == code) {
+                if !self.codes.contains_key(&code) {
                     break code;
                 }
             };
@@ -244,6 +250,7 @@ impl State {
             approve_at: self.auto_approve.and_then(|d| now.checked_add(d)),
             jwk,
         };
+        self.codes.insert(record.code.to_ascii_uppercase(), id);
         self.pins.insert(id, record.clone());
         Some(record)
     }
@@ -251,7 +258,7 @@ impl State {
     /// The live pin with this id, after applying a due auto-approval; expired pins go.
     pub fn live_pin(&mut self, id: u64, now: Instant) -> Option<&PinRecord> {
         if self.pins.get(&id)?.is_expired(now) {
-            self.pins.remove(&id);
+            self.forget(id);
             return None;
         }
         let due = self.pins[&id].approve_at.is_some_and(|t| now >= t)
@@ -263,10 +270,18 @@ impl State {
     }
 
     pub fn find_code(&self, code: &str) -> Option<u64> {
-        self.pins
-            .values()
-            .find(|p| p.code.eq_ignore_ascii_case(code))
-            .map(|p| p.id)
+        self.codes.get(&code.to_ascii_uppercase()).copied()
+    }
+
+    /// Removes a pin and its code.
+    fn forget(&mut self, id: u64) -> bool {
+        match self.pins.remove(&id) {
+            Some(pin) => {
+                self.codes.remove(&pin.code.to_ascii_uppercase());
+                true
+            }
+            None => false,
+        }
     }
 
     /// Approves a pending pin and issues its token. Returns the token.
@@ -318,7 +333,7 @@ impl State {
     /// Denies a pin: it disappears, so polls answer 404/1020 as plex.tv does for a pin it
     /// no longer knows.
     pub fn deny(&mut self, id: u64) -> bool {
-        self.pins.remove(&id).is_some()
+        self.forget(id)
     }
 
     pub fn stats(&self) -> Stats {

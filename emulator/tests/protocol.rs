@@ -4,8 +4,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{send, JSON_CLIENT};
+use common::{send, CONTROL, JSON_CLIENT};
 use plex_pin_emulator::{Emulator, Fault, FaultRule, Options, Route};
+use serde_json::json;
 
 #[test]
 fn codes_lifetimes_and_countdown() {
@@ -193,17 +194,11 @@ fn approval_pages_and_controls() {
         "",
     )
     .json();
-    let form = format!("code={}&link=1", strong["code"].as_str().unwrap());
-    let refused = send(
-        emulator.url(),
-        "POST",
-        "/emulator/approve",
-        &[("Content-Type", "application/x-www-form-urlencoded")],
-        &form,
-    );
+    let body = json!({"code": strong["code"], "link": "1"}).to_string();
+    let refused = send(emulator.url(), "POST", "/emulator/approve", CONTROL, &body);
     assert_eq!(refused.status, 400, "plex.tv/link refuses strong codes");
-    let form = format!("code={}", strong["code"].as_str().unwrap());
-    let approved = send(emulator.url(), "POST", "/emulator/approve", &[], &form);
+    let body = json!({"code": strong["code"]}).to_string();
+    let approved = send(emulator.url(), "POST", "/emulator/approve", CONTROL, &body);
     assert_eq!(approved.status, 200);
     let polled = send(
         emulator.url(),
@@ -242,8 +237,8 @@ fn approval_pages_and_controls() {
         emulator.url(),
         "POST",
         "/emulator/deny",
-        &[],
-        &format!("id={}", pin["id"]),
+        CONTROL,
+        &json!({"id": pin["id"]}).to_string(),
     );
     assert_eq!(denied.status, 200);
     let polled = send(
@@ -319,4 +314,125 @@ fn faults_fire_per_route_per_pin_and_count_down() {
     emulator.inject(FaultRule::always(Fault::MalformedJson).times(1));
     let bad = send(emulator.url(), "GET", &path, JSON_CLIENT, "");
     assert!(serde_json::from_str::<serde_json::Value>(&bad.body).is_err());
+}
+
+/// Issue #12 item 19: a web page cannot drive the emulator. Control routes take POST with
+/// a JSON body (which needs a CORS preflight cross-origin), the preflight is granted to
+/// loopback origins only, and a foreign Host is refused.
+#[test]
+fn control_routes_cannot_be_driven_by_a_foreign_page() {
+    let emulator = Emulator::start(Options::default()).unwrap();
+    let pin = send(emulator.url(), "POST", "/api/v2/pins", JSON_CLIENT, "").json();
+    let id = pin["id"].to_string();
+    let by_get = send(
+        emulator.url(),
+        "GET",
+        &format!("/emulator/approve?id={id}"),
+        &[],
+        "",
+    );
+    assert_eq!(by_get.status, 405);
+    let form = send(
+        emulator.url(),
+        "POST",
+        "/emulator/approve",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        &format!("id={id}"),
+    );
+    assert_eq!(
+        form.status, 415,
+        "a simple (preflight-free) request is refused"
+    );
+    let evil = send(
+        emulator.url(),
+        "OPTIONS",
+        "/emulator/approve",
+        &[
+            ("Origin", "https://evil.example"),
+            ("Access-Control-Request-Method", "POST"),
+        ],
+        "",
+    );
+    assert!(evil.header("access-control-allow-origin").is_none());
+    let local = send(
+        emulator.url(),
+        "OPTIONS",
+        "/emulator/approve",
+        &[
+            ("Origin", "http://127.0.0.1:8000"),
+            ("Access-Control-Request-Method", "POST"),
+        ],
+        "",
+    );
+    assert_eq!(
+        local.header("access-control-allow-origin"),
+        Some("http://127.0.0.1:8000")
+    );
+    let rebound = send(
+        emulator.url(),
+        "POST",
+        "/emulator/approve",
+        &[
+            ("Content-Type", "application/json"),
+            ("Host", "evil.example"),
+        ],
+        &json!({"id": pin["id"]}).to_string(),
+    );
+    assert_eq!(rebound.status, 403);
+    let polled = send(
+        emulator.url(),
+        "GET",
+        &format!("/api/v2/pins/{id}"),
+        JSON_CLIENT,
+        "",
+    )
+    .json();
+    assert!(
+        polled["authToken"].is_null(),
+        "nothing above approved the pin"
+    );
+    let approved = send(
+        emulator.url(),
+        "POST",
+        "/emulator/approve",
+        CONTROL,
+        &json!({"id": pin["id"]}).to_string(),
+    );
+    assert_eq!(approved.status, 200);
+    // The read-only stats still answer a plain GET (the index page links them).
+    assert_eq!(
+        send(emulator.url(), "GET", "/emulator/stats", &[], "").status,
+        200
+    );
+}
+
+/// Issue #12 item 18: the request log keeps bounded copies, whatever a client sends.
+#[test]
+fn the_request_log_is_bounded() {
+    let emulator = Emulator::start(Options::default()).unwrap();
+    let huge = "x".repeat(16 * 1024);
+    let mut headers: Vec<(String, String)> = (0..40)
+        .map(|i| (format!("x-junk-{i}"), "y".repeat(8 * 1024)))
+        .collect();
+    headers.push(("X-Plex-Client-Identifier".into(), huge.clone()));
+    let headers: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    send(
+        emulator.url(),
+        "GET",
+        &format!("/api/v2/user?{huge}"),
+        &headers,
+        "",
+    );
+    let stats = emulator.stats();
+    let seen = stats.recent.last().unwrap();
+    assert!(seen.headers.len() <= plex_pin_emulator::MAX_LOGGED_HEADERS);
+    assert!(seen.path.len() <= plex_pin_emulator::MAX_LOGGED_VALUE);
+    assert!(seen
+        .headers
+        .iter()
+        .all(|(n, v)| n.len() <= plex_pin_emulator::MAX_LOGGED_VALUE
+            && v.len() <= plex_pin_emulator::MAX_LOGGED_VALUE));
 }

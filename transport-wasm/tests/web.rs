@@ -31,18 +31,20 @@ extern "C" {
     fn global_fetch(input: &str, init: &JsValue) -> js_sys::Promise;
 }
 
-/// POSTs a form to one of the emulator's control routes and returns the JSON answer.
+/// POSTs `form`'s fields (`id=1&code=ABCD`) as the JSON object the emulator's control
+/// routes take, and returns the JSON answer.
 async fn control(route: &str, form: &str) -> JsValue {
+    let fields = js_sys::Object::new();
+    for pair in form.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        Reflect::set(&fields, &key.into(), &value.into()).unwrap();
+    }
+    let body = js_sys::JSON::stringify(&fields).unwrap();
     let init = js_sys::Object::new();
     Reflect::set(&init, &"method".into(), &"POST".into()).unwrap();
-    Reflect::set(&init, &"body".into(), &form.into()).unwrap();
+    Reflect::set(&init, &"body".into(), &body).unwrap();
     let headers = js_sys::Object::new();
-    Reflect::set(
-        &headers,
-        &"content-type".into(),
-        &"application/x-www-form-urlencoded".into(),
-    )
-    .unwrap();
+    Reflect::set(&headers, &"content-type".into(), &"application/json".into()).unwrap();
     Reflect::set(&init, &"headers".into(), &headers).unwrap();
     let url = format!("{}/emulator/{route}", emulator());
     let response: web_sys::Response = JsFuture::from(global_fetch(&url, &init))

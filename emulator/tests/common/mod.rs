@@ -29,9 +29,12 @@ pub fn send(base: &str, method: &str, path: &str, headers: &[(&str, &str)], body
     let addr = base.trim_start_matches("http://");
     let mut stream = TcpStream::connect(addr).unwrap();
     let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        "{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
     );
+    if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
+        request.push_str(&format!("Host: {addr}\r\n"));
+    }
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -61,6 +64,10 @@ pub fn send(base: &str, method: &str, path: &str, headers: &[(&str, &str)], body
         body: body.to_owned(),
     }
 }
+
+/// What a control call (`/emulator/*`) needs: a JSON body.
+#[allow(dead_code)]
+pub const CONTROL: &[(&str, &str)] = &[("Content-Type", "application/json")];
 
 pub const JSON_CLIENT: &[(&str, &str)] = &[
     ("Accept", "application/json"),
