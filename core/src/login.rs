@@ -523,7 +523,9 @@ impl PinLogin {
     /// Reports that the request of the last [`Step::Send`] got no response (connect error,
     /// timeout, TLS error, body over the cap). Counts as a failure with backoff; gives up
     /// (return your own error) after too many in a row, or when the retry would come after
-    /// the pin's expiry or the caller's deadline.
+    /// the pin's expiry or the caller's deadline. A failure at or after that deadline (a
+    /// request cut by [`request_timeout`](Self::request_timeout)) is not the transport's
+    /// fault: the next [`poll`](Self::poll) reports the deadline.
     pub fn transport_failed(&mut self, now: Instant) -> AfterFailure {
         let creating = match self.state {
             State::CreateSent => true,
@@ -532,6 +534,19 @@ impl PinLogin {
             State::NonceSent => false,
             _ => return AfterFailure::GiveUp,
         };
+        if self
+            .request_deadline()
+            .is_some_and(|deadline| now >= deadline)
+        {
+            // The request was cut by the deadline (see `request_timeout`): the next poll
+            // reports the deadline itself, not the transport's timeout.
+            self.state = if creating {
+                State::Create { not_before: None }
+            } else {
+                State::Wait { next_poll: now }
+            };
+            return AfterFailure::Retry;
+        }
         self.failures += 1;
         self.last_error = None;
         if self.failures >= self.options.max_consecutive_failures

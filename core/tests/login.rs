@@ -688,6 +688,12 @@ fn a_failure_streak_cut_by_the_deadline_reports_the_failure() {
     h.expect_wait();
     h.expect_send();
     assert_eq!(h.login.transport_failed(h.now), AfterFailure::GiveUp);
+    // A request cut by the deadline reports the deadline, not the transport's timeout.
+    let mut h = Harness::new(LoginOptions::default().with_timeout(2 * SEC));
+    h.expect_send();
+    h.now += 2 * SEC;
+    assert_eq!(h.login.transport_failed(h.now), AfterFailure::Retry);
+    assert_eq!(h.poll().unwrap_err(), Error::TimedOut);
 }
 
 /// Each request may take no longer than the time left: a server that never answers cannot

@@ -1,6 +1,8 @@
 //! The login state machine fed arbitrary sequences of responses, transport failures and
-//! clock moves: it never panics, never asks to wait in the past, hands out at most one
-//! token (and only after an approved poll), and ends within a bounded number of steps.
+//! clock moves, with every number at full range (ids, `expiresIn`, `Retry-After` seconds
+//! and dates, the caller's own durations): it never panics, never asks to wait in the past
+//! or past the pin's expiry, hands out at most one token (and only from an approved poll of
+//! the pin it created), and ends within a bounded number of steps.
 #![no_main]
 
 use std::time::Duration;
@@ -9,10 +11,50 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use plex_pin::{AfterFailure, ClientId, Config, Instant, LoginOptions, PinLogin, PinOptions, Step};
 
+/// A JSON number (or not) as a hostile server might send it.
+#[derive(Arbitrary, Debug)]
+enum Number {
+    Unsigned(u64),
+    Negative(i64),
+    Float(f64),
+    Text(String),
+}
+
+impl Number {
+    fn json(&self) -> String {
+        match self {
+            Number::Unsigned(n) => n.to_string(),
+            Number::Negative(n) => n.to_string(),
+            Number::Float(f) if f.is_finite() => format!("{f:e}"),
+            Number::Float(_) => "1e400".to_owned(),
+            Number::Text(t) => format!("{t:?}"),
+        }
+    }
+}
+
+#[derive(Arbitrary, Debug)]
+enum RetryAfter {
+    Seconds(u64),
+    Negative(i64),
+    /// An HTTP date in this year (mod 100,000), against a `Date` in 2026.
+    Year(u32),
+    Text(String),
+}
+
 #[derive(Arbitrary, Debug)]
 enum Reply {
-    Pin { token: bool, expires_in: Option<u16> },
-    Status { status: u16, retry_after: Option<u8> },
+    Pin {
+        token: bool,
+        /// `None`: the created pin's own id.
+        id: Option<Number>,
+        expires_in: Option<Number>,
+        /// `None`: the created pin's own code.
+        code: Option<String>,
+    },
+    Status {
+        status: u16,
+        retry_after: Option<RetryAfter>,
+    },
     Garbage(Vec<u8>),
     TransportFailure,
 }
@@ -20,30 +62,47 @@ enum Reply {
 #[derive(Arbitrary, Debug)]
 struct Input {
     link: bool,
-    poll_ms: u16,
-    timeout_s: Option<u16>,
-    max_failures: u8,
+    poll_ms: u64,
+    timeout_s: Option<u64>,
+    max_backoff_ms: Option<u64>,
+    max_retry_after_s: Option<u64>,
+    max_failures: u32,
     replies: Vec<Reply>,
 }
+
+const ID: u64 = 7;
 
 fn reply(r: &Reply) -> Option<http::Response<Vec<u8>>> {
     let json = |status: u16, body: String| {
         http::Response::builder()
             .status(status)
             .header("content-type", "application/json")
+            .header("date", "Tue, 01 Dec 2026 12:00:00 GMT")
             .body(body.into_bytes())
             .ok()
     };
     match r {
-        Reply::Pin { token, expires_in } => {
+        Reply::Pin { token, id, expires_in, code } => {
             let token = if *token { "\"FUZZTOKEN\"" } else { "null" };
-            let expires = expires_in.map_or("null".to_owned(), |e| e.to_string());
-            json(200, format!(r#"{{"id":7,"code":"ABCD","expiresIn":{expires},"authToken":{token}}}"#))
+            let id = id.as_ref().map_or(ID.to_string(), Number::json);
+            let expires = expires_in.as_ref().map_or("null".to_owned(), Number::json);
+            let code = code.as_deref().unwrap_or("ABCD");
+            json(
+                200,
+                format!(r#"{{"id":{id},"code":{code:?},"expiresIn":{expires},"authToken":{token}}}"#),
+            )
         }
         Reply::Status { status, retry_after } => {
             let mut response = json(100 + status % 500, r#"{"errors":[{"code":1020}]}"#.to_owned())?;
-            if let Some(s) = retry_after {
-                response.headers_mut().insert("retry-after", http::HeaderValue::from(u16::from(*s)));
+            let value = match retry_after {
+                None => None,
+                Some(RetryAfter::Seconds(s)) => Some(s.to_string()),
+                Some(RetryAfter::Negative(s)) => Some(s.to_string()),
+                Some(RetryAfter::Year(y)) => Some(format!("Fri, 31 Dec {:04} 23:59:59 GMT", y % 100_000)),
+                Some(RetryAfter::Text(t)) => Some(t.clone()),
+            };
+            if let Some(v) = value.and_then(|v| http::HeaderValue::from_str(&v).ok()) {
+                response.headers_mut().insert("retry-after", v);
             }
             Some(response)
         }
@@ -56,15 +115,23 @@ fuzz_target!(|input: Input| {
     let config = Config::builder("fuzz", ClientId::new("fuzz").unwrap()).build().unwrap();
     let mut options = LoginOptions::default()
         .with_pin(if input.link { PinOptions::link() } else { PinOptions::strong() })
-        .with_poll_interval(Duration::from_millis(u64::from(input.poll_ms.max(1))))
-        .with_max_consecutive_failures(u32::from(input.max_failures.max(1)));
+        .with_poll_interval(Duration::from_millis(input.poll_ms))
+        .with_max_consecutive_failures(input.max_failures);
     if let Some(t) = input.timeout_s {
-        options = options.with_timeout(Duration::from_secs(u64::from(t)));
+        options = options.with_timeout(Duration::from_secs(t));
+    }
+    if let Some(ms) = input.max_backoff_ms {
+        options = options.with_max_backoff(Duration::from_millis(ms));
+    }
+    if let Some(s) = input.max_retry_after_s {
+        options = options.with_max_retry_after(Duration::from_secs(s));
     }
     let mut login = PinLogin::new(&config, options);
     let mut now = Instant::now();
     let mut replies = input.replies.iter();
     let mut approved = false;
+    // The pin the login announced: (id, code).
+    let mut created: Option<(u64, String)> = None;
     for _ in 0..10_000 {
         match login.poll(now) {
             Err(_) => {
@@ -72,8 +139,21 @@ fuzz_target!(|input: Input| {
                 return;
             }
             Ok(Step::Send(_)) => {
+                let timeout = login.request_timeout(now, Duration::from_secs(15));
+                assert!(timeout > Duration::ZERO && timeout <= Duration::from_secs(15));
                 let Some(next) = replies.next() else { return };
-                approved = matches!(next, Reply::Pin { token: true, .. });
+                // Only a poll of the created pin (same id and code) may approve.
+                approved = match (next, &created) {
+                    (Reply::Pin { token: true, id, code, .. }, Some((pin_id, pin_code))) => {
+                        let same_id = match id {
+                            None => *pin_id == ID,
+                            Some(Number::Unsigned(n)) => n == pin_id,
+                            Some(_) => false,
+                        };
+                        same_id && code.as_deref().unwrap_or("ABCD") == pin_code
+                    }
+                    _ => false,
+                };
                 match reply(next) {
                     Some(response) => {
                         if login.handle_response(now, response).is_err() {
@@ -89,13 +169,25 @@ fuzz_target!(|input: Input| {
                     }
                 }
             }
-            Ok(Step::PinReady(pin)) => assert!(pin.auth_token.is_none()),
+            Ok(Step::PinReady(pin)) => {
+                assert!(pin.auth_token.is_none());
+                assert!(!pin.code.is_empty() && pin.code.bytes().all(|b| b.is_ascii_alphanumeric()));
+                let expires = login.pin_expires_at().expect("a pin has an expiry");
+                assert!(expires - now <= plex_pin::MAX_PIN_LIFETIME, "the lifetime is clamped");
+                created = Some((pin.id, pin.code.clone()));
+            }
             Ok(Step::WaitUntil(t)) => {
                 assert!(t > now, "asked to wait for the past");
+                if let Some(expires) = login.pin_expires_at() {
+                    assert!(t <= expires, "asked to wait past the pin's expiry");
+                }
+                if let Some(deadline) = login.deadline() {
+                    assert!(t <= deadline, "asked to wait past the caller's deadline");
+                }
                 now = t;
             }
             Ok(Step::Done(token)) => {
-                assert!(approved, "a token without an approved poll");
+                assert!(approved, "a token without an approved poll of the created pin");
                 assert_eq!(token.expose_secret(), "FUZZTOKEN");
                 assert!(login.poll(now).is_err(), "a second step after Done");
                 return;

@@ -1,5 +1,6 @@
 //! The response parsers on arbitrary responses: no panic, bounded error text, and a parsed
-//! pin's Debug never shows its token.
+//! pin's Debug never shows its token. `Retry-After` also comes as full-range seconds and as
+//! dates in any year, which arbitrary text would almost never reach.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -11,6 +12,8 @@ struct Input<'a> {
     status: u16,
     content_type: u8,
     retry_after: Option<&'a str>,
+    /// When set, replaces `retry_after`: u64 seconds, or a year for an HTTP date.
+    retry_after_number: Option<(bool, u64)>,
     date: Option<&'a str>,
     body: &'a [u8],
 }
@@ -30,7 +33,15 @@ fuzz_target!(|input: Input<'_>| {
     if let Some(ct) = TYPES[usize::from(input.content_type) % TYPES.len()] {
         builder = builder.header("content-type", ct);
     }
-    for (name, value) in [("retry-after", input.retry_after), ("date", input.date)] {
+    let numeric = input.retry_after_number.map(|(date, n)| {
+        if date {
+            format!("Fri, 31 Dec {:04} 23:59:59 GMT", n % 100_000)
+        } else {
+            n.to_string()
+        }
+    });
+    let retry_after = numeric.as_deref().or(input.retry_after);
+    for (name, value) in [("retry-after", retry_after), ("date", input.date)] {
         if let Some(v) = value.and_then(|v| http::HeaderValue::from_str(v).ok()) {
             builder = builder.header(name, v);
         }
@@ -40,6 +51,7 @@ fuzz_target!(|input: Input<'_>| {
         .into_iter()
         .flatten()
     {
+        let _ = error.retry_after();
         let shown = format!("{error} {error:?}");
         assert!(shown.len() < 4096, "error text grew to {} bytes", shown.len());
     }
