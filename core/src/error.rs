@@ -87,43 +87,61 @@ impl fmt::Display for BodyExcerpt {
 /// XML attribute (`authToken="…"`) or form (`token=…`) style, up to the next delimiter, and
 /// anything shaped like a JWT (`eyJ…`), wherever it stands.
 pub(crate) fn redact_tokens(text: &str) -> String {
-    let mut text = redact_token_keys(text);
-    redact_jwts(&mut text);
-    text
+    redact_jwts(redact_token_keys(text))
 }
 
 /// Replaces every JWT-shaped run (`eyJ` followed by base64url and dots: the JSON header
 /// every JWT starts with) by `***`.
-fn redact_jwts(text: &mut String) {
-    let is_jwt_byte = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
-    let mut from = 0;
-    while let Some(found) = text.get(from..).and_then(|rest| rest.find("eyJ")) {
-        let start = from + found;
-        let len = text
-            .as_bytes()
-            .get(start..)
-            .map_or(0, |rest| rest.iter().take_while(|b| is_jwt_byte(b)).count());
-        text.replace_range(start..start + len, "***");
-        from = start + 3;
+fn redact_jwts(text: String) -> String {
+    let is_jwt_byte = |b: &&u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
+    if find_ignore_case(text.as_bytes(), b"eyJ").is_none() {
+        return text;
     }
+    // On bytes, searched by hand: str's pattern search adds kilobytes to the browser build.
+    // Only ASCII runs are replaced, so the result is still UTF-8.
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(rest) = bytes.get(i..).filter(|rest| !rest.is_empty()) {
+        if rest.starts_with(b"eyJ") {
+            out.extend_from_slice(b"***");
+            i += rest.iter().take_while(is_jwt_byte).count();
+        } else {
+            out.extend_from_slice(rest.get(..1).unwrap_or_default());
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Replaces every occurrence of `secret` in `text` by `***`, and a tail of `text` that is
-/// the start of `secret` (where a copy was cut short at an excerpt's end).
+/// the start of `secret` (where a copy was cut short at an excerpt's end). Four characters
+/// of a secret say little: a shorter tail is left alone.
 pub(crate) fn redact_secret(text: &mut String, secret: &str) {
-    if secret.is_empty() {
+    let secret = secret.as_bytes();
+    if secret.is_empty()
+        || find_ignore_case(text.as_bytes(), secret.get(..1).unwrap_or_default()).is_none()
+    {
         return;
     }
-    if text.contains(secret) {
-        *text = text.replace(secret, "***");
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(rest) = bytes.get(i..).filter(|rest| !rest.is_empty()) {
+        if rest.starts_with(secret) {
+            out.extend_from_slice(b"***");
+            i += secret.len();
+        } else if rest.len() >= 4 && secret.starts_with(rest) {
+            out.extend_from_slice(b"***");
+            break;
+        } else {
+            out.extend_from_slice(rest.get(..1).unwrap_or_default());
+            i += 1;
+        }
     }
-    // Four characters of a secret say little; a shorter tail is left alone.
-    let tail = (4..secret.len().min(text.len() + 1))
-        .rev()
-        .find(|&n| secret.get(..n).is_some_and(|head| text.ends_with(head)));
-    if let Some(n) = tail {
-        text.truncate(text.len() - n);
-        text.push_str("***");
+    // The secret is a token (visible ASCII): what was replaced was ASCII, so still UTF-8.
+    if let Ok(redacted) = String::from_utf8(out) {
+        *text = redacted;
     }
 }
 

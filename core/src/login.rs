@@ -165,7 +165,9 @@ enum State {
 /// # The run-loop contract
 ///
 /// 1. Call [`poll`](Self::poll) with the current time and act on the [`Step`]:
-///    - [`Step::Send`]: send the request. Pass the response, whatever its status, to
+///    - [`Step::Send`]: send the request within
+///      [`request_timeout`](Self::request_timeout) (your own per-request timeout, cut to
+///      the time left). Pass the response, whatever its status, to
 ///      [`handle_response`](Self::handle_response); if no response arrived (connect error,
 ///      timeout, body too large), call [`transport_failed`](Self::transport_failed) and stop
 ///      with your own error if it says [`AfterFailure::GiveUp`]. Then poll again.
@@ -180,6 +182,19 @@ enum State {
 ///    after which the last one is returned.
 /// 3. After `Done` or an error, every further call returns [`Error::OutOfOrder`]. Dropping
 ///    the `PinLogin` at any point is a clean cancel.
+///
+/// # What the HTTP client must do
+///
+/// - **Follow no redirect.** Hand a 3xx to `handle_response` as it is (it ends the login).
+///   A client that follows redirects (many do by default) lets whoever answers the
+///   redirect speak for plex.tv; the login refuses an answer about another pin
+///   ([`Error::UnexpectedPin`]), but it cannot tell a forged answer about this one.
+/// - **Cap the body** (64 KiB is plenty; plex.tv's answers are under 2 KiB), counting
+///   what is read, not what `Content-Length` says, and report a larger one with
+///   `transport_failed`: the parsers never read more than they are given, but only the
+///   transport can stop a server from sending more.
+/// - **Bound each request** with `request_timeout`, so that a server that never answers
+///   cannot hold the login past its deadline.
 ///
 /// ```
 /// use plex_pin::{ClientId, Config, LoginOptions, PinLogin, Step};

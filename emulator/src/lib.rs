@@ -20,8 +20,22 @@
 //! - Fault injection ([`FaultRule`]) globally, per route, per pin or per client identifier,
 //!   and statistics of what clients sent ([`Emulator::stats`]).
 //! - The same controls over HTTP under `/emulator/` (`approve`, `deny`, `expire`, `pin`,
-//!   `fault`, `clear-faults`, `issue-token`, `revoke`, `stats`; form-encoded `POST`), for
-//!   tests that run in a browser or another process.
+//!   `fault`, `clear-faults`, `issue-token`, `revoke`, `stats`), for tests that run in a
+//!   browser or another process.
+//!
+//! # Who can reach it
+//!
+//! It listens on 127.0.0.1 only, so every local user and process can, and so can any web
+//! page open in a local browser (a page may send requests to any address). The API
+//! routes answer any origin, as plex.tv's do. The control routes, which approve pins and
+//! issue tokens, take only `POST` with a JSON object body (`{"id": 123}`): a content type
+//! no page can send to another origin without a CORS preflight, and the emulator grants
+//! that preflight to loopback origins only (its own pages, test pages served on
+//! 127.0.0.1); a `Host` header that is not loopback (DNS rebinding) is refused. `stats`
+//! also answers `GET`. Request bodies must arrive within
+//! [`Options::body_read_timeout`] and are capped at 64 KiB; the request log keeps bounded
+//! copies ([`MAX_LOGGED_HEADERS`], [`MAX_LOGGED_VALUE`]). It is a test server: do not
+//! expose it beyond the machine.
 //!
 //! The server runs on its own thread and tokio runtime, so blocking and async callers use
 //! it alike; dropping the [`Emulator`] stops it.
