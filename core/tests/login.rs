@@ -486,11 +486,12 @@ fn status_with(status: u16, name: &str, value: &str) -> http::Response<Vec<u8>> 
 /// server asked for, instead of sleeping for it.
 #[test]
 fn a_huge_retry_after_before_the_pin_ends_the_login_with_rate_limited() {
-    for value in [
-        "18446744073709551615",
-        "99999",
-        "Fri, 31 Dec 9999 23:59:59 GMT",
-    ] {
+    let mut values = vec!["18446744073709551615", "99999"];
+    // Without the feature an HTTP date is not read (the login backs off instead).
+    if cfg!(feature = "http-date") {
+        values.push("Fri, 31 Dec 9999 23:59:59 GMT");
+    }
+    for value in values {
         let mut h = Harness::new(LoginOptions::default());
         h.expect_send();
         match h.respond(status_with(429, "retry-after", value)) {
