@@ -68,7 +68,7 @@ use tokio::sync::oneshot;
 
 pub use fault::{Fault, FaultRule, Route};
 pub use routes::{MAX_LOGGED_HEADERS, MAX_LOGGED_VALUE, OVERSIZED_BODY};
-pub use state::{Account, SeenRequest, Stats, MAX_PINS, RECENT_REQUESTS};
+pub use state::{Account, SeenRequest, Stats, MAX_PINS, MAX_PIN_BYTES, RECENT_REQUESTS};
 
 use routes::Shared;
 use state::State;

@@ -8,6 +8,10 @@ use crate::fault::{Fault, FaultRule, Route};
 /// Most pins alive at once; creation answers 429 past it, so a runaway client cannot make
 /// the emulator grow without bound.
 pub const MAX_PINS: usize = 200_000;
+/// Most bytes of client identifiers and product names all live pins may hold together;
+/// creation answers 429 past it, as past [`MAX_PINS`]: a client sending 16 KB identifiers
+/// must not make 200,000 pins cost gigabytes.
+pub const MAX_PIN_BYTES: usize = 64 * 1024 * 1024;
 /// Requests kept in the log returned by [`Stats::recent`].
 pub const RECENT_REQUESTS: usize = 1_000;
 
@@ -74,6 +78,11 @@ impl PinRecord {
 
     pub fn is_expired(&self, now: Instant) -> bool {
         self.expires_in(now).is_zero()
+    }
+
+    /// The identity text this pin holds, counted against [`MAX_PIN_BYTES`].
+    fn stored_bytes(&self) -> usize {
+        self.client_id.len() + self.product.len()
     }
 }
 
@@ -143,6 +152,8 @@ pub(crate) struct State {
     /// Every live pin's code (upper case) to its id: a code is unique among live pins and
     /// found by the user's typing, without a scan of every pin under the lock.
     codes: HashMap<String, u64>,
+    /// Bytes of identity text the live pins hold (see [`MAX_PIN_BYTES`]).
+    pin_bytes: usize,
 }
 
 impl State {
@@ -165,6 +176,7 @@ impl State {
             auth: crate::auth::AuthState::new(plex_jwt_lifetime),
             creates_since_sweep: 0,
             codes: HashMap::new(),
+            pin_bytes: 0,
         }
     }
 
@@ -200,7 +212,15 @@ impl State {
         self.creates_since_sweep += 1;
         if self.creates_since_sweep >= 1024 || self.pins.len() >= MAX_PINS {
             self.creates_since_sweep = 0;
-            self.pins.retain(|_, p| !p.is_expired(now));
+            let mut freed = 0;
+            self.pins.retain(|_, p| {
+                let keep = !p.is_expired(now);
+                if !keep {
+                    freed += p.stored_bytes();
+                }
+                keep
+            });
+            self.pin_bytes -= freed;
             let pins = &self.pins;
             self.codes.retain(|_, id| pins.contains_key(id));
         }
@@ -215,7 +235,9 @@ impl State {
         jwk: Option<plex_pin::jwt::Jwk>,
     ) -> Option<PinRecord> {
         self.sweep(now);
-        if self.pins.len() >= MAX_PINS {
+        if self.pins.len() >= MAX_PINS
+            || self.pin_bytes + client_id.len() + product.len() > MAX_PIN_BYTES
+        {
             return None;
         }
         let id = loop {
@@ -251,6 +273,7 @@ impl State {
             jwk,
         };
         self.codes.insert(record.code.to_ascii_uppercase(), id);
+        self.pin_bytes += record.stored_bytes();
         self.pins.insert(id, record.clone());
         Some(record)
     }
@@ -278,6 +301,7 @@ impl State {
         match self.pins.remove(&id) {
             Some(pin) => {
                 self.codes.remove(&pin.code.to_ascii_uppercase());
+                self.pin_bytes -= pin.stored_bytes();
                 true
             }
             None => false,
@@ -349,4 +373,53 @@ fn random_text(alphabet: &[u8], len: usize) -> String {
     (0..len)
         .map(|_| alphabet[fastrand::usize(..alphabet.len())] as char)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> State {
+        State::new(
+            None,
+            (Duration::from_secs(1800), Duration::from_secs(900)),
+            Duration::from_secs(3600),
+        )
+    }
+
+    /// Issue #12 item 18: 16 KB client identifiers fill the byte budget, not the memory.
+    #[test]
+    fn identity_bytes_of_live_pins_are_bounded() {
+        let mut state = state();
+        let now = Instant::now();
+        let huge = "c".repeat(16 * 1024);
+        let mut created = 0;
+        while state.create_pin(now, true, &huge, "p", None).is_some() {
+            created += 1;
+            assert!(
+                created <= MAX_PIN_BYTES / huge.len(),
+                "past the byte budget"
+            );
+        }
+        assert_eq!(created, MAX_PIN_BYTES / (huge.len() + 1));
+        // Small identifiers still fit once a pin goes.
+        let id = *state.pins.keys().next().unwrap();
+        assert!(state.deny(id));
+        assert!(state.create_pin(now, true, "small", "p", None).is_some());
+    }
+
+    /// Codes are found through the index, and leave it with their pin.
+    #[test]
+    fn codes_are_indexed_and_forgotten() {
+        let mut state = state();
+        let now = Instant::now();
+        let pin = state.create_pin(now, false, "c", "p", None).unwrap();
+        assert_eq!(state.find_code(&pin.code.to_lowercase()), Some(pin.id));
+        assert!(state.deny(pin.id));
+        assert_eq!(state.find_code(&pin.code), None);
+        let strong = state.create_pin(now, true, "c", "p", None).unwrap();
+        assert!(state.expire(strong.id));
+        assert!(state.live_pin(strong.id, now).is_none());
+        assert_eq!(state.find_code(&strong.code), None);
+    }
 }
