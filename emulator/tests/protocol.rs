@@ -436,3 +436,17 @@ fn the_request_log_is_bounded() {
         .all(|(n, v)| n.len() <= plex_pin_emulator::MAX_LOGGED_VALUE
             && v.len() <= plex_pin_emulator::MAX_LOGGED_VALUE));
 }
+
+/// Issue #12 item 16: an absurd --auto-approve is refused (it once made every pin creation
+/// panic in its task).
+#[test]
+fn the_binary_refuses_absurd_durations() {
+    for value in ["1.8e19", "-1", "NaN"] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_plex-pin-emulator"))
+            .arg(format!("--auto-approve={value}"))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{value}");
+        assert!(String::from_utf8_lossy(&output.stderr).contains("--auto-approve"));
+    }
+}
