@@ -154,4 +154,8 @@ pub struct EmulatorArgs {
     /// Inject a fault on every API request (see `login --emulator-fault`).
     #[arg(long, value_name = "FAULT")]
     pub fault: Vec<String>,
+    /// Refuse, as plex.tv may, a pin created or polled without X-Plex-Product (served with
+    /// a warning by default).
+    #[arg(long)]
+    pub strict: bool,
 }

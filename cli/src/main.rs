@@ -43,7 +43,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Link(args) => link(args),
         Command::Emulator(args) => {
             let mut stdout = Stdout::open()?;
-            let emulator = start_emulator(args.port, args.auto_approve, &args.fault)?;
+            let emulator = start_emulator(args.port, args.auto_approve, &args.fault, args.strict)?;
             stdout.line(emulator.url())?;
             eprintln!(
                 "plex-pin emulator on {} (Ctrl-C to stop); sign-in pages: {0}/auth, {0}/link",
@@ -60,8 +60,9 @@ fn start_emulator(
     port: u16,
     auto_approve: Option<f64>,
     faults: &[String],
+    strict: bool,
 ) -> Result<Emulator, Failure> {
-    let mut options = Options::default().port(port);
+    let mut options = Options::default().port(port).strict(strict);
     if let Some(secs) = auto_approve {
         options = options.auto_approve(
             plex_pin_emulator::seconds_arg("--auto-approve", secs).map_err(Failure::usage)?,
@@ -109,6 +110,7 @@ fn connect_to(
             0,
             server.auto_approve,
             &server.emulator_fault,
+            false,
         )?)
     } else {
         None

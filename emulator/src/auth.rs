@@ -148,7 +148,10 @@ impl AuthState {
             "aud": ["plex.tv", client_id],
             "iat": now,
             "exp": now.saturating_add(self.plex_jwt_lifetime.as_secs()),
-            "thumbprint": jwk.thumbprint(),
+            // plex.tv never sees a private key: it echoes the `kid` the device registered
+            // (python-plexapi requires `thumbprint == kid`, and its kid is its own hash),
+            // and falls back to the RFC 7638 thumbprint for a key registered without one.
+            "thumbprint": jwk.kid.clone().unwrap_or_else(|| jwk.thumbprint()),
             // Unique per token, so two issued in the same second differ.
             "jti": format!("{:032x}", fastrand::u128(..)),
             "user": {

@@ -13,13 +13,14 @@ pub enum Fault {
         /// Seconds for `Retry-After`; `None` sends no header.
         retry_after: Option<u64>,
     },
-    /// 500 with an empty JSON object.
+    /// 500 with plex.tv's error body (`{"errors":[…]}`, or XML), as negotiated.
     ServerError,
     /// 502 with an nginx-style HTML page.
     BadGatewayHtml,
-    /// 200 with JSON cut off in the middle.
+    /// The real answer (JSON or XML, as negotiated) cut off in the middle.
     MalformedJson,
-    /// 200 with a 10 MB body (`Content-Length` set; the bytes are shared, not re-allocated).
+    /// The real answer padded with whitespace past 10 MB ([`crate::OVERSIZED_BODY`];
+    /// `Content-Length` set), so a client that would accept the answer fails on its size.
     Oversized,
     /// The normal answer, after this delay.
     Slow(Duration),
@@ -216,6 +217,33 @@ impl fmt::Display for Fault {
             Fault::Redirect => f.write_str("redirect"),
         }
     }
+}
+
+/// The real answer made wrong, for [`Fault::Oversized`] and [`Fault::MalformedJson`]: its
+/// status, headers and format are kept; the body is padded past the cap (whitespace after
+/// the document, still valid JSON or XML) or cut in half.
+pub(crate) async fn mangle(
+    fault: Fault,
+    answer: http::Response<crate::routes::Body>,
+) -> http::Response<crate::routes::Body> {
+    use http_body_util::BodyExt;
+    let (mut parts, body) = answer.into_parts();
+    let bytes = body
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
+    let mangled = match fault {
+        Fault::Oversized => {
+            let mut padded = Vec::with_capacity(bytes.len().max(crate::OVERSIZED_BODY) + 1);
+            padded.extend_from_slice(&bytes);
+            padded.resize(bytes.len().max(crate::OVERSIZED_BODY) + 1, b' ');
+            bytes::Bytes::from(padded)
+        }
+        _ => bytes.slice(..bytes.len() / 2),
+    };
+    parts.headers.remove(http::header::CONTENT_LENGTH);
+    http::Response::from_parts(parts, http_body_util::Full::new(mangled))
 }
 
 #[cfg(test)]

@@ -49,9 +49,11 @@
 //! ```
 #![deny(missing_docs)]
 
+mod account;
 mod auth;
 mod fault;
 mod pages;
+mod params;
 mod routes;
 mod state;
 
@@ -115,6 +117,10 @@ pub struct Options {
     pub worker_threads: usize,
     /// Lifetime of the Plex JWTs it issues (plex.tv: 7 days).
     pub plex_jwt_lifetime: Duration,
+    /// Enforce the stricter reading where plex.tv's behaviour is unconfirmed (a pin created
+    /// or polled without `X-Plex-Product`): refuse with plex.tv's error shape instead of
+    /// serving with a warning (see [`SeenRequest::warnings`]).
+    pub strict: bool,
     /// How long a request body may take to arrive before the request is answered 408 and
     /// its connection closed (a client sending half a body must not hold it for ever).
     pub body_read_timeout: Duration,
@@ -131,6 +137,7 @@ impl Default for Options {
             worker_threads: 2,
             plex_jwt_lifetime: Duration::from_secs(7 * 24 * 3600),
             body_read_timeout: Duration::from_secs(10),
+            strict: false,
         }
     }
 }
@@ -152,6 +159,12 @@ impl Options {
     pub fn pin_lifetime(mut self, lifetime: Duration) -> Self {
         self.strong_lifetime = lifetime;
         self.link_lifetime = lifetime;
+        self
+    }
+
+    /// Enforces the stricter reading where plex.tv's behaviour is unconfirmed.
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
         self
     }
 
@@ -205,6 +218,7 @@ impl Emulator {
             state: Mutex::new(state),
             base_url: url.clone(),
             body_read_timeout: options.body_read_timeout,
+            strict: options.strict,
         });
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(options.worker_threads.max(1))

@@ -17,6 +17,10 @@ struct Args {
     /// slow:ms, drop, xml. Repeat to queue several; `FAULT*N` fires N times only.
     #[arg(long, value_name = "FAULT")]
     fault: Vec<String>,
+    /// Refuse, as plex.tv may, what it serves with a warning by default: a pin created or
+    /// polled without X-Plex-Product.
+    #[arg(long)]
+    strict: bool,
 }
 
 fn main() {
@@ -28,7 +32,7 @@ fn main() {
 }
 
 fn run(args: Args) -> Result<(), String> {
-    let mut options = Options::default().port(args.port);
+    let mut options = Options::default().port(args.port).strict(args.strict);
     if let Some(secs) = args.auto_approve {
         options = options.auto_approve(plex_pin_emulator::seconds_arg("--auto-approve", secs)?);
     }

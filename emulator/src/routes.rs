@@ -1,7 +1,7 @@
 //! The HTTP side: one function that turns a request into plex.tv's answer.
 
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -13,7 +13,15 @@ use serde_json::{json, Value};
 
 use crate::fault::{Fault, Route};
 use crate::pages;
+use crate::params::Params;
 use crate::state::{PinRecord, PinStatus, SeenRequest, State};
+
+/// The emulator's own code for a pin created without `X-Plex-Product` under `--strict`:
+/// plex.tv's is not known, and 1000 means "client identifier missing" to clients.
+const MISSING_PRODUCT: u32 = 1002;
+/// The warning a lenient emulator records for a pin request without `X-Plex-Product`.
+pub const WARN_NO_PRODUCT: &str =
+    "plex.tv may refuse this: no X-Plex-Product (enforced in 2019 per Ombi #3072; unconfirmed since)";
 
 /// Largest request body the emulator reads (control forms; plex.tv's own calls have none).
 const MAX_REQUEST_BODY: usize = 64 * 1024;
@@ -31,6 +39,8 @@ pub(crate) struct Shared {
     pub base_url: String,
     /// See [`crate::Options::body_read_timeout`].
     pub body_read_timeout: std::time::Duration,
+    /// See [`crate::Options::strict`].
+    pub strict: bool,
 }
 
 impl Shared {
@@ -61,7 +71,7 @@ pub(crate) async fn handle(
     let path = request.uri().path().to_owned();
     let method = request.method().clone();
     let route = classify(&method, &path);
-    record(&shared, &request, route.name());
+    let seq = record(&shared, &request, route.name());
 
     if let Control(name) = route {
         if name != "redirect-target" {
@@ -92,7 +102,7 @@ pub(crate) async fn handle(
     };
     let request = Request::from_parts(parts, body);
     let mut response = match route {
-        Api(api, pin) => api_call(&shared, &request, api, pin).await?,
+        Api(api, pin) => api_call(&shared, &request, api, pin, seq).await?,
         Page(page) => page_response(&shared, &request, page),
         Control(name) => {
             let query = request.uri().query().unwrap_or("");
@@ -136,7 +146,11 @@ impl RouteKind {
 }
 
 fn classify(method: &Method, path: &str) -> RouteKind {
-    let path = path.strip_suffix(".json").unwrap_or(path);
+    // plex.tv serves `pins.json` and `pins.xml` as `pins` (the suffix picks the format).
+    let path = path
+        .strip_suffix(".json")
+        .or_else(|| path.strip_suffix(".xml"))
+        .unwrap_or(path);
     match (method.as_str(), path) {
         (_, "/api/v2/pins") if method != Method::GET => Api(Route::CreatePin, None),
         (_, "/api/v2/user") => Api(Route::User, None),
@@ -170,7 +184,7 @@ fn classify(method: &Method, path: &str) -> RouteKind {
     }
 }
 
-fn record<B>(shared: &Shared, request: &Request<B>, route: &'static str) {
+fn record<B>(shared: &Shared, request: &Request<B>, route: &'static str) -> u64 {
     let mut state = shared.lock();
     let at = state.started.elapsed();
     // Bounded copies: a client sending 380 KB of headers must not make the log hold them.
@@ -198,10 +212,27 @@ fn record<B>(shared: &Shared, request: &Request<B>, route: &'static str) {
         path: request
             .uri()
             .path_and_query()
-            .map_or_else(String::new, |p| clip(p.as_str())),
+            .map_or_else(String::new, |p| clip(&mask_query_token(p.as_str()))),
         route,
         headers,
-    });
+        warnings: Vec::new(),
+        seq: 0,
+    })
+}
+
+/// The path with any `X-Plex-Token` query value replaced by `***`, for the log.
+fn mask_query_token(path_and_query: &str) -> String {
+    let Some((path, query)) = path_and_query.split_once('?') else {
+        return path_and_query.to_owned();
+    };
+    let masked: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if key.eq_ignore_ascii_case("x-plex-token") => format!("{key}=***"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{path}?{}", masked.join("&"))
 }
 
 /// `text` cut to [`MAX_LOGGED_VALUE`] bytes (at a character boundary), for the log.
@@ -222,9 +253,14 @@ fn header<'a, B>(request: &'a Request<B>, name: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
-/// Like plex.tv: JSON only when asked for (Accept or a `.json` path), XML otherwise.
+/// Like plex.tv: a `.json` path is JSON and a `.xml` path XML; otherwise JSON only when
+/// `Accept` asks for it, XML by default.
 fn wants_json<B>(request: &Request<B>) -> bool {
-    request.uri().path().ends_with(".json")
+    let path = request.uri().path();
+    if path.ends_with(".xml") {
+        return false;
+    }
+    path.ends_with(".json")
         || header(request, "accept").is_some_and(|a| a.contains("application/json"))
 }
 
@@ -233,9 +269,11 @@ async fn api_call(
     request: &Request<Bytes>,
     route: Route,
     pin: Option<u64>,
+    seq: u64,
 ) -> Result<Response<Body>, DropConnection> {
-    let client = header(request, "x-plex-client-identifier");
-    let fault = shared.lock().take_fault(route, pin, client);
+    let params = Params::new(request);
+    let client = params.plex("X-Plex-Client-Identifier");
+    let fault = shared.lock().take_fault(route, pin, client.as_deref());
     let mut as_json = wants_json(request);
     match fault {
         None => {}
@@ -250,53 +288,81 @@ async fn api_call(
             }
             return Ok(response);
         }
-        Some(other) => return Ok(fault_response(other)),
+        // The real answer, made wrong afterwards.
+        Some(fault @ (Fault::Oversized | Fault::MalformedJson)) => {
+            let answer = answer(shared, request, &params, route, pin, seq, as_json).await;
+            return Ok(crate::fault::mangle(fault, answer).await);
+        }
+        Some(other) => return Ok(fault_response(other, as_json)),
     }
+    Ok(answer(shared, request, &params, route, pin, seq, as_json).await)
+}
+
+/// What plex.tv answers to a request on `route`, faults aside.
+async fn answer(
+    shared: &Shared,
+    request: &Request<Bytes>,
+    params: &Params<'_>,
+    route: Route,
+    pin: Option<u64>,
+    seq: u64,
+    as_json: bool,
+) -> Response<Body> {
     let now = Instant::now();
-    let Some(client_id) = header(request, "x-plex-client-identifier") else {
-        return Ok(error(
+    let Some(client_id) = params.plex("X-Plex-Client-Identifier") else {
+        return error(
             as_json,
             StatusCode::BAD_REQUEST,
             1000,
             "X-Plex-Client-Identifier is missing",
-        ));
+        );
     };
-    let product = header(request, "x-plex-product");
-    Ok(match route {
-        Route::CreatePin => {
-            let Some(product) = product else {
-                // plex.tv enforces X-Plex-Product (2019); its exact code is not known.
-                return Ok(error(
+    let client_id = client_id.as_str();
+    // plex.tv enforced X-Plex-Product in 2019 (Ombi #3072: polls without it got 404); not
+    // confirmed since. Lenient by default (served, with a warning), enforced with --strict.
+    let product = params.plex("X-Plex-Product");
+    if product.is_none() && matches!(route, Route::CreatePin | Route::CheckPin) {
+        if shared.strict {
+            return match route {
+                Route::CreatePin => error(
                     as_json,
                     StatusCode::BAD_REQUEST,
-                    1000,
+                    MISSING_PRODUCT,
                     "X-Plex-Product is missing",
-                ));
+                ),
+                _ => error(
+                    as_json,
+                    StatusCode::NOT_FOUND,
+                    1020,
+                    "Code not found or expired",
+                ),
             };
-            let mut strong = request.uri().query().is_some_and(|q| {
-                url::form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k == "strong" && v == "true")
-            });
-            // The JWT sign-in sends `{"jwk":…,"strong":true}` as JSON.
-            let mut jwk = None;
-            if !request.body().is_empty() {
-                match serde_json::from_slice::<PinBody>(request.body()) {
-                    Ok(body) => {
-                        strong |= body.strong;
-                        jwk = body.jwk;
-                    }
+        }
+        shared.lock().warn(seq, WARN_NO_PRODUCT);
+    }
+    let product = product.unwrap_or_default();
+    match route {
+        Route::CreatePin => {
+            // `strong` from the query, a form body or the JWT sign-in's JSON body
+            // (`{"jwk":…,"strong":true}`), cast as Rails casts booleans.
+            let strong = params.flag("strong");
+            let jwk = match params.json().and_then(|body| body.get("jwk")) {
+                None => None,
+                Some(value) => match serde_json::from_value(value.clone()) {
+                    Ok(jwk) => Some(jwk),
                     Err(_) => {
-                        return Ok(error(
+                        return error(
                             as_json,
                             StatusCode::BAD_REQUEST,
                             1000,
-                            "the body is not valid JSON",
-                        ))
+                            "the jwk is not valid",
+                        )
                     }
-                }
-            }
+                },
+            };
             let created = shared
                 .lock()
-                .create_pin(now, strong, client_id, product, jwk);
+                .create_pin(now, strong, client_id, &product, jwk);
             match created {
                 Some(pin) => pin_response(shared, as_json, StatusCode::CREATED, &pin, now),
                 None => error(
@@ -308,10 +374,6 @@ async fn api_call(
             }
         }
         Route::CheckPin => {
-            if product.is_none() {
-                // Seen in 2019: without X-Plex-Product, polling answers a bare 404.
-                return Ok(empty(StatusCode::NOT_FOUND));
-            }
             let mut state = shared.lock();
             match state.live_pin(pin.unwrap_or(0), now) {
                 Some(p) if p.client_id == client_id => {
@@ -320,7 +382,7 @@ async fn api_call(
                         // A pin created with a key answers only polls signed by that key.
                         let jwt = query_value(request, "deviceJWT").unwrap_or_default();
                         match state.auth.check_device_jwt(&jwt, jwk, client_id, now) {
-                            Err(_) => return Ok(signature_refused(as_json)),
+                            Err(_) => return signature_refused(as_json),
                             // Handing out the token uses the nonce up.
                             Ok(nonce) if matches!(p.status, PinStatus::Approved(_)) => {
                                 state.auth.consume(&nonce)
@@ -354,16 +416,11 @@ async fn api_call(
         Route::Keys => json_response(StatusCode::OK, json!({ "keys": shared.lock().auth.keys() })),
         Route::RegisterKey => {
             let mut state = shared.lock();
-            if !signed_in(&state, request) {
-                return Ok(unauthenticated(as_json));
+            if !signed_in(&state, params) {
+                return unauthenticated(as_json);
             }
             let Ok(body) = serde_json::from_slice::<KeyBody>(request.body()) else {
-                return Ok(error(
-                    as_json,
-                    StatusCode::BAD_REQUEST,
-                    1000,
-                    "a jwk is required",
-                ));
+                return error(as_json, StatusCode::BAD_REQUEST, 1000, "a jwk is required");
             };
             match state.auth.register(client_id, body.jwk) {
                 Ok(()) => empty(StatusCode::CREATED),
@@ -378,21 +435,16 @@ async fn api_call(
         Route::ExchangeToken => {
             let mut state = shared.lock();
             let Ok(body) = serde_json::from_slice::<TokenBody>(request.body()) else {
-                return Ok(error(
-                    as_json,
-                    StatusCode::BAD_REQUEST,
-                    1000,
-                    "a jwt is required",
-                ));
+                return error(as_json, StatusCode::BAD_REQUEST, 1000, "a jwt is required");
             };
             let Some(jwk) = state.auth.registered_key(client_id).cloned() else {
                 // clambin's wording for this case: the device (and its key) is not registered.
-                return Ok(error(
+                return error(
                     as_json,
                     StatusCode::UNPROCESSABLE_ENTITY,
                     1097,
                     "jwk missing. no public key to verify jwt request",
-                ));
+                );
             };
             match state.auth.check_device_jwt(&body.jwt, &jwk, client_id, now) {
                 Ok(nonce) => {
@@ -407,8 +459,8 @@ async fn api_call(
         }
         Route::LinkPin => {
             let mut state = shared.lock();
-            if !signed_in(&state, request) {
-                return Ok(unauthenticated(as_json));
+            if !signed_in(&state, params) {
+                return unauthenticated(as_json);
             }
             let code = url::form_urlencoded::parse(request.body())
                 .find(|(k, _)| k == "code")
@@ -432,15 +484,16 @@ async fn api_call(
             }
         }
         _ => {
-            let token = header(request, "x-plex-token");
+            let token = params.plex("X-Plex-Token");
+            let token = token.as_deref();
             let state = shared.lock();
             if token.is_some_and(|t| state.auth.is_expired_plex_jwt(t)) {
-                return Ok(error(
+                return error(
                     as_json,
                     StatusCode::from_u16(498).unwrap_or(StatusCode::UNAUTHORIZED),
                     1099,
                     "Token Expired",
-                ));
+                );
             }
             match token {
                 Some(t) if state.revoked.contains(t) => xml(
@@ -448,42 +501,20 @@ async fn api_call(
                     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<errors>\n  <error>Invalid token</error>\n</errors>\n".to_owned(),
                 ),
                 Some(t) => match state.tokens.get(t) {
-                    Some(account) => {
-                        let body = json!({
-                            "id": account.id,
-                            "uuid": account.uuid,
-                            "username": account.username,
-                            "title": account.title,
-                            "email": account.email,
-                            "thumb": format!("{}/users/{}/avatar", shared.base_url, account.uuid),
-                            "authToken": t,
-                            "subscription": {"active": false, "status": "Inactive", "plan": null, "features": []},
-                            "locale": null,
-                            "twoFactorEnabled": false,
-                        });
-                        if as_json {
-                            json_response(StatusCode::OK, body)
-                        } else {
-                            xml(StatusCode::OK, format!(
-                                "<user id=\"{}\" uuid=\"{}\" username=\"{}\" title=\"{}\" email=\"{}\"/>",
-                                account.id, account.uuid, escape(&account.username), escape(&account.title), escape(&account.email)
-                            ))
-                        }
-                    }
+                    Some(account) if as_json => json_response(
+                        StatusCode::OK,
+                        crate::account::json(account, t, &shared.base_url),
+                    ),
+                    Some(account) => xml(
+                        StatusCode::OK,
+                        crate::account::xml(account, t, &shared.base_url),
+                    ),
                     None => unauthenticated(as_json),
                 },
                 None => unauthenticated(as_json),
             }
         }
-    })
-}
-
-#[derive(serde::Deserialize)]
-struct PinBody {
-    #[serde(default)]
-    strong: bool,
-    #[serde(default)]
-    jwk: Option<plex_pin::jwt::Jwk>,
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -496,9 +527,11 @@ struct TokenBody {
     jwt: String,
 }
 
-/// Whether the request carries a token the emulator issued.
-fn signed_in<B>(state: &State, request: &Request<B>) -> bool {
-    header(request, "x-plex-token").is_some_and(|t| state.tokens.contains_key(t))
+/// Whether the request carries a token the emulator issued (header, body or query).
+fn signed_in(state: &State, params: &Params<'_>) -> bool {
+    params
+        .plex("X-Plex-Token")
+        .is_some_and(|t| state.tokens.contains_key(&t))
 }
 
 /// plex.tv's answer to a missing or unknown token.
@@ -589,11 +622,15 @@ fn pin_response(
                 Value::Object(inner) => {
                     location.push_str("<location");
                     for (k, v) in inner {
-                        location.push_str(&format!(" {k}=\"{}\"", escape(&scalar(v))));
+                        location
+                            .push_str(&format!(" {k}=\"{}\"", escape(&crate::account::scalar(v))));
                     }
                     location.push_str("/>");
                 }
-                v => attrs.push_str(&format!(" {key}=\"{}\"", escape(&scalar(v)))),
+                v => attrs.push_str(&format!(
+                    " {key}=\"{}\"",
+                    escape(&crate::account::scalar(v))
+                )),
             }
         }
     }
@@ -601,20 +638,6 @@ fn pin_response(
         status,
         format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<pin{attrs}>{location}</pin>\n"),
     )
-}
-
-fn scalar(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Bool(b) => {
-            if *b {
-                "1".into()
-            } else {
-                "0".into()
-            }
-        }
-        other => other.to_string(),
-    }
 }
 
 pub(crate) fn escape(text: &str) -> String {
@@ -632,42 +655,38 @@ pub(crate) fn escape(text: &str) -> String {
     out
 }
 
-fn fault_response(fault: Fault) -> Response<Body> {
+fn fault_response(fault: Fault, as_json: bool) -> Response<Body> {
     match fault {
         Fault::RateLimited { retry_after } => {
-            let mut r = json_response(
+            let mut r = error(
+                as_json,
                 StatusCode::TOO_MANY_REQUESTS,
-                json!({"errors":[{"code":1003,"message":"too many requests","status":429}]}),
+                1003,
+                "too many requests",
             );
             if let Some(secs) = retry_after {
                 r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
             }
             r
         }
-        Fault::ServerError => json_response(StatusCode::INTERNAL_SERVER_ERROR, json!({})),
+        Fault::ServerError => error(
+            as_json,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            1,
+            "Internal Server Error",
+        ),
         Fault::BadGatewayHtml => with_type(
             StatusCode::BAD_GATEWAY,
             "text/html",
             Bytes::from_static(b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"),
         ),
-        Fault::MalformedJson => with_type(
-            StatusCode::OK,
-            "application/json",
-            Bytes::from_static(br#"{"id":1234,"code":"ABCD","authToken":nu"#),
-        ),
-        Fault::Oversized => {
-            static BIG: OnceLock<Bytes> = OnceLock::new();
-            let body = BIG.get_or_init(|| {
-                let mut big = Vec::with_capacity(OVERSIZED_BODY);
-                big.extend_from_slice(br#"{"id":1,"code":"ABCD","padding":""#);
-                big.resize(OVERSIZED_BODY - 2, b'x');
-                big.extend_from_slice(br#""}"#);
-                Bytes::from(big)
-            });
-            with_type(StatusCode::OK, "application/json", body.clone())
-        }
-        // Handled before the answer is built.
-        Fault::Slow(_) | Fault::DropConnection | Fault::Xml | Fault::Redirect => {
+        // Handled where the answer is built.
+        Fault::Slow(_)
+        | Fault::DropConnection
+        | Fault::Xml
+        | Fault::Redirect
+        | Fault::MalformedJson
+        | Fault::Oversized => {
             empty(StatusCode::INTERNAL_SERVER_ERROR)
         }
     }

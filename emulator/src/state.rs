@@ -100,6 +100,11 @@ pub struct SeenRequest {
     pub route: &'static str,
     /// Headers in arrival order; `x-plex-token` is replaced by `***`.
     pub headers: Vec<(String, String)>,
+    /// What plex.tv might refuse in this request though the emulator served it (its
+    /// lenient default where plex.tv's behaviour is unconfirmed; `--strict` refuses).
+    pub warnings: Vec<&'static str>,
+    /// The request's number, in arrival order.
+    pub seq: u64,
 }
 
 impl SeenRequest {
@@ -122,6 +127,8 @@ pub struct Stats {
     pub recent: Vec<SeenRequest>,
     /// Pins currently stored.
     pub live_pins: usize,
+    /// How often each leniency warning was given (see [`SeenRequest::warnings`]).
+    pub warnings: BTreeMap<&'static str, u64>,
 }
 
 impl Stats {
@@ -144,6 +151,8 @@ pub(crate) struct State {
     pub faults: Vec<FaultRule>,
     pub per_route: BTreeMap<&'static str, u64>,
     pub recent: VecDeque<SeenRequest>,
+    pub warnings: BTreeMap<&'static str, u64>,
+    requests: u64,
     pub auto_approve: Option<Duration>,
     pub account: Account,
     pub lifetimes: (Duration, Duration),
@@ -170,6 +179,8 @@ impl State {
             faults: Vec::new(),
             per_route: BTreeMap::new(),
             recent: VecDeque::with_capacity(RECENT_REQUESTS),
+            warnings: BTreeMap::new(),
+            requests: 0,
             auto_approve,
             account: Account::default_user(),
             lifetimes,
@@ -180,12 +191,24 @@ impl State {
         }
     }
 
-    pub fn record(&mut self, seen: SeenRequest) {
+    /// Logs a request; returns its number, for [`warn`](Self::warn).
+    pub fn record(&mut self, mut seen: SeenRequest) -> u64 {
+        self.requests += 1;
+        seen.seq = self.requests;
         *self.per_route.entry(seen.route).or_default() += 1;
         if self.recent.len() == RECENT_REQUESTS {
             self.recent.pop_front();
         }
         self.recent.push_back(seen);
+        self.requests
+    }
+
+    /// Notes that request `seq` was served although plex.tv might refuse it.
+    pub fn warn(&mut self, seq: u64, warning: &'static str) {
+        *self.warnings.entry(warning).or_default() += 1;
+        if let Some(seen) = self.recent.iter_mut().rev().find(|r| r.seq == seq) {
+            seen.warnings.push(warning);
+        }
     }
 
     /// Takes the first matching fault rule, using up one of its `times`.
@@ -365,6 +388,7 @@ impl State {
             per_route: self.per_route.clone(),
             recent: self.recent.iter().cloned().collect(),
             live_pins: self.pins.len(),
+            warnings: self.warnings.clone(),
         }
     }
 }
