@@ -6,8 +6,9 @@
 //!   `GET /api/v2/pins/{id}` (200, `authToken` null until approved; 404/1020 when unknown,
 //!   expired, denied, or polled with another client identifier) and `GET /api/v2/user`
 //!   (200 for a token it issued, 401 otherwise, 422 XML "Invalid token" once revoked);
-//!   JSON with `Accept: application/json` (or a `.json` path), XML otherwise; 400/1000
-//!   without `X-Plex-Client-Identifier`; `X-Plex-Product` required as plex.tv requires it.
+//!   JSON with `Accept: application/json` (or a `.json` path), XML otherwise (or a `.xml`
+//!   path); 400/1000 without `X-Plex-Client-Identifier`. `X-Plex-*` values are read from
+//!   headers, form bodies and query strings alike.
 //! - The JWT sign-in (PROTOCOL.md §9): pins created with a JWK and polled with a device JWT,
 //!   `GET /api/v2/auth/nonce` (single use, 5 minutes), `POST /api/v2/auth/jwk`,
 //!   `POST /api/v2/auth/token`, `GET /api/v2/auth/keys`; real Plex JWTs signed with its own
@@ -39,6 +40,11 @@
 //!
 //! The server runs on its own thread and tokio runtime, so blocking and async callers use
 //! it alike; dropping the [`Emulator`] stops it.
+//!
+//! It serves published Plex SDKs too (python-plexapi, plex-api-client, @lukehagar/plexjs,
+//! proven by `scripts/interop-tests`): the crate's README says how to point each at it,
+//! and which of plex.tv's unconfirmed rules it serves leniently (with a warning in
+//! [`Stats`]) unless [`Options::strict`] is set.
 //!
 //! ```
 //! use plex_pin_emulator::{Emulator, Options};

@@ -509,3 +509,145 @@ fn the_binary_refuses_absurd_durations() {
         assert!(String::from_utf8_lossy(&output.stderr).contains("--auto-approve"));
     }
 }
+
+/// Issue #13: what plex.tv accepts besides headers. X-Plex-* values as query arguments
+/// (@ctrl/plex) or form fields (python-plexauth), `strong` as Rails reads it, UTF-8 header
+/// values, `.xml` paths, and a token in the query.
+#[test]
+fn plex_tv_parameter_forms() {
+    let emulator = Emulator::start(Options::default()).unwrap();
+    let url = emulator.url();
+    let by_query = send(
+        url,
+        "POST",
+        "/api/v2/pins?strong=true&X-Plex-Product=Query%20App&X-Plex-Client-Identifier=q-client",
+        &[("Accept", "application/json")],
+        "",
+    );
+    assert_eq!(by_query.status, 201, "{}", by_query.body);
+    assert_eq!(by_query.json()["clientIdentifier"], "q-client");
+    assert_eq!(by_query.json()["product"], "Query App");
+    assert_eq!(by_query.json()["code"].as_str().unwrap().len(), 25);
+
+    let by_form = send(
+        url,
+        "POST",
+        "/api/v2/pins.json?strong=true",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        "X-Plex-Product=Form+App&X-Plex-Client-Identifier=f-client",
+    );
+    assert_eq!(by_form.status, 201, "{}", by_form.body);
+    assert_eq!(by_form.json()["clientIdentifier"], "f-client");
+    let polled = send(
+        url,
+        "GET",
+        &format!("/api/v2/pins/{}.json", by_form.json()["id"]),
+        &[
+            ("X-Plex-Client-Identifier", "f-client"),
+            ("X-Plex-Product", "Form App"),
+        ],
+        "",
+    );
+    assert_eq!(polled.status, 200);
+
+    // A header wins over the query.
+    let both = send(
+        url,
+        "POST",
+        "/api/v2/pins?X-Plex-Client-Identifier=from-query",
+        &[
+            ("X-Plex-Client-Identifier", "from-header"),
+            ("X-Plex-Product", "P"),
+            ("Accept", "application/json"),
+        ],
+        "",
+    );
+    assert_eq!(both.json()["clientIdentifier"], "from-header");
+
+    for (strong, len) in [("True", 25), ("1", 25), ("on", 25), ("false", 4), ("0", 4)] {
+        let pin = send(
+            url,
+            "POST",
+            &format!("/api/v2/pins?strong={strong}"),
+            JSON_CLIENT,
+            "",
+        )
+        .json();
+        assert_eq!(pin["code"].as_str().unwrap().len(), len, "strong={strong}");
+    }
+    let pin = send(
+        url,
+        "POST",
+        "/api/v2/pins",
+        &[
+            ("Accept", "application/json"),
+            ("X-Plex-Client-Identifier", "c"),
+            ("X-Plex-Product", "P"),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        "strong=True",
+    )
+    .json();
+    assert_eq!(
+        pin["code"].as_str().unwrap().len(),
+        25,
+        "strong from a form body"
+    );
+
+    let utf8 = send(
+        url,
+        "POST",
+        "/api/v2/pins",
+        &[
+            ("Accept", "application/json"),
+            ("X-Plex-Client-Identifier", "c"),
+            ("X-Plex-Product", "Wohnzimmer 📺"),
+        ],
+        "",
+    );
+    assert_eq!(utf8.status, 201, "{}", utf8.body);
+    assert_eq!(utf8.json()["product"], "Wohnzimmer 📺");
+
+    let xml = send(url, "POST", "/api/v2/pins.xml", JSON_CLIENT, "");
+    assert_eq!(xml.status, 201);
+    assert!(
+        xml.body.starts_with("<?xml") && xml.body.contains("<pin "),
+        "{}",
+        xml.body
+    );
+
+    let token = emulator.issue_token();
+    let user = send(
+        url,
+        "GET",
+        &format!("/api/v2/user?X-Plex-Token={token}&X-Plex-Client-Identifier=c"),
+        &[],
+        "",
+    );
+    assert_eq!(user.status, 200, "a token in the query");
+    assert!(
+        user.body.contains("<subscription ") && user.body.contains("<profile "),
+        "{}",
+        user.body
+    );
+    assert!(user.body.contains("scrobbleTypes=\"\""), "{}", user.body);
+    let logged = emulator.stats().recent.last().unwrap().path.clone();
+    assert!(
+        !logged.contains(&token) && logged.contains("X-Plex-Token=***"),
+        "{logged}"
+    );
+    let json = send(
+        url,
+        "GET",
+        "/api/v2/user",
+        &[
+            ("Accept", "application/json"),
+            ("X-Plex-Client-Identifier", "c"),
+            ("X-Plex-Token", &token),
+        ],
+        "",
+    )
+    .json();
+    assert!(json.as_object().unwrap().len() >= 19, "{json}");
+    assert_eq!(json["subscription"]["status"], "Inactive");
+}
