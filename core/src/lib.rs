@@ -46,7 +46,7 @@
 //! they are [`request::create_pin`] and [`request::check_pin`] here, and [`Config`] maps
 //! their `ClientID`, `ClientName`, `DeviceNickname`, `ClientVersion` and `Platform`.
 #![deny(missing_docs)]
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod auth_url;
 mod config;
