@@ -15,7 +15,7 @@ use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
-/// A realistic approved-pin answer (the shape PROTOCOL.md §4.2 describes, full location).
+/// A realistic approved-pin answer (the shape `plex_pin::protocol` describes, full location).
 const APPROVED: &str = include_str!("../tests/fixtures/pin-approved.json");
 const WAITING: &str =
     r#"{"id":1987654321,"code":"k2v9q0x7m4t1z8c3b6n5w0r2e","expiresIn":1800,"authToken":null}"#;

@@ -1,4 +1,4 @@
-//! Plex's JWT sign-in with an Ed25519 device key (PROTOCOL.md §9), without IO.
+//! Plex's JWT sign-in with an Ed25519 device key ([protocol](crate::protocol#the-jwt-sign-in)), without IO.
 //!
 //! A device holds a [`DeviceKey`] (generated from 32 random bytes the caller supplies, so
 //! the core stays free of a random source, like it is of a clock), publishes its [`Jwk`],

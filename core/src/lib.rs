@@ -15,6 +15,7 @@
 //! - [`PinLogin`]: poll interval, local pin expiry, caller deadline, backoff on 429
 //!   (`Retry-After`), 5xx and transport errors, giving up after N failures in a row.
 //! - Validation of everything the caller gives before it reaches the wire ([`ConfigError`]).
+//! - What plex.tv does and on which sources each rule rests: [`protocol`].
 //!
 //! # Out of scope
 //! - Sockets, TLS, timers, body size limits: the transport's job.
@@ -56,6 +57,7 @@ mod error;
 pub mod jwt;
 mod login;
 mod pin;
+pub mod protocol;
 pub mod request;
 pub mod response;
 #[cfg(feature = "small-json")]

@@ -183,6 +183,41 @@ enum State {
 /// 3. After `Done` or an error, every further call returns [`Error::OutOfOrder`]. Dropping
 ///    the `PinLogin` at any point is a clean cancel.
 ///
+/// # States
+///
+/// ```text
+///            poll: Send                 201 ok                poll: PinReady
+///   Create ─────────────▶ CreateSent ──────────▶ Announce ─────────────────▶ Wait ◀──────┐
+///     ▲                       │                                               │         │
+///     └── 429 / 5xx / bad ────┘                      poll when due: Send      │         │
+///         body / transport                     ┌──────────────────────────────┘         │
+///         (WaitUntil, backoff)                 ▼                                        │
+///                                          CheckSent ── 200, no token ──────────────────┘
+///                                              │   └─── 429 / 5xx / transport: backoff ─┘
+///                                   200 + token│
+///                                              ▼
+///                                          Approved ──── poll: Done(token) ───▶ Finished
+///
+///   any state ── pin expired, caller's deadline, 404/1020, fatal status, too many
+///                failures in a row ──▶ Finished (Err)
+/// ```
+///
+/// In the JWT mode a `NonceSent` state comes before `CheckSent` whenever the device JWT
+/// has no usable nonce (at first, then every 5 minutes and after a rejected signature).
+///
+/// # Time
+///
+/// - The loop runs on a **monotonic** clock: every `now` is an [`Instant`] the caller read
+///   (`plex_pin::Instant::now()`, which is `std::time::Instant` natively and a
+///   `performance.now()` clock in browsers). Deadlines (the pin's life from `expiresIn` at
+///   receipt, the caller's timeout, backoff) are instants on that clock, so a wall clock
+///   that jumps (NTP, suspend, a wrong time zone) cannot expire a pin early or late.
+/// - The JWT mode also needs the **wall clock**, once: device JWTs carry `iat`/`exp` in
+///   Unix seconds, which plex.tv checks. [`with_device_key`](Self::with_device_key) takes
+///   it at the start and adds the monotonic time elapsed since.
+/// - The core reads neither clock itself (`Instant::now()` panics on
+///   `wasm32-unknown-unknown`): time is always an argument.
+///
 /// # What the HTTP client must do
 ///
 /// - **Follow no redirect.** Hand a 3xx to `handle_response` as it is (it ends the login).
@@ -276,7 +311,7 @@ impl PinLogin {
         }
     }
 
-    /// A JWT sign-in (PROTOCOL.md §9.2): the pin is created with the device's JWK, every
+    /// A JWT sign-in ([protocol](crate::protocol#the-jwt-sign-in)): the pin is created with the device's JWK, every
     /// poll carries a device JWT signed with `key` over a fresh nonce (renewed before its
     /// 5 minutes run out), and the token handed out is a Plex JWT.
     ///

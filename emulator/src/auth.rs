@@ -1,4 +1,4 @@
-//! Plex's JWT side (PROTOCOL.md §9): nonces, device keys, device JWTs checked with the
+//! Plex's JWT side (`plex_pin::protocol`, "The JWT sign-in"): nonces, device keys, device JWTs checked with the
 //! device's registered key, and Plex JWTs issued with the emulator's own Ed25519 key.
 
 use std::collections::{HashMap, HashSet};

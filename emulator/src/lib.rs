@@ -9,7 +9,7 @@
 //!   JSON with `Accept: application/json` (or a `.json` path), XML otherwise (or a `.xml`
 //!   path); 400/1000 without `X-Plex-Client-Identifier`. `X-Plex-*` values are read from
 //!   headers, form bodies and query strings alike.
-//! - The JWT sign-in (PROTOCOL.md §9): pins created with a JWK and polled with a device JWT,
+//! - The JWT sign-in ([`plex_pin::protocol`](plex_pin::protocol#the-jwt-sign-in)): pins created with a JWK and polled with a device JWT,
 //!   `GET /api/v2/auth/nonce` (single use, 5 minutes), `POST /api/v2/auth/jwk`,
 //!   `POST /api/v2/auth/token`, `GET /api/v2/auth/keys`; real Plex JWTs signed with its own
 //!   Ed25519 key, device JWTs verified against the device's key (422 when forged, expired

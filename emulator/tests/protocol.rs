@@ -1,4 +1,4 @@
-//! The emulator behaves as PROTOCOL.md says plex.tv does.
+//! The emulator behaves as `plex_pin::protocol` says plex.tv does.
 
 mod common;
 

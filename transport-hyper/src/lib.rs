@@ -257,7 +257,7 @@ impl Client {
             .await
     }
 
-    /// The JWT sign-in (PROTOCOL.md §9.2): like [`login`](Self::login), but the pin is
+    /// The JWT sign-in ([protocol](plex_pin::protocol#the-jwt-sign-in)): like [`login`](Self::login), but the pin is
     /// created with `key`'s JWK, every poll is signed with it, and the token returned is a
     /// Plex JWT (7 days; see [`refresh`](Self::refresh)). Plex documents this flow on
     /// `https://clients.plex.tv`.

@@ -154,7 +154,7 @@ mod client {
             self.login_with(login, &mut on_pin, &mut |_| {}, None).await
         }
 
-        /// The JWT sign-in (PROTOCOL.md §9.2): the pin is created with `key`'s JWK, every poll
+        /// The JWT sign-in ([protocol](plex_pin::protocol#the-jwt-sign-in)): the pin is created with `key`'s JWK, every poll
         /// is signed with it, and the token is a Plex JWT. (Feature `jwt`.)
         #[cfg(feature = "jwt")]
         pub async fn login_jwt(
