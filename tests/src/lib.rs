@@ -14,6 +14,15 @@ pub mod hostile;
 /// The README's examples, compiled as doctests so they cannot rot.
 #[doc = include_str!("../../README.md")]
 pub mod readme {}
+/// The core crate's README, compiled the same way.
+#[doc = include_str!("../../core/README.md")]
+pub mod core_readme {}
+/// The blocking transport's README.
+#[doc = include_str!("../../transport-ureq/README.md")]
+pub mod ureq_readme {}
+/// The async transport's README.
+#[doc = include_str!("../../transport-hyper/README.md")]
+pub mod hyper_readme {}
 pub mod hyper;
 pub mod ureq;
 
