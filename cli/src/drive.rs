@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use plex_pin::{AfterFailure, PinLogin, Step, Token};
+use plex_pin::{AfterFailure, PinKind, PinLogin, Step, Token};
 use plex_pin_ureq::{Client, Error};
 
 use crate::prompt::Prompt;
@@ -32,7 +32,12 @@ pub fn login(client: &Client, mut login: PinLogin, prompt: &mut Prompt) -> Resul
             }
             Step::PinReady(pin) => {
                 if let Some(url) = login.approval_url() {
-                    prompt.show(&pin, &url, login.pin_expires_at());
+                    // The QR code encodes the shortest URL that signs in.
+                    let qr_url = match pin.kind() {
+                        PinKind::Link => url.clone(),
+                        _ => plex_pin::short_auth_url(client.config(), &pin.code),
+                    };
+                    prompt.show(&pin, &url, &qr_url, login.pin_expires_at());
                 }
             }
             Step::WaitUntil(at) => {

@@ -198,14 +198,16 @@ fn login(args: LoginArgs) -> Result<(), Failure> {
     let result = drive::login(&client, login, &mut prompt);
     prompt.finish();
     let token = result.map_err(Failure::from_transport)?;
-    if !args.json {
-        return stdout
-            .line(token.expose_secret())
-            .map_err(Failure::token_lost);
-    }
-    // The token is issued: it is printed whatever happens to the account lookup.
+    // The token is issued: it is printed whatever happens to the account lookup, which
+    // also says who signed in.
     let user = match client.user(&token) {
-        Ok(user) => prompt::user_json(&user),
+        Ok(user) => {
+            eprintln!(
+                "Signed in as {}",
+                terminal::safe(user.display_name().unwrap_or("(no name)"))
+            );
+            prompt::user_json(&user)
+        }
         Err(error) => {
             eprintln!(
                 "plex-pin: warning: signed in, but the account could not be read: {}",
@@ -214,6 +216,11 @@ fn login(args: LoginArgs) -> Result<(), Failure> {
             serde_json::Value::Null
         }
     };
+    if !args.json {
+        return stdout
+            .line(token.expose_secret())
+            .map_err(Failure::token_lost);
+    }
     let json = serde_json::json!({"token": token.expose_secret(), "user": user});
     stdout.line(&json.to_string()).map_err(Failure::token_lost)
 }

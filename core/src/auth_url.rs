@@ -65,6 +65,27 @@ pub fn auth_url(config: &Config, code: &str, forward_url: Option<&ForwardUrl>) -
     format!("{}#?{fragment}", config.auth_app_url())
 }
 
+/// The shortest Auth App URL that signs in: `clientID` and `code` only, without the
+/// `context[device]` fields (which only label the sign-in page). For a QR code, where every
+/// character costs modules: 102 characters for plex.tv instead of about 230, a code a
+/// terminal can show at 80×24. Show [`auth_url`] as the text link where it fits.
+///
+/// ```
+/// use plex_pin::{short_auth_url, ClientId, Config};
+///
+/// let config = Config::builder("My Cool App", ClientId::new("abc")?).build()?;
+/// assert_eq!(
+///     short_auth_url(&config, "k2v9q0x7m4t1z8c3b6n5w0r2e"),
+///     "https://app.plex.tv/auth#?clientID=abc&code=k2v9q0x7m4t1z8c3b6n5w0r2e"
+/// );
+/// # Ok::<(), plex_pin::ConfigError>(())
+/// ```
+pub fn short_auth_url(config: &Config, code: &str) -> String {
+    let client: String = utf8_percent_encode(config.client_id().as_str(), COMPONENT).collect();
+    let code: String = utf8_percent_encode(code, COMPONENT).collect();
+    format!("{}#?clientID={client}&code={code}", config.auth_app_url())
+}
+
 /// The page where a signed-in user types a 4-character code, prefilled:
 /// `https://plex.tv/link/?pin=CODE` (base from
 /// [`ConfigBuilder::link_page_url`](crate::ConfigBuilder::link_page_url)).

@@ -68,7 +68,7 @@ mod web_url;
 #[cfg(feature = "small-json")]
 mod wire;
 
-pub use auth_url::{auth_url, link_url};
+pub use auth_url::{auth_url, link_url, short_auth_url};
 pub use config::{
     ClientId, Config, ConfigBuilder, ConfigError, AUTH_APP, CLIENTS_PLEX_TV, LINK_PAGE,
     MAX_FIELD_LEN, PLEX_TV,

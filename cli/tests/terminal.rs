@@ -1,0 +1,134 @@
+//! What a person sees: `plex-pin login` in a real 80×24 terminal (tmux), read back from the
+//! screen. The QR code, the link and the code must all be visible at once, and the QR code
+//! on screen must decode (as a phone would read it) to a URL that signs in.
+
+use std::process::Command;
+use std::time::Duration;
+
+/// The screen of `plex-pin login --emulator` in a detached tmux session of this size, a
+/// moment after the pin is shown. `None` when tmux is missing (scripts/setup installs it).
+fn screen(cols: u16, rows: u16) -> Option<Vec<String>> {
+    let session = format!("plex-pin-test-{}-{cols}x{rows}", std::process::id());
+    let config = std::env::temp_dir().join(&session);
+    let command = format!(
+        "PLEX_PIN_CONFIG_DIR={} {} login --emulator --auto-approve 20; sleep 5",
+        config.display(),
+        env!("CARGO_BIN_EXE_plex-pin")
+    );
+    let started = Command::new("tmux")
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            &session,
+            "-x",
+            &cols.to_string(),
+            "-y",
+        ])
+        .arg(rows.to_string())
+        .arg(&command)
+        .status()
+        .ok()?;
+    assert!(started.success(), "tmux could not start a session");
+    let mut captured = Vec::new();
+    for _ in 0..50 {
+        std::thread::sleep(Duration::from_millis(100));
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &session])
+            .output()
+            .unwrap();
+        captured = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        if captured.iter().any(|l| l.contains("waiting for approval")) {
+            break;
+        }
+    }
+    let _ = Command::new("tmux")
+        .args(["kill-session", "-t", &session])
+        .status();
+    let _ = std::fs::remove_dir_all(&config);
+    Some(captured)
+}
+
+/// The QR code's modules read from the screen: `█` both light, `▀` top light, `▄` bottom
+/// light, a space both dark (light modules are drawn, for dark terminals).
+fn decode(qr: &[String]) -> String {
+    let width = qr[0].chars().take_while(|&c| c == '█').count();
+    let scale = 4;
+    let (w, h) = (width + 8, qr.len() * 2 + 8);
+    let mut modules = vec![false; w * h]; // the terminal around it is dark
+    for (y, line) in qr.iter().enumerate() {
+        for (x, c) in line.chars().take(width).enumerate() {
+            let (top, bottom) = match c {
+                '█' => (true, true),
+                '▀' => (true, false),
+                '▄' => (false, true),
+                _ => (false, false),
+            };
+            modules[(2 * y + 4) * w + x + 4] = top;
+            modules[(2 * y + 5) * w + x + 4] = bottom;
+        }
+    }
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(w * scale, h * scale, |x, y| {
+        if modules[(y / scale) * w + x / scale] {
+            255
+        } else {
+            0
+        }
+    });
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code on screen");
+    grids[0].decode().expect("the QR code decodes").1
+}
+
+#[test]
+fn qr_link_and_code_fit_an_80_by_24_terminal() {
+    let Some(screen) = screen(80, 24) else {
+        panic!("tmux is needed for this test (scripts/setup installs it)");
+    };
+    let text = screen.join("\n");
+    let qr: Vec<String> = screen
+        .iter()
+        .take_while(|l| l.starts_with('█'))
+        .cloned()
+        .collect();
+    assert!(qr.len() >= 17, "the QR code is drawn:\n{text}");
+    let url = decode(&qr);
+    assert!(
+        url.contains("/auth#?clientID=") && url.contains("&code="),
+        "{url}"
+    );
+    let code = url.rsplit("code=").next().unwrap();
+    assert_eq!(code.len(), 25);
+    assert!(
+        text.contains(&format!("Code: {code}")),
+        "the code is on screen:\n{text}"
+    );
+    // The link beside the QR code, wrapped: joined, it is the URL the QR code holds.
+    let width = qr[0].chars().take_while(|&c| c == '█').count();
+    let column: String = screen
+        .iter()
+        .map(|l| {
+            l.chars()
+                .skip(width + 2)
+                .collect::<String>()
+                .trim()
+                .to_owned()
+        })
+        .collect();
+    assert!(column.contains(&url), "the link is on screen:\n{text}");
+    assert!(text.contains("waiting for approval"), "{text}");
+}
+
+#[test]
+fn a_terminal_too_small_gets_a_note_instead_of_the_qr_code() {
+    let Some(screen) = screen(60, 16) else {
+        panic!("tmux is needed for this test (scripts/setup installs it)");
+    };
+    let text = screen.join("\n");
+    assert!(text.contains("too small for the QR code"), "{text}");
+    assert!(!text.contains("███"), "{text}");
+    assert!(text.contains("Code: "), "{text}");
+}
