@@ -51,7 +51,7 @@ pub struct Identity {
     /// X-Plex-Version.
     #[arg(long, value_name = "VERSION", default_value = env!("CARGO_PKG_VERSION"))]
     pub app_version: String,
-    /// X-Plex-Device-Name (default: $HOSTNAME).
+    /// X-Plex-Device-Name (default: the host name).
     #[arg(long)]
     pub device_name: Option<String>,
     /// X-Plex-Device.

@@ -150,8 +150,10 @@ fn positive_seconds(flag: &str, secs: f64) -> Result<Duration, Failure> {
     Ok(duration)
 }
 
+/// The machine's host name (what Authorized Devices shows on its first line).
 fn default_device_name() -> String {
-    std::env::var("HOSTNAME")
+    gethostname::gethostname()
+        .into_string()
         .ok()
         .filter(|h| !h.trim().is_empty() && !h.chars().any(char::is_control))
         .unwrap_or_else(|| "plex-pin CLI".to_owned())

@@ -38,19 +38,11 @@ pub fn device_key() -> Result<DeviceKey, Failure> {
         let mut seed = [0u8; 32];
         getrandom::fill(&mut seed)
             .map_err(|e| Failure::general(format!("no random source for a device key: {e}")))?;
-        Ok(seed.iter().map(|b| format!("{b:02x}")).collect())
+        Ok(hex::encode(seed))
     })?;
-    let text = text.trim();
-    let bytes: Option<Vec<u8>> = (0..text.len())
-        .step_by(2)
-        .map(|i| {
-            text.get(i..i + 2)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        })
-        .collect();
-    let seed: [u8; 32] = bytes
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| corrupt("device-key", "not 64 hex digits"))?;
+    let mut seed = [0u8; 32];
+    hex::decode_to_slice(text.trim(), &mut seed)
+        .map_err(|_| corrupt("device-key", "not 64 hex digits"))?;
     Ok(DeviceKey::from_seed(seed))
 }
 

@@ -1,96 +1,12 @@
 //! The `plex-pin` binary driven as a process against the emulator.
 
-use std::ops::{Deref, DerefMut};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use common::{assert_clean_error, plex_pin, run, scratch, text};
 use plex_pin_emulator::{Emulator, Options};
-
-/// A fresh directory path under the target dir's scratch space.
-fn scratch_dir(kind: &str) -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "plex-pin-cli-{kind}-{}-{}",
-        std::process::id(),
-        fastrand()
-    ))
-}
-
-/// A `plex-pin` command with a private config directory, so tests never touch the user's;
-/// the directory goes when this does (keep it alive while a spawned child runs).
-struct PlexPin {
-    command: Command,
-    config_dir: PathBuf,
-}
-
-impl Deref for PlexPin {
-    type Target = Command;
-    fn deref(&self) -> &Command {
-        &self.command
-    }
-}
-
-impl DerefMut for PlexPin {
-    fn deref_mut(&mut self) -> &mut Command {
-        &mut self.command
-    }
-}
-
-impl Drop for PlexPin {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.config_dir);
-    }
-}
-
-fn plex_pin(args: &[&str]) -> PlexPin {
-    let config_dir = scratch_dir("test");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_plex-pin"));
-    command
-        .args(args)
-        .env("PLEX_PIN_CONFIG_DIR", &config_dir)
-        .env_remove("PLEX_TOKEN")
-        .env_remove("PLEX_PIN_CLIENT_ID")
-        .stdin(Stdio::null());
-    PlexPin {
-        command,
-        config_dir,
-    }
-}
-
-fn fastrand() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos()
-}
-
-fn run(args: &[&str]) -> Output {
-    plex_pin(args).output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Errors are one line, never a panic or a debug dump.
-fn assert_clean_error(output: &Output, code: i32) {
-    let stderr = text(&output.stderr);
-    assert_eq!(output.status.code(), Some(code), "stderr: {stderr}");
-    assert!(
-        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
-        "{stderr}"
-    );
-    let last = stderr.lines().last().unwrap_or("");
-    assert!(
-        last.starts_with("plex-pin: ") || last.starts_with("error: ") || stderr.contains("Usage:"),
-        "{stderr}"
-    );
-    assert!(
-        output.stdout.is_empty(),
-        "nothing on stdout: {}",
-        text(&output.stdout)
-    );
-}
 
 #[test]
 fn readme_command_prints_exactly_a_token() {
@@ -289,7 +205,8 @@ fn bad_flags_exit_2_with_one_clear_line() {
 
 #[test]
 fn the_client_identifier_is_generated_once_and_kept() {
-    let dir = scratch_dir("keep");
+    let scratch = scratch();
+    let dir = scratch.path();
     let emulator = Emulator::start(Options::default().auto_approve(Duration::ZERO)).unwrap();
     for _ in 0..2 {
         let status = plex_pin(&[
@@ -299,7 +216,7 @@ fn the_client_identifier_is_generated_once_and_kept() {
             "--poll-interval",
             "0.05",
         ])
-        .env("PLEX_PIN_CONFIG_DIR", &dir)
+        .env("PLEX_PIN_CONFIG_DIR", dir)
         .output()
         .unwrap();
         assert_eq!(status.status.code(), Some(0));
@@ -320,17 +237,17 @@ fn the_client_identifier_is_generated_once_and_kept() {
             .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
 fn jwt_login_keeps_a_device_key_and_refresh_renews_the_token() {
-    let dir = scratch_dir("jwt");
+    let scratch = scratch();
+    let dir = scratch.path();
     let emulator =
         Emulator::start(Options::default().auto_approve(Duration::from_millis(200))).unwrap();
     let run_in = |args: &[&str]| {
         plex_pin(args)
-            .env("PLEX_PIN_CONFIG_DIR", &dir)
+            .env("PLEX_PIN_CONFIG_DIR", dir)
             .output()
             .unwrap()
     };
@@ -379,7 +296,6 @@ fn jwt_login_keeps_a_device_key_and_refresh_renews_the_token() {
         .unwrap();
     assert_clean_error(&stranger, 1);
     assert!(text(&stranger.stderr).contains("login --jwt"));
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]

@@ -1,66 +1,15 @@
 //! The `plex-pin` binary against what a hostile or broken server, a broken terminal and bad
 //! input do (issue #12): every case ends in a clean, bounded, documented way.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{no_panic, plex_pin_in, run, scratch, text};
 use plex_pin_emulator::{Emulator, Fault, FaultRule, Options, Route};
-
-/// A `plex-pin` command with its own config directory (removed by the caller's guard).
-fn plex_pin(config_dir: &std::path::Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_plex-pin"));
-    command
-        .args(args)
-        .env("PLEX_PIN_CONFIG_DIR", config_dir)
-        .env_remove("PLEX_TOKEN")
-        .env_remove("PLEX_PIN_CLIENT_ID")
-        .stdin(Stdio::null());
-    command
-}
-
-/// A scratch directory removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(kind: &str) -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        Scratch(
-            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-                "plex-pin-hostile-{kind}-{}-{nanos}",
-                std::process::id()
-            )),
-        )
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn run(args: &[&str]) -> Output {
-    let scratch = Scratch::new("run");
-    plex_pin(&scratch.0, args).output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn no_panic(output: &Output) {
-    let stderr = text(&output.stderr);
-    assert!(
-        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
-        "{stderr}"
-    );
-}
 
 /// A one-route HTTP server: answers every request with `status` and `body` (JSON), and
 /// hands back the token header it saw. Enough to send what no faithful server would.
@@ -225,22 +174,25 @@ fn json_keeps_the_token_when_the_account_lookup_fails() {
 /// success; a closed one is refused before any pin is created.
 #[test]
 fn a_broken_stdout_is_a_clear_error() {
-    let scratch = Scratch::new("full");
+    let scratch = scratch();
     let full = std::fs::OpenOptions::new()
         .write(true)
         .open("/dev/full")
         .unwrap();
-    let output = plex_pin(&scratch.0, &["login", "--emulator", "--auto-approve", "0"])
-        .stdout(full)
-        .output()
-        .unwrap();
+    let output = plex_pin_in(
+        scratch.path(),
+        &["login", "--emulator", "--auto-approve", "0"],
+    )
+    .stdout(full)
+    .output()
+    .unwrap();
     no_panic(&output);
     assert_eq!(output.status.code(), Some(7), "{}", text(&output.stderr));
     assert!(text(&output.stderr).contains("lost"));
 
     // `plex-pin login … | true`: the reader is gone when the token comes.
-    let mut child = plex_pin(
-        &scratch.0,
+    let mut child = plex_pin_in(
+        scratch.path(),
         &["login", "--emulator", "--auto-approve", "0.3"],
     )
     .stdout(Stdio::piped())
@@ -266,7 +218,7 @@ fn a_broken_stdout_is_a_clear_error() {
             "exec \"{}\" login --emulator --auto-approve 0 >&-",
             env!("CARGO_BIN_EXE_plex-pin")
         ))
-        .env("PLEX_PIN_CONFIG_DIR", &scratch.0)
+        .env("PLEX_PIN_CONFIG_DIR", scratch.path())
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(7), "{}", text(&output.stderr));
@@ -326,25 +278,25 @@ fn bad_numbers_are_refused() {
 fn stored_files_are_read_bounded_and_private() {
     use std::os::unix::fs::PermissionsExt;
 
-    let scratch = Scratch::new("store");
-    std::fs::create_dir_all(&scratch.0).unwrap();
-    std::os::unix::fs::symlink("/dev/zero", scratch.0.join("client-id")).unwrap();
+    let scratch = scratch();
+    std::fs::create_dir_all(scratch.path()).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", scratch.path().join("client-id")).unwrap();
     let start = Instant::now();
-    let output = plex_pin(&scratch.0, &["login", "--emulator"])
+    let output = plex_pin_in(scratch.path(), &["login", "--emulator"])
         .output()
         .unwrap();
     assert!(start.elapsed() < Duration::from_secs(5));
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
     assert!(text(&output.stderr).contains("not a regular file"));
 
-    std::fs::remove_file(scratch.0.join("client-id")).unwrap();
+    std::fs::remove_file(scratch.path().join("client-id")).unwrap();
     let fifo = Command::new("mkfifo")
-        .arg(scratch.0.join("client-id"))
+        .arg(scratch.path().join("client-id"))
         .status()
         .unwrap();
     assert!(fifo.success());
     let start = Instant::now();
-    let output = plex_pin(&scratch.0, &["login", "--emulator"])
+    let output = plex_pin_in(scratch.path(), &["login", "--emulator"])
         .output()
         .unwrap();
     assert!(
@@ -353,17 +305,17 @@ fn stored_files_are_read_bounded_and_private() {
     );
     assert_eq!(output.status.code(), Some(1));
 
-    std::fs::remove_file(scratch.0.join("client-id")).unwrap();
-    std::fs::write(scratch.0.join("client-id"), "x".repeat(10_000)).unwrap();
-    let output = plex_pin(&scratch.0, &["login", "--emulator"])
+    std::fs::remove_file(scratch.path().join("client-id")).unwrap();
+    std::fs::write(scratch.path().join("client-id"), "x".repeat(10_000)).unwrap();
+    let output = plex_pin_in(scratch.path(), &["login", "--emulator"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
     assert!(text(&output.stderr).contains("larger than"));
 
-    let fresh = Scratch::new("fresh");
-    let nested = fresh.0.join("config");
-    let output = plex_pin(
+    let fresh = common::scratch();
+    let nested = fresh.path().join("config");
+    let output = plex_pin_in(
         &nested,
         &["login", "--emulator", "--auto-approve", "0", "--jwt"],
     )
@@ -374,7 +326,7 @@ fn stored_files_are_read_bounded_and_private() {
     assert_eq!(mode & 0o777, 0o700);
     let key = nested.join("device-key");
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let output = plex_pin(
+    let output = plex_pin_in(
         &nested,
         &["login", "--emulator", "--auto-approve", "0", "--jwt"],
     )
@@ -388,9 +340,9 @@ fn stored_files_are_read_bounded_and_private() {
 fn a_token_can_be_read_from_stdin() {
     let emulator = Emulator::start(Options::default()).unwrap();
     let token = emulator.issue_token();
-    let scratch = Scratch::new("stdin");
-    let mut child = plex_pin(
-        &scratch.0,
+    let scratch = scratch();
+    let mut child = plex_pin_in(
+        scratch.path(),
         &["whoami", "--base-url", emulator.url(), "--token", "-"],
     )
     .stdin(Stdio::piped())

@@ -2,6 +2,8 @@
 //! screen. The QR code, the link and the code must all be visible at once, and the QR code
 //! on screen must decode (as a phone would read it) to a URL that signs in.
 
+mod common;
+
 use std::process::Command;
 use std::time::Duration;
 
@@ -9,10 +11,10 @@ use std::time::Duration;
 /// moment after the pin is shown. `None` when tmux is missing (scripts/setup installs it).
 fn screen(cols: u16, rows: u16) -> Option<Vec<String>> {
     let session = format!("plex-pin-test-{}-{cols}x{rows}", std::process::id());
-    let config = std::env::temp_dir().join(&session);
+    let config = common::scratch();
     let command = format!(
         "PLEX_PIN_CONFIG_DIR={} {} login --emulator --auto-approve 20; sleep 5",
-        config.display(),
+        config.path().display(),
         env!("CARGO_BIN_EXE_plex-pin")
     );
     let started = Command::new("tmux")
@@ -48,7 +50,6 @@ fn screen(cols: u16, rows: u16) -> Option<Vec<String>> {
     let _ = Command::new("tmux")
         .args(["kill-session", "-t", &session])
         .status();
-    let _ = std::fs::remove_dir_all(&config);
     Some(captured)
 }
 

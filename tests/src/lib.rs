@@ -452,18 +452,11 @@ pub fn unreachable_server<T: Transport>() {
     ));
 }
 
-/// A fresh test key: distinct for every call in a run (a counter) and across runs and
-/// processes (the clock and the process id). Test keys need to differ, not to be secret.
+/// A fresh test key: 32 random bytes (fastrand's per-thread generator, seeded randomly).
+/// Test keys need to differ, not to be secret.
 fn random_key() -> DeviceKey {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static CALLS: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
     let mut seed = [0u8; 32];
-    seed[..8].copy_from_slice(&CALLS.fetch_add(1, Ordering::Relaxed).to_le_bytes());
-    seed[8..16].copy_from_slice(&nanos.to_le_bytes());
-    seed[16..20].copy_from_slice(&std::process::id().to_le_bytes());
+    fastrand::fill(&mut seed);
     DeviceKey::from_seed(seed)
 }
 

@@ -15,6 +15,10 @@ static SERIAL: Mutex<()> = Mutex::new(());
 
 fn run_all<T: Transport>() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    assert!(
+        plex_pin_tests::alloc::current() > 0,
+        "the counting allocator must be installed, or the memory bound holds vacuously"
+    );
     let server = ServerProcess::start(env!("CARGO_BIN_EXE_hostile-server")).unwrap();
     let mut failures = Vec::new();
     let mut run = |scenario: Scenario, one: fn(&str, Scenario) -> Result<(), String>| {
