@@ -7,8 +7,36 @@
 
 use serde_json::{json, Value};
 
-use crate::routes::escape;
-use crate::state::Account;
+use crate::xml::{escape, scalar};
+
+/// The account every approval signs in as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Account {
+    /// Numeric id.
+    pub id: u64,
+    /// Account UUID.
+    pub uuid: String,
+    /// User name.
+    pub username: String,
+    /// Display name.
+    pub title: String,
+    /// E-mail address.
+    pub email: String,
+}
+
+impl Account {
+    /// The emulator's default account.
+    pub fn default_user() -> Self {
+        Self {
+            id: 4_242_424,
+            uuid: "5f1f2d3c4b5a69788796a5b4c3d2e1f0".to_owned(),
+            username: "emulated-user".to_owned(),
+            title: "Emulated User".to_owned(),
+            email: "emulated-user@example.invalid".to_owned(),
+        }
+    }
+}
 
 /// The account in plex.tv's JSON shape; `token` is the one it was asked with.
 pub(crate) fn json(account: &Account, token: &str, base_url: &str) -> Value {
@@ -105,14 +133,4 @@ const REMEMBER_EXPIRES_AT: u64 = 4_102_444_800;
 
 fn thumb(account: &Account, base_url: &str) -> String {
     format!("{base_url}/users/{}/avatar", account.uuid)
-}
-
-/// A JSON scalar as an XML attribute value (booleans `1`/`0`, as plex.tv writes them).
-pub(crate) fn scalar(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Bool(true) => "1".into(),
-        Value::Bool(false) => "0".into(),
-        other => other.to_string(),
-    }
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use plex_pin::jwt::{verify_jwt, DeviceKey, Jwk, DEVICE_JWT_LIFETIME};
 use serde::Deserialize;
 
-use crate::state::Account;
+use crate::account::Account;
 
 /// Most nonces kept at once; past it `GET /api/v2/auth/nonce` answers 429.
 pub const MAX_NONCES: usize = 100_000;

@@ -219,32 +219,8 @@ impl fmt::Display for Fault {
     }
 }
 
-/// The real answer made wrong, for [`Fault::Oversized`] and [`Fault::MalformedJson`]: its
-/// status, headers and format are kept; the body is padded past the cap (whitespace after
-/// the document, still valid JSON or XML) or cut in half.
-pub(crate) async fn mangle(
-    fault: Fault,
-    answer: http::Response<crate::routes::Body>,
-) -> http::Response<crate::routes::Body> {
-    use http_body_util::BodyExt;
-    let (mut parts, body) = answer.into_parts();
-    let bytes = body
-        .collect()
-        .await
-        .map(|c| c.to_bytes())
-        .unwrap_or_default();
-    let mangled = match fault {
-        Fault::Oversized => {
-            let mut padded = Vec::with_capacity(bytes.len().max(crate::OVERSIZED_BODY) + 1);
-            padded.extend_from_slice(&bytes);
-            padded.resize(bytes.len().max(crate::OVERSIZED_BODY) + 1, b' ');
-            bytes::Bytes::from(padded)
-        }
-        _ => bytes.slice(..bytes.len() / 2),
-    };
-    parts.headers.remove(http::header::CONTENT_LENGTH);
-    http::Response::from_parts(parts, http_body_util::Full::new(mangled))
-}
+/// Size of the [`Fault::Oversized`] body.
+pub const OVERSIZED_BODY: usize = 10 * 1024 * 1024;
 
 #[cfg(test)]
 mod tests {

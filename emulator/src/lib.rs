@@ -56,12 +56,19 @@
 #![deny(missing_docs)]
 
 mod account;
+mod api;
 mod auth;
+mod body;
+mod control;
+mod cors;
 mod fault;
 mod pages;
 mod params;
+mod render;
 mod routes;
+mod shared;
 mod state;
+mod xml;
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
@@ -74,11 +81,13 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::sync::oneshot;
 
+pub use account::Account;
+pub use fault::OVERSIZED_BODY;
 pub use fault::{Fault, FaultRule, Route};
-pub use routes::{MAX_LOGGED_HEADERS, MAX_LOGGED_VALUE, OVERSIZED_BODY};
-pub use state::{Account, SeenRequest, Stats, MAX_PINS, MAX_PIN_BYTES, RECENT_REQUESTS};
+pub use routes::{MAX_LOGGED_HEADERS, MAX_LOGGED_VALUE};
+pub use state::{SeenRequest, Stats, MAX_PINS, MAX_PIN_BYTES, RECENT_REQUESTS};
 
-use routes::Shared;
+use shared::Shared;
 use state::State;
 
 /// The longest duration a command-line flag may give (auto-approval, timeouts): a week.

@@ -4,6 +4,30 @@
 //! headless browser. Element ids (`code`, `product`, `approve`, `deny`, `status`) are
 //! stable: tests click them.
 
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::header::{self, HeaderValue};
+use http::{Request, Response, StatusCode};
+use serde_json::json;
+
+use crate::render::{empty, json_response, with_type, Body};
+use crate::shared::Shared;
+use crate::xml::escape;
+
+/// The pages a person opens (and the pin's QR image).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Page {
+    /// `/auth#?code=…`: approve or deny a strong code.
+    Auth,
+    /// `/link[?pin=CODE]`: type a 4-character code.
+    Link,
+    /// `/`: what this server is.
+    Index,
+    /// `/api/v2/pins/qr/{code}`: the pin's QR code.
+    Qr,
+}
+
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#222}\
 h1{font-size:1.4rem}code,#code{font-size:1.6rem;letter-spacing:.1em;font-weight:bold}\
 button{font-size:1rem;padding:.5rem 1.2rem;margin-right:.5rem;cursor:pointer}\
@@ -54,7 +78,7 @@ document.getElementById('deny').onclick = () => decide('deny');
 
 /// `GET /link[?pin=CODE]`: type a 4-character code.
 pub(crate) fn link_page(prefill: &str) -> String {
-    let prefill = crate::routes::escape(prefill);
+    let prefill = escape(prefill);
     format!(
         r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>plex-pin emulator: link</title>
@@ -95,4 +119,74 @@ pub(crate) fn index_page(base_url: &str) -> String {
 </body></html>
 "#
     )
+}
+
+pub(crate) fn page_response<B>(
+    shared: &Shared,
+    request: &Request<B>,
+    page: Page,
+) -> Response<Body> {
+    let query = request.uri().query().unwrap_or("");
+    if page == Page::Qr {
+        let code = request.uri().path().rsplit('/').next().unwrap_or("");
+        return qr_response(shared, code);
+    }
+    let html = match page {
+        Page::Auth => auth_page(),
+        Page::Link => {
+            let prefill = url::form_urlencoded::parse(query.as_bytes())
+                .find(|(k, _)| k == "pin")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
+            link_page(&prefill)
+        }
+        _ => index_page(&shared.base_url),
+    };
+    let mut response = with_type(
+        StatusCode::OK,
+        "text/html; charset=utf-8",
+        Bytes::from(html),
+    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// `GET /api/v2/pins/qr/{code}`: an SVG QR code of the page where the pin is approved (the
+/// emulator's `/auth` link for strong codes, `/link?pin=` for 4-character ones).
+pub(crate) fn qr_response(shared: &Shared, code: &str) -> Response<Body> {
+    let pin = {
+        let mut state = shared.lock();
+        let now = Instant::now();
+        state
+            .find_code(code)
+            .and_then(|id| state.live_pin(id, now).cloned())
+    };
+    let Some(pin) = pin else {
+        return json_response(
+            StatusCode::NOT_FOUND,
+            json!({"errors":[{"code":1020,"message":"Code not found or expired","status":404}]}),
+        );
+    };
+    let target = if pin.strong {
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("clientID", &pin.client_id)
+            .append_pair("code", &pin.code)
+            .append_pair("context[device][product]", &pin.product)
+            .finish();
+        format!("{}/auth#?{query}", shared.base_url)
+    } else {
+        format!("{}/link?pin={}", shared.base_url, pin.code)
+    };
+    match qrcode::QrCode::new(target.as_bytes()) {
+        Ok(code) => {
+            let svg = code
+                .render::<qrcode::render::svg::Color>()
+                .min_dimensions(200, 200)
+                .build();
+            with_type(StatusCode::OK, "image/svg+xml", Bytes::from(svg))
+        }
+        Err(_) => empty(StatusCode::INTERNAL_SERVER_ERROR),
+    }
 }

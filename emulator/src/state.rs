@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::account::Account;
 use crate::fault::{Fault, FaultRule, Route};
 
 /// Most pins alive at once; creation answers 429 past it, so a runaway client cannot make
@@ -18,35 +19,6 @@ pub const RECENT_REQUESTS: usize = 1_000;
 const STRONG_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 const LINK_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 const TOKEN_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
-/// The account every approval signs in as.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Account {
-    /// Numeric id.
-    pub id: u64,
-    /// Account UUID.
-    pub uuid: String,
-    /// User name.
-    pub username: String,
-    /// Display name.
-    pub title: String,
-    /// E-mail address.
-    pub email: String,
-}
-
-impl Account {
-    /// The emulator's default account.
-    pub fn default_user() -> Self {
-        Self {
-            id: 4_242_424,
-            uuid: "5f1f2d3c4b5a69788796a5b4c3d2e1f0".to_owned(),
-            username: "emulated-user".to_owned(),
-            title: "Emulated User".to_owned(),
-            email: "emulated-user@example.invalid".to_owned(),
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum PinStatus {
