@@ -1,6 +1,7 @@
 //! The command line.
 
 use clap::{Args, Parser, Subcommand};
+pub use plex_pin_emulator::EmulatorArgs;
 
 /// Sign in to Plex.tv with a PIN, check tokens, or run a local plex.tv emulator.
 #[derive(Parser, Debug)]
@@ -141,21 +142,4 @@ pub struct WhoamiArgs {
     /// Print the account as JSON.
     #[arg(long)]
     pub json: bool,
-}
-
-#[derive(Args, Debug)]
-pub struct EmulatorArgs {
-    /// Port on 127.0.0.1 (0 picks a free one).
-    #[arg(long, default_value_t = 0)]
-    pub port: u16,
-    /// Approve every pin by itself after this many seconds.
-    #[arg(long, value_name = "SECONDS")]
-    pub auto_approve: Option<f64>,
-    /// Inject a fault on every API request (see `login --emulator-fault`).
-    #[arg(long, value_name = "FAULT")]
-    pub fault: Vec<String>,
-    /// Refuse, as plex.tv may, a pin created or polled without X-Plex-Product (served with
-    /// a warning by default).
-    #[arg(long)]
-    pub strict: bool,
 }

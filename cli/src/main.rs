@@ -43,7 +43,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Link(args) => link(args),
         Command::Emulator(args) => {
             let mut stdout = Stdout::open()?;
-            let emulator = start_emulator(args.port, args.auto_approve, &args.fault, args.strict)?;
+            let options = args.options().map_err(Failure::usage)?;
+            let emulator = Emulator::start(options)
+                .map_err(|e| Failure::general(format!("cannot start the emulator: {e}")))?;
             stdout.line(emulator.url())?;
             eprintln!(
                 "plex-pin emulator on {} (Ctrl-C to stop); sign-in pages: {0}/auth, {0}/link",
@@ -56,13 +58,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
-fn start_emulator(
-    port: u16,
-    auto_approve: Option<f64>,
-    faults: &[String],
-    strict: bool,
-) -> Result<Emulator, Failure> {
-    let mut options = Options::default().port(port).strict(strict);
+/// The emulator of `--emulator`, with `--auto-approve` and `--emulator-fault`.
+fn start_emulator(auto_approve: Option<f64>, faults: &[String]) -> Result<Emulator, Failure> {
+    let mut options = Options::default();
     if let Some(secs) = auto_approve {
         options = options.auto_approve(
             plex_pin_emulator::seconds_arg("--auto-approve", secs).map_err(Failure::usage)?,
@@ -106,12 +104,7 @@ fn connect_to(
         builder = builder.device(device.clone());
     }
     let emulator = if server.emulator {
-        Some(start_emulator(
-            0,
-            server.auto_approve,
-            &server.emulator_fault,
-            false,
-        )?)
+        Some(start_emulator(server.auto_approve, &server.emulator_fault)?)
     } else {
         None
     };

@@ -57,6 +57,7 @@
 
 mod account;
 mod api;
+mod args;
 mod auth;
 mod body;
 mod control;
@@ -82,6 +83,7 @@ use hyper_util::rt::TokioIo;
 use tokio::sync::oneshot;
 
 pub use account::Account;
+pub use args::EmulatorArgs;
 pub use fault::OVERSIZED_BODY;
 pub use fault::{Fault, FaultRule, Route};
 pub use routes::{MAX_LOGGED_HEADERS, MAX_LOGGED_VALUE};
