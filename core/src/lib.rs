@@ -60,13 +60,9 @@ mod pin;
 pub mod protocol;
 pub mod request;
 pub mod response;
-#[cfg(feature = "small-json")]
-mod small_json;
 mod token;
 mod user;
 mod web_url;
-#[cfg(feature = "small-json")]
-mod wire;
 
 pub use auth_url::{auth_url, link_url, short_auth_url};
 pub use config::{

@@ -1,48 +1,15 @@
-//! JSON bodies into values. serde_json does it by default; with the `small-json` feature
-//! the pin, the account and error bodies go through the crate's own small reader instead
-//! (see `wire`), which keeps serde_json's parser and messages out of a browser build. The
-//! JWT parsers always use serde_json.
-//!
-//! A failure comes back as (where, what) for [`Error::Decode`](crate::Error::Decode).
+//! Decoding with serde_json (the default): the pin and account through their serde
+//! derives, and any other body (the JWT answers) whatever the feature set.
 
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer};
 
 #[cfg(not(feature = "small-json"))]
-use crate::{Pin, User};
-
-/// Where the JSON failed (a field path, a position, or `.`) and what went wrong.
-pub(crate) type Failure = (String, String);
-
-/// plex.tv's JSON error body: `{"errors":[{code, message, status}]}` or `{"error":"…"}`.
-#[derive(Deserialize)]
-pub(crate) struct ErrorBody {
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub(crate) errors: Vec<ErrorEntry>,
-    #[serde(default)]
-    pub(crate) error: Option<String>,
-}
-
-/// One entry of [`ErrorBody::errors`].
-#[derive(Deserialize)]
-pub(crate) struct ErrorEntry {
-    #[serde(default)]
-    pub(crate) code: Option<i64>,
-    #[serde(default)]
-    pub(crate) message: Option<String>,
-    #[serde(default)]
-    pub(crate) status: Option<u16>,
-}
-
-/// For `#[serde(deserialize_with)]`: a missing field and `null` both give the default.
-/// (Optional fields are lenient this way throughout; the small reader does the same.)
-pub(crate) fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Default + Deserialize<'de>,
-{
-    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
-}
+use super::body::ErrorBody;
+use super::body::Failure;
+#[cfg(not(feature = "small-json"))]
+use crate::pin::Pin;
+#[cfg(not(feature = "small-json"))]
+use crate::user::User;
 
 #[cfg(not(feature = "small-json"))]
 pub(crate) fn pin(body: &[u8]) -> Result<Pin, Failure> {
@@ -58,9 +25,6 @@ pub(crate) fn user(body: &[u8]) -> Result<User, Failure> {
 pub(crate) fn error_body(body: &[u8]) -> Option<ErrorBody> {
     serde_json::from_slice(body).ok()
 }
-
-#[cfg(feature = "small-json")]
-pub(crate) use crate::wire::{error_body, pin, user};
 
 /// Decodes with serde_json, naming the failing field (`location.city`; `.` for the whole
 /// document).

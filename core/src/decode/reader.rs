@@ -8,7 +8,7 @@
 //!
 //! It reads RFC 8259 JSON and refuses anything else, nested at most 128 deep; it reads
 //! integers only (fractions and exponents are skipped where nobody asked for them,
-//! and refused where an integer is wanted). `wire.rs` builds the pin, account and error
+//! and refused where an integer is wanted). `small.rs` beside it builds the pin, account and error
 //! body on it, and its tests hold the result to serde_json's answers.
 
 use std::borrow::Cow;

@@ -1,14 +1,16 @@
 //! The `small-json` decoder: plex.tv's pin, account and error body read with the
-//! [`small_json`](crate::small_json) reader straight into the public types.
+//! [`reader`](super::reader) straight into the public types.
 //!
 //! The readers accept what the serde derives in pin.rs and user.rs accept: missing or
 //! `null` optional fields are empty, unknown fields are skipped, `postal_code` may be an
 //! integer, a token must pass `Token::new`. The tests below hold the two decoders to the
 //! same answers and name the differences.
 
-use crate::decode::{ErrorBody, ErrorEntry, Failure};
-use crate::small_json::{Invalid, Reader, Result, Slot};
-use crate::{Location, Pin, Subscription, Token, User};
+use super::body::{ErrorBody, ErrorEntry, Failure};
+use super::reader::{Invalid, Reader, Result, Slot};
+use crate::pin::{Location, Pin};
+use crate::token::Token;
+use crate::user::{Subscription, User};
 
 pub(crate) fn pin(body: &[u8]) -> std::result::Result<Pin, Failure> {
     let (mut id, mut code, mut product, mut trusted, mut qr, mut client_identifier) =
@@ -192,20 +194,19 @@ fn required<T>(value: Option<T>, key: &str) -> std::result::Result<T, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode;
     // On wasm32 (the target this decoder is for) they run under wasm-bindgen-test, in node.
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     const PINS: &[&[u8]] = &[
-        include_bytes!("../tests/fixtures/pin-approved.json"),
-        include_bytes!("../tests/fixtures/pin-bad-id.json"),
-        include_bytes!("../tests/fixtures/pin-bad-location.json"),
-        include_bytes!("../tests/fixtures/pin-minimal-nulls.json"),
-        include_bytes!("../tests/fixtures/pin-truncated.json"),
-        include_bytes!("../tests/fixtures/seed-pin.json"),
-        include_bytes!("../tests/fixtures/spec-pin-example.json"),
-        include_bytes!("../tests/fixtures/strong-pin-created.json"),
+        include_bytes!("../../tests/fixtures/pin-approved.json"),
+        include_bytes!("../../tests/fixtures/pin-bad-id.json"),
+        include_bytes!("../../tests/fixtures/pin-bad-location.json"),
+        include_bytes!("../../tests/fixtures/pin-minimal-nulls.json"),
+        include_bytes!("../../tests/fixtures/pin-truncated.json"),
+        include_bytes!("../../tests/fixtures/seed-pin.json"),
+        include_bytes!("../../tests/fixtures/spec-pin-example.json"),
+        include_bytes!("../../tests/fixtures/strong-pin-created.json"),
         br#"{"id":1,"code":"ABCD","location":{"postal_code":802}}"#,
         br#"{"id":1,"code":"ABCD","location":{"postal_code":-1}}"#,
         br#"{"id":1,"code":"ABCD","location":{"postal_code":1.5}}"#,
@@ -251,7 +252,7 @@ mod tests {
     ];
 
     const USERS: &[&[u8]] = &[
-        include_bytes!("../tests/fixtures/user.json"),
+        include_bytes!("../../tests/fixtures/user.json"),
         br#"{"id":7}"#,
         br#"{"id":7,"subscription":{"active":true,"status":"Active","plan":"lifetime"}}"#,
         br#"{"id":7,"subscription":{}}"#,
@@ -268,7 +269,7 @@ mod tests {
     {
         for body in bodies {
             let shown = String::from_utf8_lossy(body);
-            match (mini(body), decode::serde::<T>(body)) {
+            match (mini(body), crate::decode::serde::serde::<T>(body)) {
                 (Ok(mini), Ok(serde)) => assert_eq!(mini, serde, "{shown}"),
                 (Err(_), Err(_)) => {}
                 (mini, serde) => panic!("{shown}: small reader {mini:?}, serde {serde:?}"),
@@ -289,11 +290,11 @@ mod tests {
     #[test]
     fn error_bodies_decode_alike() {
         let bodies: &[&[u8]] = &[
-            include_bytes!("../tests/fixtures/error-400-1000.json"),
-            include_bytes!("../tests/fixtures/error-401-1001.json"),
-            include_bytes!("../tests/fixtures/error-404-1020.json"),
-            include_bytes!("../tests/fixtures/error-429-1003.json"),
-            include_bytes!("../tests/fixtures/error-single.json"),
+            include_bytes!("../../tests/fixtures/error-400-1000.json"),
+            include_bytes!("../../tests/fixtures/error-401-1001.json"),
+            include_bytes!("../../tests/fixtures/error-404-1020.json"),
+            include_bytes!("../../tests/fixtures/error-429-1003.json"),
+            include_bytes!("../../tests/fixtures/error-single.json"),
             br#"{"errors":[{"code":"x"}]}"#,
             br#"{"errors":null,"error":"x"}"#,
             br#"{"errors":[{"code":-1,"status":65536}]}"#,
@@ -473,16 +474,16 @@ mod tests {
     #[test]
     fn known_differences() {
         let skipped_latin1 = b"{\"id\":1,\"code\":\"ABCD\",\"x\":\"caf\xe9\"}";
-        assert!(decode::serde::<Pin>(skipped_latin1).is_ok());
+        assert!(crate::decode::serde::serde::<Pin>(skipped_latin1).is_ok());
         assert!(pin(skipped_latin1).is_err());
         let array = br#"[1,"ABCD"]"#;
-        assert!(decode::serde::<Pin>(array).is_ok());
+        assert!(crate::decode::serde::serde::<Pin>(array).is_ok());
         assert!(pin(array).is_err());
         let location = br#"{"id":1,"code":"ABCD","location":[]}"#;
-        assert!(decode::serde::<Pin>(location).is_ok());
+        assert!(crate::decode::serde::serde::<Pin>(location).is_ok());
         assert!(pin(location).is_err());
         let repeated = br#"{"id":1,"id":2,"code":"ABCD"}"#;
-        assert!(decode::serde::<Pin>(repeated).is_err());
+        assert!(crate::decode::serde::serde::<Pin>(repeated).is_err());
         assert_eq!(pin(repeated).unwrap().id, 2);
     }
 
@@ -509,7 +510,7 @@ mod tests {
             "nested too deeply at byte 165"
         );
         let [unknown, _] = bodies(20_000);
-        assert!(decode::serde::<Pin>(unknown.as_bytes()).is_ok());
+        assert!(crate::decode::serde::serde::<Pin>(unknown.as_bytes()).is_ok());
         assert!(pin(unknown.as_bytes()).is_err());
     }
 

@@ -1,0 +1,22 @@
+//! JSON bodies into values: one entry point for the two decoders.
+//!
+//! serde_json does it by default (`serde`); with the `small-json` feature the pin, the
+//! account and error bodies go through the crate's own small reader instead (`small` on
+//! `reader`), which keeps serde_json's parser and messages out of a browser build. The JWT
+//! parsers always use serde_json. A failure comes back as (where, what) for
+//! [`Error::Decode`](crate::Error::Decode).
+
+mod body;
+#[cfg(feature = "small-json")]
+mod reader;
+mod serde;
+#[cfg(feature = "small-json")]
+mod small;
+
+pub(crate) use self::body::{null_as_default, Failure};
+#[cfg(feature = "jwt")]
+pub(crate) use self::serde::serde;
+#[cfg(not(feature = "small-json"))]
+pub(crate) use self::serde::{error_body, pin, user};
+#[cfg(feature = "small-json")]
+pub(crate) use self::small::{error_body, pin, user};
