@@ -1,6 +1,7 @@
 //! The link a user opens to approve a pin.
 
-use crate::{Config, ForwardUrl};
+use crate::config::Config;
+use crate::request::ForwardUrl;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// Everything but RFC 3986 unreserved characters is escaped, so the nested

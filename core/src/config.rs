@@ -4,12 +4,16 @@
 //! reported to the caller with a typed [`ConfigError`] before anything reaches the wire, and
 //! so that the request builders afterwards cannot fail.
 
-use bytes::Bytes;
-use http::header::{HeaderMap, HeaderValue, ACCEPT};
-use http::uri::{self, Authority, PathAndQuery, Scheme};
-use http::Uri;
 use std::fmt;
 
+use http::header::{HeaderMap, HeaderValue, ACCEPT};
+use http::Uri;
+
+pub use crate::client_id::ClientId;
+use crate::endpoint::EndpointBase;
+use crate::field::{check_field, check_required, header_value};
+pub use crate::field::{ConfigError, MAX_FIELD_LEN};
+use crate::header_names as names;
 use crate::web_url::WebUrl;
 
 /// The production host of the pin API, `https://plex.tv`.
@@ -20,114 +24,6 @@ pub const CLIENTS_PLEX_TV: &str = "https://clients.plex.tv";
 pub const AUTH_APP: &str = "https://app.plex.tv/auth";
 /// Plex's page for typing a 4-character code.
 pub const LINK_PAGE: &str = "https://plex.tv/link/";
-
-/// Longest value accepted for any identity field, in bytes. plex.tv documents no limit; this
-/// one only keeps a header from growing without bound.
-pub const MAX_FIELD_LEN: usize = 256;
-
-/// A value the caller gave was refused before any request was built.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// A required field (`product` or `client identifier`) was empty or only whitespace.
-    #[error("{field} must not be empty")]
-    Empty {
-        /// Which field, e.g. `"X-Plex-Product"`.
-        field: &'static str,
-    },
-    /// A field holds a control character (CR, LF, tab, NUL, …), which could split or
-    /// corrupt the HTTP header it is sent in.
-    #[error("{field} contains a control character; header values must be visible text")]
-    ControlCharacter {
-        /// Which field.
-        field: &'static str,
-    },
-    /// A field is longer than [`MAX_FIELD_LEN`] bytes.
-    #[error("{field} is longer than {max} bytes")]
-    TooLong {
-        /// Which field.
-        field: &'static str,
-        /// The limit.
-        max: usize,
-    },
-    /// The base URL or forward URL does not parse, or has a shape the API cannot use
-    /// (no host, a query, a fragment, credentials, a scheme other than http/https).
-    #[error("invalid {field}: {reason}")]
-    InvalidUrl {
-        /// Which URL.
-        field: &'static str,
-        /// Why it was refused.
-        reason: String,
-    },
-    /// The base URL is plain `http` to a host that is not loopback: tokens would cross the
-    /// network in clear text.
-    #[error("base URL must use https unless the host is loopback (got http://{host})")]
-    InsecureBaseUrl {
-        /// The refused host.
-        host: String,
-    },
-}
-
-/// Checks one identity value: not too long, no control characters (which would allow header
-/// injection). Non-ASCII text is allowed: plex.tv takes device names as UTF-8.
-pub(crate) fn check_field(field: &'static str, value: &str) -> Result<(), ConfigError> {
-    if value.len() > MAX_FIELD_LEN {
-        return Err(ConfigError::TooLong {
-            field,
-            max: MAX_FIELD_LEN,
-        });
-    }
-    if value.chars().any(char::is_control) {
-        return Err(ConfigError::ControlCharacter { field });
-    }
-    Ok(())
-}
-
-fn check_required(field: &'static str, value: &str) -> Result<(), ConfigError> {
-    if value.trim().is_empty() {
-        return Err(ConfigError::Empty { field });
-    }
-    check_field(field, value)
-}
-
-/// The stable identifier of one installation of the app (`X-Plex-Client-Identifier`).
-///
-/// plex.tv ties a pin, and the device a token is issued to, to this value: polling a pin with
-/// another identifier than the one that created it answers 404/1020 as if the pin had
-/// expired. Generate it once with [`ClientId::generate`], store it, and reuse it.
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct ClientId(String);
-
-impl ClientId {
-    /// Wraps an existing identifier, refusing an empty one or one with control characters.
-    pub fn new(value: impl Into<String>) -> Result<Self, ConfigError> {
-        let value = value.into();
-        check_required("X-Plex-Client-Identifier", &value)?;
-        Ok(Self(value))
-    }
-
-    /// A fresh random UUID v4 identifier. Call it once per installation and store the result.
-    pub fn generate() -> Self {
-        Self(uuid::Uuid::new_v4().to_string())
-    }
-
-    /// The identifier as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for ClientId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("ClientId").field(&self.0).finish()
-    }
-}
-
-impl fmt::Display for ClientId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// The identity of the app and where plex.tv is. Build it with [`Config::builder`].
 ///
@@ -244,16 +140,7 @@ impl Config {
     /// Scheme and authority are shared with the configuration (reference counted); only the
     /// path is new, so a request costs one allocation here.
     pub(crate) fn endpoint(&self, path: std::fmt::Arguments<'_>) -> Uri {
-        let base = &self.endpoint_base;
-        // The base path always ends with '/' and has no query, checked in `build`.
-        let path_and_query = exact_string(format_args!("{}{path}", base.path));
-        let mut parts = uri::Parts::default();
-        parts.scheme = Some(base.scheme.clone());
-        parts.authority = Some(base.authority.clone());
-        // Validated at build time with the longest path used; the default (`/`) fallback
-        // exists only to avoid a panic path.
-        parts.path_and_query = PathAndQuery::from_maybe_shared(Bytes::from(path_and_query)).ok();
-        Uri::from_parts(parts).unwrap_or_default()
+        self.endpoint_base.uri(path)
     }
 }
 
@@ -382,74 +269,6 @@ impl ConfigBuilder {
             link_page_url,
             headers,
         })
-    }
-}
-
-/// The `X-Plex-*` header names, as constants: `HeaderName::from_static` evaluated at run
-/// time would pull http's whole header-name table into every wasm build.
-pub(crate) mod names {
-    use http::HeaderName;
-
-    pub const CLIENT_IDENTIFIER: HeaderName = HeaderName::from_static("x-plex-client-identifier");
-    pub const PRODUCT: HeaderName = HeaderName::from_static("x-plex-product");
-    pub const VERSION: HeaderName = HeaderName::from_static("x-plex-version");
-    pub const PLATFORM: HeaderName = HeaderName::from_static("x-plex-platform");
-    pub const PLATFORM_VERSION: HeaderName = HeaderName::from_static("x-plex-platform-version");
-    pub const DEVICE: HeaderName = HeaderName::from_static("x-plex-device");
-    pub const DEVICE_NAME: HeaderName = HeaderName::from_static("x-plex-device-name");
-    pub const MODEL: HeaderName = HeaderName::from_static("x-plex-model");
-    pub const TOKEN: HeaderName = HeaderName::from_static("x-plex-token");
-}
-
-fn header_value(field: &'static str, value: &str) -> Result<HeaderValue, ConfigError> {
-    HeaderValue::from_str(value).map_err(|_| ConfigError::ControlCharacter { field })
-}
-
-/// Formats into a `String` of exactly the needed capacity, so that `Bytes::from` takes it
-/// over as is instead of copying or reallocating.
-fn exact_string(args: std::fmt::Arguments<'_>) -> String {
-    struct Length(usize);
-    impl std::fmt::Write for Length {
-        fn write_str(&mut self, s: &str) -> std::fmt::Result {
-            self.0 += s.len();
-            Ok(())
-        }
-    }
-    let mut length = Length(0);
-    let _ = std::fmt::write(&mut length, args);
-    let mut text = String::with_capacity(length.0);
-    let _ = std::fmt::write(&mut text, args);
-    text
-}
-
-/// Scheme, authority and path of the base URL, parsed once.
-#[derive(Clone)]
-struct EndpointBase {
-    scheme: Scheme,
-    authority: Authority,
-    path: String,
-}
-
-impl EndpointBase {
-    fn new(base: &WebUrl) -> Result<Self, ConfigError> {
-        let invalid = || ConfigError::InvalidUrl {
-            field: "base URL",
-            reason: "not usable as a request URI".to_owned(),
-        };
-        let uri = Uri::try_from(base.as_str()).map_err(|_| invalid())?;
-        let parts = uri.into_parts();
-        let this = Self {
-            scheme: parts.scheme.ok_or_else(invalid)?,
-            authority: parts.authority.ok_or_else(invalid)?,
-            path: parts
-                .path_and_query
-                // The whole path and query: the base URL has no query (parse_base_url).
-                .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
-        };
-        // The longest path any request uses must form a valid URI with this base.
-        let longest = format!("{}api/v2/pins/{}?strong=true", this.path, u64::MAX);
-        PathAndQuery::try_from(longest).map_err(|_| invalid())?;
-        Ok(this)
     }
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use http::StatusCode;
 
-use crate::ConfigError;
+use crate::field::ConfigError;
 
 /// Longest body excerpt an error keeps, in bytes.
 pub const MAX_EXCERPT: usize = 256;

@@ -32,7 +32,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::ClientId;
+use crate::client_id::ClientId;
 
 /// How long a device JWT is valid: the nonce inside it lives 5 minutes.
 pub const DEVICE_JWT_LIFETIME: Duration = Duration::from_secs(5 * 60);

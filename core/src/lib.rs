@@ -50,11 +50,16 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod auth_url;
+mod client_id;
 mod config;
 mod decode;
+mod endpoint;
 mod error;
+mod field;
+mod header_names;
 #[cfg(feature = "jwt")]
 pub mod jwt;
+mod lenient;
 mod login;
 mod pin;
 pub mod protocol;

@@ -4,10 +4,15 @@ use std::time::Duration;
 
 use web_time::Instant;
 
+use crate::auth_url::{auth_url, link_url};
+use crate::config::Config;
+use crate::error::Error;
 use crate::error::ExpiredBy;
 use crate::pin::MAX_PIN_LIFETIME;
-use crate::{auth_url, link_url, request, response, Config, Error, Pin, PinKind, PinOptions};
-use crate::{Request, Response, Token};
+use crate::pin::{Pin, PinKind};
+use crate::request::{self, PinOptions, Request};
+use crate::response::{self, Response};
+use crate::token::Token;
 
 /// The shortest poll interval a login keeps, whatever it is configured with: at most 20
 /// polls a second (plex.tv asks for one; this floor only stops a zero from flooding it).

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 
-use crate::Token;
+use crate::token::Token;
 
 /// The longest pin lifetime a login believes. plex.tv's longest-lived pins last 30 minutes;
 /// an `expiresIn` above this (a hostile or broken server) is cut to it.
@@ -61,16 +61,16 @@ pub struct Pin {
     /// Always 1 to [`MAX_CODE_LEN`] ASCII letters and digits: the parser refuses others.
     pub code: String,
     /// The `X-Plex-Product` the pin was created with (`"0"` has been seen too).
-    #[serde(default, deserialize_with = "crate::decode::null_as_default")]
+    #[serde(default, deserialize_with = "crate::lenient::null_as_default")]
     pub product: String,
     /// Undocumented; `false` in every known response.
-    #[serde(default, deserialize_with = "crate::decode::null_as_default")]
+    #[serde(default, deserialize_with = "crate::lenient::null_as_default")]
     pub trusted: bool,
     /// URL of a QR image for the code (useful for 4-character codes).
     #[serde(default)]
     pub qr: Option<String>,
     /// The `X-Plex-Client-Identifier` that created the pin.
-    #[serde(default, deserialize_with = "crate::decode::null_as_default")]
+    #[serde(default, deserialize_with = "crate::lenient::null_as_default")]
     pub client_identifier: String,
     /// GeoIP data about the caller.
     #[serde(default)]

@@ -9,8 +9,11 @@
 use http::header::{HeaderValue, CONTENT_TYPE, ORIGIN};
 use http::{Method, Uri};
 
+use crate::config::Config;
+use crate::field::ConfigError;
+use crate::pin::PinKind;
+use crate::token::Token;
 use crate::web_url::WebUrl;
-use crate::{Config, ConfigError, PinKind, Token};
 
 /// What the core hands a transport to send.
 pub type Request = http::Request<Vec<u8>>;
@@ -138,7 +141,7 @@ pub fn user(config: &Config, token: &Token) -> Request {
     );
     request
         .headers_mut()
-        .insert(crate::config::names::TOKEN, token.header_value());
+        .insert(crate::header_names::TOKEN, token.header_value());
     request
 }
 
@@ -167,7 +170,7 @@ fn user_request(
     let mut request = build(config, method, config.endpoint(path));
     request
         .headers_mut()
-        .insert(crate::config::names::TOKEN, token.header_value());
+        .insert(crate::header_names::TOKEN, token.header_value());
     request
 }
 

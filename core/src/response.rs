@@ -14,8 +14,10 @@ use http::header::{HeaderMap, CONTENT_TYPE, RETRY_AFTER};
 use serde::Deserialize;
 
 use crate::decode;
+use crate::error::Error;
 use crate::error::{ApiError, BodyExcerpt, ExpiredBy, MAX_API_ERRORS, MAX_EXCERPT};
-use crate::{Error, Pin, User};
+use crate::pin::Pin;
+use crate::user::User;
 
 /// What a transport hands the core: any response whose body can be read as bytes.
 pub type Response<B = Vec<u8>> = http::Response<B>;
@@ -77,10 +79,10 @@ pub fn nonce<B: AsRef<[u8]>>(response: &Response<B>) -> Result<String, Error> {
 
 /// Reads `{"auth_token":"<Plex JWT>"}` from `POST /api/v2/auth/token`.
 #[cfg(feature = "jwt")]
-pub fn auth_token<B: AsRef<[u8]>>(response: &Response<B>) -> Result<crate::Token, Error> {
+pub fn auth_token<B: AsRef<[u8]>>(response: &Response<B>) -> Result<crate::token::Token, Error> {
     #[derive(Deserialize)]
     struct AuthToken {
-        auth_token: crate::Token,
+        auth_token: crate::token::Token,
     }
     check_status(response)?;
     Ok(decode_json(response, decode::serde::<AuthToken>)?.auth_token)

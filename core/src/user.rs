@@ -45,7 +45,7 @@ impl User {
 #[non_exhaustive]
 pub struct Subscription {
     /// Whether a subscription is active.
-    #[serde(default, deserialize_with = "crate::decode::null_as_default")]
+    #[serde(default, deserialize_with = "crate::lenient::null_as_default")]
     pub active: bool,
     /// Status text, e.g. `Active` or `Inactive`.
     #[serde(default)]

@@ -8,7 +8,7 @@
 
 use http::Uri;
 
-use crate::ConfigError;
+use crate::field::ConfigError;
 
 /// A validated absolute http(s) URL, kept as the caller wrote it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +27,7 @@ impl WebUrl {
             field,
             reason: reason.to_owned(),
         };
-        crate::config::check_field(field, raw)?;
+        crate::field::check_field(field, raw)?;
         if raw.contains('#') {
             return Err(invalid("a fragment is not allowed"));
         }

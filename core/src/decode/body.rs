@@ -1,7 +1,9 @@
 //! What both decoders produce besides the pin and the account: the failure they report and
 //! plex.tv's error body.
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
+
+use crate::lenient::null_as_default;
 
 /// Where the JSON failed (a field path, a position, or `.`) and what went wrong.
 pub(crate) type Failure = (String, String);
@@ -24,14 +26,4 @@ pub(crate) struct ErrorEntry {
     pub(crate) message: Option<String>,
     #[serde(default)]
     pub(crate) status: Option<u16>,
-}
-
-/// For `#[serde(deserialize_with)]`: a missing field and `null` both give the default.
-/// (Optional fields are lenient this way throughout; the small reader does the same.)
-pub(crate) fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Default + Deserialize<'de>,
-{
-    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }

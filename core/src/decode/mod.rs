@@ -13,7 +13,7 @@ mod serde;
 #[cfg(feature = "small-json")]
 mod small;
 
-pub(crate) use self::body::{null_as_default, Failure};
+pub(crate) use self::body::Failure;
 #[cfg(feature = "jwt")]
 pub(crate) use self::serde::serde;
 #[cfg(not(feature = "small-json"))]
