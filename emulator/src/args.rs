@@ -3,7 +3,8 @@
 
 use clap::Args;
 
-use crate::{seconds_arg, FaultRule, Options};
+use crate::fault::FaultRule;
+use crate::options::{seconds_arg, Options};
 
 /// How to run the emulator from a command line.
 #[derive(Args, Debug, Clone, Default)]
@@ -15,7 +16,7 @@ pub struct EmulatorArgs {
     /// Approve every pin this many seconds after its creation.
     #[arg(long, value_name = "SECONDS")]
     pub auto_approve: Option<f64>,
-    /// Inject a fault on every API request: 429[:secs], 500, 502, malformed, oversized,
+    /// Inject a fault on every API request: 429 (or 429:SECS), 500, 502, malformed, oversized,
     /// slow:ms, drop, xml, redirect. Repeat to queue several; `FAULT*N` fires N times only.
     #[arg(long, value_name = "FAULT")]
     pub fault: Vec<String>,

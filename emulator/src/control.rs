@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::body::read_body;
 use crate::cors::{is_loopback_authority, is_loopback_origin};
-use crate::fault::Fault;
+use crate::fault::{Fault, FaultRule};
 use crate::render::{empty, json_response, Body};
 use crate::shared::Shared;
 use crate::state::PinStatus;
@@ -249,11 +249,9 @@ pub(crate) fn control(shared: &Shared, name: ControlRoute, form: &str) -> Respon
 }
 
 /// A fault rule from the control form: `fault=500&route=check&pin=ID&client=ID&times=N`.
-pub(crate) fn fault_from_form(
-    field: &dyn Fn(&str) -> Option<String>,
-) -> Result<crate::FaultRule, String> {
+pub(crate) fn fault_from_form(field: &dyn Fn(&str) -> Option<String>) -> Result<FaultRule, String> {
     let fault = field("fault").ok_or("fault is required")?;
-    let mut rule = crate::FaultRule::always(fault.parse::<Fault>()?);
+    let mut rule = FaultRule::always(fault.parse::<Fault>()?);
     if let Some(route) = field("route") {
         rule = rule.on(route.parse()?);
     }
