@@ -14,6 +14,11 @@ use crate::request::{self, PinOptions, Request};
 use crate::response::{self, Response};
 use crate::token::Token;
 
+#[cfg(feature = "jwt")]
+use crate::jwt::login::{JwtMode, JwtPoll};
+#[cfg(not(feature = "jwt"))]
+use no_jwt::{JwtMode, JwtPoll};
+
 /// The shortest poll interval a login keeps, whatever it is configured with: at most 20
 /// polls a second (plex.tv asks for one; this floor only stops a zero from flooding it).
 pub const MIN_POLL_INTERVAL: Duration = Duration::from_millis(50);
@@ -156,7 +161,7 @@ enum State {
     },
     CheckSent,
     /// JWT sign-in: `GET /api/v2/auth/nonce` is in flight.
-    #[cfg(feature = "jwt")]
+    /// JWT mode: `GET /api/v2/auth/nonce` is in flight.
     NonceSent,
     Approved(Token),
     Finished,
@@ -279,23 +284,9 @@ pub struct PinLogin {
     failures: u32,
     /// The error of the current failure streak (boxed: the login stays small until then).
     last_error: Option<Box<Error>>,
-    #[cfg(feature = "jwt")]
-    jwt: Option<JwtMode>,
+    /// The JWT sign-in's state, boxed: most logins have none.
+    jwt: Option<Box<JwtMode>>,
 }
-
-/// The JWT sign-in's extra state: the device key, the wall clock at the first poll, and the
-/// current device JWT with the instant it stops being usable.
-#[cfg(feature = "jwt")]
-#[derive(Debug)]
-struct JwtMode {
-    key: crate::jwt::DeviceKey,
-    unix_at_origin: u64,
-    current: Option<(crate::jwt::DeviceJwt, Instant)>,
-}
-
-/// A device JWT is renewed (with a new nonce) this long before it would expire.
-#[cfg(feature = "jwt")]
-const RENEW_MARGIN: Duration = Duration::from_secs(30);
 
 impl PinLogin {
     /// A login that will create a pin on its first [`poll`](Self::poll).
@@ -311,7 +302,6 @@ impl PinLogin {
             origin: None,
             failures: 0,
             last_error: None,
-            #[cfg(feature = "jwt")]
             jwt: None,
         }
     }
@@ -332,11 +322,7 @@ impl PinLogin {
         unix_now: u64,
     ) -> Self {
         let mut login = Self::new(config, options);
-        login.jwt = Some(JwtMode {
-            key,
-            unix_at_origin: unix_now,
-            current: None,
-        });
+        login.jwt = Some(Box::new(JwtMode::new(key, unix_now)));
         login
     }
 
@@ -420,15 +406,8 @@ impl PinLogin {
         match std::mem::replace(&mut self.state, State::Finished) {
             State::Finished => return Err(Error::OutOfOrder("the login has already finished")),
             State::Approved(token) => return Ok(Step::Done(token)),
-            in_flight @ (State::CreateSent | State::CheckSent) => {
+            in_flight @ (State::CreateSent | State::CheckSent | State::NonceSent) => {
                 self.state = in_flight;
-                return Err(Error::OutOfOrder(
-                    "a request is in flight: pass its response to handle_response or call transport_failed",
-                ));
-            }
-            #[cfg(feature = "jwt")]
-            State::NonceSent => {
-                self.state = State::NonceSent;
                 return Err(Error::OutOfOrder(
                     "a request is in flight: pass its response to handle_response or call transport_failed",
                 ));
@@ -469,30 +448,23 @@ impl PinLogin {
     }
 
     fn create_request(&self) -> Request {
-        #[cfg(feature = "jwt")]
-        if let Some(jwt) = &self.jwt {
-            return request::create_pin_with_key(&self.config, &self.options.pin, jwt.key.jwk());
+        match &self.jwt {
+            Some(jwt) => jwt.create_request(&self.config, &self.options.pin),
+            None => request::create_pin(&self.config, &self.options.pin),
         }
-        request::create_pin(&self.config, &self.options.pin)
     }
 
     /// The poll of a pin that exists: plain, or (JWT mode) with a device JWT, fetching a
     /// nonce first when there is no usable one.
     fn check_request(&mut self, now: Instant) -> Step {
-        let _ = now; // Read in JWT mode only.
-        #[cfg(feature = "jwt")]
         if let Some(jwt) = &self.jwt {
             let id = self.pin.as_ref().map_or(0, |p| p.id);
-            return match &jwt.current {
-                Some((device_jwt, usable_until)) if *usable_until > now => {
-                    self.state = State::CheckSent;
-                    Step::Send(request::check_pin_with_jwt(&self.config, id, device_jwt))
-                }
-                _ => {
-                    self.state = State::NonceSent;
-                    Step::Send(request::nonce(&self.config))
-                }
+            let (state, request) = match jwt.poll(&self.config, id, now) {
+                JwtPoll::Check(request) => (State::CheckSent, request),
+                JwtPoll::Nonce(request) => (State::NonceSent, request),
             };
+            self.state = state;
+            return Step::Send(request);
         }
         self.state = State::CheckSent;
         // A poll is only due once a pin (and so its URI) exists.
@@ -546,28 +518,34 @@ impl PinLogin {
                     };
                     Ok(())
                 }
-                #[cfg(feature = "jwt")]
                 Err(Error::SignatureRejected) if self.jwt.is_some() => {
                     // The nonce expired or was used up: sign again over a fresh one.
                     if let Some(jwt) = self.jwt.as_mut() {
-                        jwt.current = None;
+                        jwt.signature_rejected();
                     }
                     self.failed(now, Error::SignatureRejected, false)
                 }
                 Err(error) => self.failed(now, error, false),
             },
-            #[cfg(feature = "jwt")]
-            State::NonceSent => match response::nonce(&response) {
-                Ok(nonce) => {
+            State::NonceSent => {
+                let elapsed = self
+                    .origin
+                    .map_or(Duration::ZERO, |o| now.saturating_duration_since(o));
+                let signed = match self.jwt.as_mut() {
+                    Some(jwt) => jwt.nonce_received(&self.config, &response, now, elapsed),
+                    None => Err(Error::OutOfOrder("a nonce without the JWT mode")),
+                };
+                match signed {
                     // No reset of the failure streak: only a poll that plex.tv accepts ends
                     // it, or nonce-then-rejected-signature could loop until the pin expires.
-                    self.sign_device_jwt(now, &nonce);
                     // The poll this nonce was fetched for goes out at once.
-                    self.state = State::Wait { next_poll: now };
-                    Ok(())
+                    Ok(()) => {
+                        self.state = State::Wait { next_poll: now };
+                        Ok(())
+                    }
+                    Err(error) => self.failed(now, error, false),
                 }
-                Err(error) => self.failed(now, error, false),
-            },
+            }
             other => {
                 self.state = other;
                 Err(Error::OutOfOrder("no request is in flight"))
@@ -584,9 +562,7 @@ impl PinLogin {
     pub fn transport_failed(&mut self, now: Instant) -> AfterFailure {
         let creating = match self.state {
             State::CreateSent => true,
-            State::CheckSent => false,
-            #[cfg(feature = "jwt")]
-            State::NonceSent => false,
+            State::CheckSent | State::NonceSent => false,
             _ => return AfterFailure::GiveUp,
         };
         if self
@@ -611,26 +587,6 @@ impl PinLogin {
             return AfterFailure::GiveUp;
         }
         AfterFailure::Retry
-    }
-
-    #[cfg(feature = "jwt")]
-    fn sign_device_jwt(&mut self, now: Instant, nonce: &str) {
-        let elapsed = self
-            .origin
-            .map_or(0, |o| now.saturating_duration_since(o).as_secs());
-        let client_id = self.config.client_id().clone();
-        if let Some(jwt) = self.jwt.as_mut() {
-            let claims = crate::jwt::DeviceClaims::new(
-                &client_id,
-                nonce,
-                jwt.unix_at_origin.saturating_add(elapsed),
-            );
-            let usable_until = later(
-                now,
-                crate::jwt::DEVICE_JWT_LIFETIME.saturating_sub(RENEW_MARGIN),
-            );
-            jwt.current = Some((jwt.key.device_jwt(&claims), usable_until));
-        }
     }
 
     fn failed(&mut self, now: Instant, error: Error, creating: bool) -> Result<(), Error> {
@@ -745,4 +701,49 @@ fn later(now: Instant, delay: Duration) -> Instant {
     now.checked_add(delay)
         .or_else(|| now.checked_add(MAX_PIN_LIFETIME))
         .unwrap_or(now)
+}
+
+/// Without the `jwt` feature the JWT mode cannot exist: an uninhabited stand-in with the
+/// seam's shape keeps `PinLogin` free of feature switches.
+#[cfg(not(feature = "jwt"))]
+mod no_jwt {
+    use web_time::Instant;
+
+    use crate::config::Config;
+    use crate::error::Error;
+    use crate::request::{PinOptions, Request};
+    use crate::response::Response;
+
+    #[derive(Debug)]
+    pub(crate) enum JwtMode {}
+
+    #[allow(dead_code)] // Never built: there is no JWT mode to build it.
+    pub(crate) enum JwtPoll {
+        Check(Request),
+        Nonce(Request),
+    }
+
+    impl JwtMode {
+        pub(crate) fn create_request(&self, _: &Config, _: &PinOptions) -> Request {
+            match *self {}
+        }
+
+        pub(crate) fn poll(&self, _: &Config, _: u64, _: Instant) -> JwtPoll {
+            match *self {}
+        }
+
+        pub(crate) fn nonce_received<B: AsRef<[u8]>>(
+            &mut self,
+            _: &Config,
+            _: &Response<B>,
+            _: Instant,
+            _: std::time::Duration,
+        ) -> Result<(), Error> {
+            match *self {}
+        }
+
+        pub(crate) fn signature_rejected(&mut self) {
+            match *self {}
+        }
+    }
 }

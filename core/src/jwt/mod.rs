@@ -22,6 +22,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub(crate) mod login;
+
 use std::fmt;
 use std::time::Duration;
 

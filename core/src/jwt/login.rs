@@ -1,0 +1,82 @@
+//! The JWT mode of a [`PinLogin`](crate::PinLogin): the device key, the device JWT in use
+//! and when to renew it. `PinLogin` asks it for the create and poll requests and hands it
+//! nonces and rejected signatures; everything JWT-specific about the sign-in lives here.
+
+use std::time::Duration;
+
+use web_time::Instant;
+
+use super::{DeviceClaims, DeviceJwt, DeviceKey, DEVICE_JWT_LIFETIME};
+use crate::config::Config;
+use crate::error::Error;
+use crate::request::{self, PinOptions, Request};
+use crate::response::{self, Response};
+
+/// A device JWT is renewed (with a new nonce) this long before it would expire.
+const RENEW_MARGIN: Duration = Duration::from_secs(30);
+
+/// The JWT sign-in's state beside the login's own.
+#[derive(Debug)]
+pub(crate) struct JwtMode {
+    key: DeviceKey,
+    /// The wall clock (Unix seconds) at the login's first poll.
+    unix_at_origin: u64,
+    /// The device JWT in use, and the instant it stops being usable.
+    current: Option<(DeviceJwt, Instant)>,
+}
+
+/// What a due poll of the pin sends in JWT mode.
+pub(crate) enum JwtPoll {
+    /// The poll itself, signed with the current device JWT.
+    Check(Request),
+    /// `GET /api/v2/auth/nonce` first: no usable device JWT.
+    Nonce(Request),
+}
+
+impl JwtMode {
+    pub(crate) fn new(key: DeviceKey, unix_now: u64) -> Self {
+        Self {
+            key,
+            unix_at_origin: unix_now,
+            current: None,
+        }
+    }
+
+    /// The pin is created with the device's JWK.
+    pub(crate) fn create_request(&self, config: &Config, pin: &PinOptions) -> Request {
+        request::create_pin_with_key(config, pin, self.key.jwk())
+    }
+
+    /// The poll of pin `id`, or the nonce request it needs first.
+    pub(crate) fn poll(&self, config: &Config, id: u64, now: Instant) -> JwtPoll {
+        match &self.current {
+            Some((jwt, usable_until)) if *usable_until > now => {
+                JwtPoll::Check(request::check_pin_with_jwt(config, id, jwt))
+            }
+            _ => JwtPoll::Nonce(request::nonce(config)),
+        }
+    }
+
+    /// Reads the nonce answer and signs a new device JWT over it; `elapsed` is the
+    /// monotonic time since the login's first poll.
+    pub(crate) fn nonce_received<B: AsRef<[u8]>>(
+        &mut self,
+        config: &Config,
+        response: &Response<B>,
+        now: Instant,
+        elapsed: Duration,
+    ) -> Result<(), Error> {
+        let nonce = response::nonce(response)?;
+        let issued_at = self.unix_at_origin.saturating_add(elapsed.as_secs());
+        let claims = DeviceClaims::new(config.client_id(), &nonce, issued_at);
+        let lifetime = DEVICE_JWT_LIFETIME.saturating_sub(RENEW_MARGIN);
+        let usable_until = now.checked_add(lifetime).unwrap_or(now);
+        self.current = Some((self.key.device_jwt(&claims), usable_until));
+        Ok(())
+    }
+
+    /// plex.tv refused the signature (an expired or used nonce): sign anew next time.
+    pub(crate) fn signature_rejected(&mut self) {
+        self.current = None;
+    }
+}
