@@ -303,6 +303,11 @@ pub enum Error {
         message: Option<String>,
     },
 
+    /// A saved pin was resumed under another client identifier than the one that created
+    /// it: plex.tv would answer its polls 404/1020, as if it did not exist.
+    #[error("the saved pin belongs to another client identifier; plex.tv would not know it")]
+    ClientMismatch,
+
     /// The [`PinLogin`](crate::PinLogin) was driven against its contract (a response with no
     /// request in flight, a poll after the end, …). A bug in the caller's loop.
     #[error("login driven out of order: {0}")]

@@ -76,7 +76,7 @@ pub use config::{
 };
 pub use error::{ApiError, BodyExcerpt, Error, ExpiredBy, MAX_API_ERRORS, MAX_EXCERPT};
 pub use login::{AfterFailure, LoginOptions, PinLogin, Step, MIN_POLL_INTERVAL};
-pub use pin::{Location, Pin, PinKind, MAX_CODE_LEN, MAX_PIN_LIFETIME};
+pub use pin::{Location, Pin, PinKind, SavedPin, MAX_CODE_LEN, MAX_PIN_LIFETIME};
 pub use request::{ForwardUrl, PinOptions, Request};
 pub use response::Response;
 pub use token::{InvalidToken, Token, MAX_TOKEN_LEN};

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::token::Token;
 
@@ -14,7 +14,8 @@ pub const MAX_PIN_LIFETIME: Duration = Duration::from_secs(3600);
 pub const MAX_CODE_LEN: usize = 64;
 
 /// Which kind of code to ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum PinKind {
     /// A 25-character code (`?strong=true`), lives about 30 minutes, for the
@@ -51,7 +52,7 @@ pub(crate) fn is_valid_code(code: &str) -> bool {
 /// field but `id` and `code` may be missing or null.
 ///
 /// `auth_token` stays `None` until the user approves the sign-in.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Pin {
@@ -85,12 +86,35 @@ pub struct Pin {
     /// `expires_in` on the caller's monotonic clock, which clock skew cannot fool.
     #[serde(default)]
     pub expires_at: Option<String>,
-    /// The account token, once the user has approved.
-    #[serde(default)]
+    /// The account token, once the user has approved. Never serialised: a saved pin holds
+    /// no secret.
+    #[serde(default, skip_serializing)]
     pub auth_token: Option<Token>,
     /// `true` when the user created an account while signing in; `null` until approved.
     #[serde(default)]
     pub new_registration: Option<bool>,
+}
+
+/// A pin saved to resume its login later, in another request, process or machine (a web
+/// backend that creates the pin on one request and polls on the next, a page reloaded
+/// mid-login): what [`PinLogin::resume`](crate::PinLogin::resume) needs, serialisable with
+/// serde, and no secret.
+///
+/// The expiry is absolute (Unix seconds): the monotonic clock it was counted on does not
+/// survive a process.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SavedPin {
+    /// The pin's id.
+    pub id: u64,
+    /// Its code.
+    pub code: String,
+    /// The client identifier that created it: plex.tv answers polls with another as if the
+    /// pin did not exist.
+    pub client_identifier: String,
+    /// When it expires, in Unix seconds on the saving machine's clock.
+    pub expires_at: u64,
 }
 
 impl Pin {
@@ -105,7 +129,7 @@ impl Pin {
 }
 
 /// GeoIP data in a pin (`location`). Every field is optional.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct Location {
     /// ISO 3166-1 alpha-2 country code.

@@ -762,3 +762,87 @@ fn the_error_being_retried_is_reported_until_a_success() {
     h.respond(created(1800)).unwrap();
     assert_eq!(h.login.last_error(), None);
 }
+
+// ---- Resumable logins (issue #14): created in one PinLogin, polled in another.
+
+/// Create in one login, save, serialise, resume in a fresh one (as another process would),
+/// approve, get the token; the resumed login keeps the pin's remaining life.
+#[test]
+fn a_saved_pin_resumes_in_a_fresh_login() {
+    let unix_start = 1_800_000_000;
+    let mut first = Harness::new(LoginOptions::default());
+    first.create(1800);
+    first.next_check();
+    first.respond(waiting()).unwrap();
+    let saved = first.login.save(first.now, unix_start).unwrap();
+    assert_eq!(
+        (saved.id, saved.code.as_str()),
+        (77, "abcdefghijklmnopqrstuvwxy")
+    );
+    assert_eq!(saved.expires_at, unix_start + 1799, "1 s of 1800 used");
+    let text = serde_json::to_string(&saved).unwrap();
+    assert!(!text.contains("token"), "{text}");
+    drop(first);
+
+    // Ten minutes later, elsewhere.
+    let restored: plex_pin::SavedPin = serde_json::from_str(&text).unwrap();
+    let login = PinLogin::resume(
+        &config(),
+        LoginOptions::default(),
+        &restored,
+        unix_start + 600,
+    )
+    .unwrap();
+    let mut second = Harness {
+        login,
+        now: Instant::now(),
+    };
+    let req = second.expect_send();
+    assert_eq!(
+        req.uri().path(),
+        "/api/v2/pins/77",
+        "polls at once, no new pin"
+    );
+    second.respond(waiting()).unwrap();
+    let left = second.login.pin_expires_at().unwrap() - second.now;
+    assert_eq!(left, Duration::from_secs(1199));
+    second.next_check();
+    second.respond(approved()).unwrap();
+    match second.poll() {
+        Ok(Step::Done(token)) => assert_eq!(token.expose_secret(), "the-token"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_saved_pin_is_refused_under_another_client_id_and_ends_when_expired() {
+    let saved: plex_pin::SavedPin = serde_json::from_str(
+        r#"{"id":77,"code":"abcdefghijklmnopqrstuvwxy","clientIdentifier":"someone-else","expiresAt":1800000900}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        PinLogin::resume(&config(), LoginOptions::default(), &saved, 1_800_000_000).unwrap_err(),
+        Error::ClientMismatch
+    );
+    let mut ours = saved.clone();
+    ours.client_identifier = "client-1".to_owned();
+    let mut late =
+        PinLogin::resume(&config(), LoginOptions::default(), &ours, 1_800_001_000).unwrap();
+    assert_eq!(
+        late.poll(Instant::now()).unwrap_err(),
+        Error::PinExpired {
+            by: ExpiredBy::LocalDeadline
+        }
+    );
+    // An expiry absurdly far away is held to the longest pin life.
+    ours.expires_at = u64::MAX;
+    let mut far = Harness {
+        login: PinLogin::resume(&config(), LoginOptions::default(), &ours, 0).unwrap(),
+        now: Instant::now(),
+    };
+    far.expect_send();
+    assert_eq!(
+        far.login.pin_expires_at().unwrap() - far.now,
+        plex_pin::MAX_PIN_LIFETIME
+    );
+}

@@ -452,6 +452,79 @@ pub fn unreachable_server<T: Transport>() {
     ));
 }
 
+/// Drives `login` through `client` until `stop` says so (or the login ends): the loop of a
+/// custom transport, with the transport's own `send`.
+fn drive_until<T: Transport>(
+    client: &T,
+    login: &mut plex_pin::PinLogin,
+    mut stop: impl FnMut(&plex_pin::Step) -> bool,
+) -> Result<plex_pin::Step, Error> {
+    loop {
+        let step = login.poll(plex_pin::Instant::now())?;
+        if stop(&step) {
+            return Ok(step);
+        }
+        match step {
+            plex_pin::Step::Send(request) => match client.send(request) {
+                Ok(response) => login.handle_response(plex_pin::Instant::now(), response)?,
+                Err(failure) => panic!("{}: {failure:?}", T::NAME),
+            },
+            plex_pin::Step::WaitUntil(at) => {
+                std::thread::sleep(at.saturating_duration_since(plex_pin::Instant::now()))
+            }
+            other => return Ok(other),
+        }
+    }
+}
+
+/// A web backend's flow: one client (one request, one process) creates the pin and saves
+/// it; another, built anew, resumes it from its serialised form, and gets the token once
+/// the user approves.
+pub fn a_saved_pin_resumes_in_another_client<T: Transport>() {
+    let emulator = Emulator::start(Options::default()).unwrap();
+    let first: T = client(&emulator);
+    let mut creating =
+        plex_pin::PinLogin::new(&config_for(&emulator, "conformance-client"), fast_options());
+    let shown = drive_until(&first, &mut creating, |step| {
+        matches!(step, plex_pin::Step::PinReady(_))
+    })
+    .unwrap();
+    let plex_pin::Step::PinReady(pin) = shown else {
+        panic!("{}: expected the pin, got {shown:?}", T::NAME)
+    };
+    let saved =
+        serde_json::to_string(&creating.save(plex_pin::Instant::now(), unix_now()).unwrap())
+            .unwrap();
+    drop((creating, first));
+
+    let second: T = client(&emulator);
+    let restored: plex_pin::SavedPin = serde_json::from_str(&saved).unwrap();
+    let mut resumed = plex_pin::PinLogin::resume(
+        &config_for(&emulator, "conformance-client"),
+        fast_options(),
+        &restored,
+        unix_now(),
+    )
+    .unwrap();
+    assert!(emulator.approve(pin.id).is_some());
+    let done = drive_until(&second, &mut resumed, |_| false).unwrap();
+    let plex_pin::Step::Done(token) = done else {
+        panic!("{}: expected the token, got {done:?}", T::NAME)
+    };
+    assert!(
+        second.user(&token).is_ok(),
+        "{}: the token checks valid",
+        T::NAME
+    );
+    assert_eq!(emulator.stats().count("create_pin"), 1, "one pin only");
+    // Under another client identifier, the saved pin is refused before any request.
+    let other = config_for(&emulator, "another-client");
+    assert_eq!(
+        plex_pin::PinLogin::resume(&other, fast_options(), &restored, unix_now()).unwrap_err(),
+        Error::ClientMismatch
+    );
+}
+
 /// A fresh test key: 32 random bytes (fastrand's per-thread generator, seeded randomly).
 /// Test keys need to differ, not to be secret.
 fn random_key() -> DeviceKey {
@@ -671,7 +744,8 @@ macro_rules! conformance {
             slow_answer_times_out, dropped_connection_gives_up, redirect_is_not_followed,
             unreachable_server, jwt_login_and_refresh, jwt_expiry_gives_498_and_refresh_recovers,
             jwt_register_key_then_refresh,
-            jwt_forged_expired_and_replayed_are_refused, link_a_code_from_a_signed_in_account);
+            jwt_forged_expired_and_replayed_are_refused, link_a_code_from_a_signed_in_account,
+            a_saved_pin_resumes_in_another_client);
     };
     (@tests $transport:ty; $($scenario:ident),*) => {
         $(

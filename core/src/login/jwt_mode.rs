@@ -1,14 +1,15 @@
 //! The JWT mode of a [`PinLogin`](crate::PinLogin): the device key, the device JWT in use
 //! and when to renew it. `PinLogin` asks it for the create and poll requests and hands it
-//! nonces and rejected signatures; everything JWT-specific about the sign-in lives here.
+//! nonces and rejected signatures; everything JWT-specific about the sign-in lives here,
+//! on top of the keys and tokens of [`crate::jwt`].
 
 use std::time::Duration;
 
 use web_time::Instant;
 
-use super::{DeviceClaims, DeviceJwt, DeviceKey, DEVICE_JWT_LIFETIME};
 use crate::config::Config;
 use crate::error::Error;
+use crate::jwt::{DeviceClaims, DeviceJwt, DeviceKey, DEVICE_JWT_LIFETIME};
 use crate::request::{self, PinOptions, Request};
 use crate::response::{self, Response};
 

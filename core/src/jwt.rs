@@ -22,8 +22,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub(crate) mod login;
-
 use std::fmt;
 use std::time::Duration;
 

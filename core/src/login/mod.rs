@@ -9,13 +9,16 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::error::ExpiredBy;
 use crate::pin::MAX_PIN_LIFETIME;
-use crate::pin::{Pin, PinKind};
+use crate::pin::{Pin, PinKind, SavedPin};
 use crate::request::{self, PinOptions, Request};
 use crate::response::{self, Response};
 use crate::token::Token;
 
 #[cfg(feature = "jwt")]
-use crate::jwt::login::{JwtMode, JwtPoll};
+mod jwt_mode;
+
+#[cfg(feature = "jwt")]
+use jwt_mode::{JwtMode, JwtPoll};
 #[cfg(not(feature = "jwt"))]
 use no_jwt::{JwtMode, JwtPoll};
 
@@ -150,6 +153,10 @@ pub enum AfterFailure {
 enum State {
     Create {
         not_before: Option<Instant>,
+    },
+    /// A saved pin, resumed: `left` of its life remained when it was resumed.
+    Resume {
+        left: Duration,
     },
     CreateSent,
     Announce {
@@ -326,6 +333,67 @@ impl PinLogin {
         login
     }
 
+    /// Continues the login of a saved pin (see [`save`](Self::save)): polls it with the same
+    /// rules (interval, backoff, deadlines) as the login that created it, without creating
+    /// another or announcing it again ([`Step::PinReady`] is not returned). `unix_now` is the
+    /// wall clock now, against which the pin's absolute expiry is counted once.
+    ///
+    /// A pin saved under another client identifier is refused
+    /// ([`Error::ClientMismatch`]): plex.tv would answer its polls as if it did not exist.
+    ///
+    /// ```
+    /// use plex_pin::{ClientId, Config, LoginOptions, PinLogin, SavedPin, Step};
+    /// use plex_pin::Instant;
+    ///
+    /// let config = Config::builder("My App", ClientId::new("device-1")?).build()?;
+    /// // Stored by the request that created the pin, e.g. in a session:
+    /// let saved: SavedPin = serde_json::from_str(
+    ///     r#"{"id":7,"code":"ABCD","clientIdentifier":"device-1","expiresAt":1800000900}"#,
+    /// )?;
+    /// let mut login = PinLogin::resume(&config, LoginOptions::default(), &saved, 1_800_000_000)?;
+    /// match login.poll(Instant::now())? {
+    ///     Step::Send(request) => assert_eq!(request.uri().path(), "/api/v2/pins/7"),
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn resume(
+        config: &Config,
+        options: LoginOptions,
+        saved: &SavedPin,
+        unix_now: u64,
+    ) -> Result<Self, Error> {
+        if saved.client_identifier != config.client_id().as_str() {
+            return Err(Error::ClientMismatch);
+        }
+        let mut login = Self::new(config, options);
+        let left = Duration::from_secs(saved.expires_at.saturating_sub(unix_now));
+        login.state = State::Resume {
+            left: left.min(MAX_PIN_LIFETIME),
+        };
+        login.check_uri = Some(request::check_pin_uri(config, saved.id));
+        login.pin = Some(Pin {
+            id: saved.id,
+            code: saved.code.clone(),
+            client_identifier: saved.client_identifier.clone(),
+            ..Pin::default()
+        });
+        Ok(login)
+    }
+
+    /// The pin as [`resume`](Self::resume) needs it, once created: `now` on the login's
+    /// clock and `unix_now` on the wall clock turn its expiry into Unix seconds.
+    pub fn save(&self, now: Instant, unix_now: u64) -> Option<SavedPin> {
+        let pin = self.pin.as_ref()?;
+        let left = self.pin_deadline?.saturating_duration_since(now);
+        Some(SavedPin {
+            id: pin.id,
+            code: pin.code.clone(),
+            client_identifier: self.config.client_id().as_str().to_owned(),
+            expires_at: unix_now.saturating_add(left.as_secs()),
+        })
+    }
+
     /// The pin, once created.
     pub fn pin(&self) -> Option<&Pin> {
         self.pin.as_ref()
@@ -411,6 +479,11 @@ impl PinLogin {
                 return Err(Error::OutOfOrder(
                     "a request is in flight: pass its response to handle_response or call transport_failed",
                 ));
+            }
+            State::Resume { left } => {
+                // The saved pin's life counts on this login's clock from its first poll.
+                self.pin_deadline = Some(later(now, left));
+                self.state = State::Wait { next_poll: now };
             }
             other => self.state = other,
         }
