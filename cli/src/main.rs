@@ -109,10 +109,7 @@ fn connect_to(
         None
     };
     if let Some(emulator) = &emulator {
-        builder = builder
-            .base_url(emulator.url())
-            .auth_app_url(format!("{}/auth", emulator.url()))
-            .link_page_url(format!("{}/link", emulator.url()));
+        builder = builder.server(emulator.url());
     } else {
         builder = builder.base_url(
             server

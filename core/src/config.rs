@@ -204,6 +204,29 @@ impl ConfigBuilder {
         self
     }
 
+    /// Points everything at one server that plays all of plex.tv's parts, such as the
+    /// plex-pin emulator or a test double: the API at `url`, the Auth App at `{url}/auth`
+    /// and the link page at `{url}/link` (setting only [`base_url`](Self::base_url) would
+    /// still send users to app.plex.tv).
+    ///
+    /// ```
+    /// use plex_pin::{auth_url, ClientId, Config};
+    ///
+    /// let config = Config::builder("My App", ClientId::new("abc")?)
+    ///     .server("http://127.0.0.1:32400")
+    ///     .build()?;
+    /// assert_eq!(config.base_url(), "http://127.0.0.1:32400/");
+    /// assert!(auth_url(&config, "code", None).starts_with("http://127.0.0.1:32400/auth#?"));
+    /// assert_eq!(config.link_page_url(), "http://127.0.0.1:32400/link");
+    /// # Ok::<(), plex_pin::ConfigError>(())
+    /// ```
+    pub fn server(self, url: impl Into<String>) -> Self {
+        let url = url.into();
+        let root = url.trim_end_matches('/');
+        let (auth, link) = (format!("{root}/auth"), format!("{root}/link"));
+        self.base_url(url).auth_app_url(auth).link_page_url(link)
+    }
+
     /// Overrides the Auth App page (default [`AUTH_APP`]), e.g. the emulator's `/auth`.
     pub fn auth_app_url(mut self, url: impl Into<String>) -> Self {
         self.auth_app_url = Some(url.into());

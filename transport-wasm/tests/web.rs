@@ -65,9 +65,7 @@ fn client(timeout_ms: u64) -> (Client, String) {
     let id = ClientId::generate();
     let config = Config::builder("plex-pin wasm conformance", id.clone())
         .device_name("Headless Browser")
-        .base_url(emulator())
-        .auth_app_url(format!("{}/auth", emulator()))
-        .link_page_url(format!("{}/link", emulator()))
+        .server(emulator())
         .build()
         .unwrap();
     (
