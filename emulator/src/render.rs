@@ -6,14 +6,14 @@ use std::time::Instant;
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use http::{Response, StatusCode};
-use http_body_util::Full;
+use http_body_util::{Either, Full};
 use serde_json::{json, Value};
 
 use crate::fault::{Fault, OVERSIZED_BODY};
 use crate::state::{PinRecord, PinStatus};
 use crate::xml::{escape, scalar};
 
-pub(crate) type Body = Full<Bytes>;
+pub(crate) type Body = Either<Full<Bytes>, Padded>;
 
 pub(crate) fn rfc3339(t: std::time::SystemTime) -> String {
     humantime::format_rfc3339_seconds(t).to_string()
@@ -112,7 +112,7 @@ pub(crate) fn with_type(
     content_type: &'static str,
     body: Bytes,
 ) -> Response<Body> {
-    let mut response = Response::new(Full::new(body));
+    let mut response = Response::new(Either::Left(Full::new(body)));
     *response.status_mut() = status;
     response
         .headers_mut()
@@ -133,7 +133,7 @@ pub(crate) fn xml(status: StatusCode, text: String) -> Response<Body> {
 }
 
 pub(crate) fn empty(status: StatusCode) -> Response<Body> {
-    let mut response = Response::new(Full::new(Bytes::new()));
+    let mut response = Response::new(Either::Left(Full::new(Bytes::new())));
     *response.status_mut() = status;
     response
 }
@@ -141,7 +141,7 @@ pub(crate) fn empty(status: StatusCode) -> Response<Body> {
 /// The real answer made wrong, for [`Fault::Oversized`] and [`Fault::MalformedJson`]: its
 /// status, headers and format are kept; the body is padded past the cap (whitespace after
 /// the document, still valid JSON or XML) or cut in half.
-pub(crate) async fn mangle(fault: Fault, answer: http::Response<Body>) -> http::Response<Body> {
+pub(crate) async fn mangle(fault: Fault, answer: Response<Body>) -> Response<Body> {
     use http_body_util::BodyExt;
     let (mut parts, body) = answer.into_parts();
     let bytes = body
@@ -149,17 +149,50 @@ pub(crate) async fn mangle(fault: Fault, answer: http::Response<Body>) -> http::
         .await
         .map(|c| c.to_bytes())
         .unwrap_or_default();
-    let mangled = match fault {
-        Fault::Oversized => {
-            let mut padded = Vec::with_capacity(bytes.len().max(OVERSIZED_BODY) + 1);
-            padded.extend_from_slice(&bytes);
-            padded.resize(bytes.len().max(OVERSIZED_BODY) + 1, b' ');
-            bytes::Bytes::from(padded)
-        }
-        _ => bytes.slice(..bytes.len() / 2),
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let body = match fault {
+        Fault::Oversized => Either::Right(Padded {
+            left: OVERSIZED_BODY.saturating_sub(bytes.len()) + 1,
+            head: Some(bytes),
+        }),
+        _ => Either::Left(Full::new(bytes.slice(..bytes.len() / 2))),
     };
-    parts.headers.remove(http::header::CONTENT_LENGTH);
-    http::Response::from_parts(parts, http_body_util::Full::new(mangled))
+    Response::from_parts(parts, body)
+}
+
+/// An answer followed by `left` spaces, streamed from one shared block of them: a 10 MB
+/// oversized answer costs no 10 MB allocation per request (the emulator often runs inside
+/// the test that measures the client's heap).
+pub(crate) struct Padded {
+    head: Option<Bytes>,
+    left: usize,
+}
+
+impl http_body::Body for Padded {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        static SPACES: std::sync::OnceLock<Bytes> = std::sync::OnceLock::new();
+        if let Some(head) = self.head.take() {
+            return std::task::Poll::Ready(Some(Ok(http_body::Frame::data(head))));
+        }
+        if self.left == 0 {
+            return std::task::Poll::Ready(None);
+        }
+        let block = SPACES.get_or_init(|| Bytes::from(vec![b' '; 64 * 1024]));
+        let n = self.left.min(block.len());
+        self.left -= n;
+        std::task::Poll::Ready(Some(Ok(http_body::Frame::data(block.slice(..n)))))
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        let head = self.head.as_ref().map_or(0, Bytes::len);
+        http_body::SizeHint::with_exact((head + self.left) as u64)
+    }
 }
 
 pub(crate) fn fault_response(fault: Fault, as_json: bool) -> Response<Body> {
