@@ -30,22 +30,19 @@ pub fn login(client: &Client, mut login: PinLogin, prompt: &mut Prompt) -> Resul
                     }
                 }
             }
-            Step::PinReady(pin) => {
-                if let Some(url) = login.approval_url() {
-                    // The QR code encodes the shortest URL that signs in.
-                    let qr_url = match pin.kind() {
-                        PinKind::Link => url.clone(),
-                        _ => plex_pin::short_auth_url(client.config(), &pin.code),
-                    };
-                    prompt.show(&pin, &url, &qr_url, login.pin_expires_at());
-                }
+            Step::PinReady { pin, url } => {
+                // The QR code encodes the shortest URL that signs in.
+                let qr_url = match pin.kind() {
+                    PinKind::Link => url.clone(),
+                    _ => plex_pin::short_auth_url(client.config(), &pin.code),
+                };
+                prompt.show(&pin, &url, &qr_url, login.pin_expires_at());
             }
             Step::WaitUntil(at) => {
                 prompt.waiting_until(at);
                 std::thread::sleep(at.saturating_duration_since(Instant::now()));
             }
             Step::Done(token) => return Ok(token),
-            _ => return Err(plex_pin::Error::OutOfOrder("unknown step").into()),
         }
     }
 }

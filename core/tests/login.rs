@@ -101,7 +101,10 @@ impl Harness {
         assert_eq!(req.method(), "POST");
         self.respond(created(expires_in)).unwrap();
         match self.poll() {
-            Ok(Step::PinReady(pin)) => assert_eq!(pin.id, 77),
+            Ok(Step::PinReady { pin, url }) => {
+                assert_eq!(pin.id, 77);
+                assert_eq!(Some(url), self.login.approval_url());
+            }
             other => panic!("expected PinReady, got {other:?}"),
         }
     }
@@ -336,7 +339,7 @@ fn a_token_in_the_creation_response_is_not_taken_as_approval() {
     ))
     .unwrap();
     match h.poll() {
-        Ok(Step::PinReady(pin)) => assert!(pin.auth_token.is_none()),
+        Ok(Step::PinReady { pin, .. }) => assert!(pin.auth_token.is_none()),
         other => panic!("{other:?}"),
     }
     assert!(matches!(h.poll(), Ok(Step::WaitUntil(_))));
@@ -381,7 +384,7 @@ fn jwt_login_signs_every_poll_and_renews_the_nonce() {
     assert_eq!(body["jwk"]["kid"], key.key_id());
     assert_eq!(body["jwk"]["crv"], "Ed25519");
     h.respond(created(1800)).unwrap();
-    assert!(matches!(h.poll(), Ok(Step::PinReady(_))));
+    assert!(matches!(h.poll(), Ok(Step::PinReady { .. })));
 
     let mut nonces = 0;
     let mut checks = Vec::new();

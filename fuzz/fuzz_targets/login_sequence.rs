@@ -169,7 +169,8 @@ fuzz_target!(|input: Input| {
                     }
                 }
             }
-            Ok(Step::PinReady(pin)) => {
+            Ok(Step::PinReady { pin, url }) => {
+                assert_eq!(Some(url), login.approval_url());
                 assert!(pin.auth_token.is_none());
                 assert!(!pin.code.is_empty() && pin.code.bytes().all(|b| b.is_ascii_alphanumeric()));
                 let expires = login.pin_expires_at().expect("a pin has an expiry");
@@ -192,7 +193,6 @@ fuzz_target!(|input: Input| {
                 assert!(login.poll(now).is_err(), "a second step after Done");
                 return;
             }
-            Ok(_) => unreachable!("no other steps exist"),
         }
     }
     panic!("the login did not end within 10,000 steps");

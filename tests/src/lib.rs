@@ -486,10 +486,10 @@ pub fn a_saved_pin_resumes_in_another_client<T: Transport>() {
     let mut creating =
         plex_pin::PinLogin::new(&config_for(&emulator, "conformance-client"), fast_options());
     let shown = drive_until(&first, &mut creating, |step| {
-        matches!(step, plex_pin::Step::PinReady(_))
+        matches!(step, plex_pin::Step::PinReady { .. })
     })
     .unwrap();
-    let plex_pin::Step::PinReady(pin) = shown else {
+    let plex_pin::Step::PinReady { pin, .. } = shown else {
         panic!("{}: expected the pin, got {shown:?}", T::NAME)
     };
     let saved =

@@ -332,14 +332,9 @@ impl Client {
                         }
                     }
                 },
-                Step::PinReady(pin) => {
-                    if let Some(url) = login.approval_url() {
-                        on_pin(&pin, &url);
-                    }
-                }
+                Step::PinReady { pin, url } => on_pin(&pin, &url),
                 Step::WaitUntil(at) => tokio::time::sleep_until(at.into()).await,
                 Step::Done(token) => return Ok(token),
-                _ => return Err(plex_pin::Error::OutOfOrder("unknown step").into()),
             }
         }
     }

@@ -341,16 +341,11 @@ impl Client {
                         }
                     }
                 },
-                Step::PinReady(pin) => {
-                    if let Some(url) = login.approval_url() {
-                        on_pin(&pin, &url);
-                    }
-                }
+                Step::PinReady { pin, url } => on_pin(&pin, &url),
                 Step::WaitUntil(at) => {
                     std::thread::sleep(at.saturating_duration_since(Instant::now()))
                 }
                 Step::Done(token) => return Ok(token),
-                _ => return Err(plex_pin::Error::OutOfOrder("unknown step").into()),
             }
         }
     }

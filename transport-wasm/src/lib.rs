@@ -232,11 +232,7 @@ mod client {
                             }
                         }
                     }
-                    Step::PinReady(pin) => {
-                        if let Some(url) = login.approval_url() {
-                            on_pin(&pin, &url);
-                        }
-                    }
+                    Step::PinReady { pin, url } => on_pin(&pin, &url),
                     Step::WaitUntil(at) => {
                         let now = Instant::now();
                         on_progress(Progress {
@@ -248,7 +244,6 @@ mod client {
                         fetch::sleep(at.saturating_duration_since(now), cancel).await;
                     }
                     Step::Done(token) => return Ok(token),
-                    _ => return Err(plex_pin::Error::OutOfOrder("unknown step").into()),
                 }
             }
         }

@@ -124,15 +124,23 @@ impl LoginOptions {
 }
 
 /// What the caller's loop must do next; returned by [`PinLogin::poll`].
+///
+/// Exhaustive, as a state machine's outputs are: a loop matches every step, and a new one
+/// would be a breaking change that the compiler points out to every loop.
 #[derive(Debug)]
-#[non_exhaustive]
 pub enum Step {
     /// Send this request, then pass the response to [`PinLogin::handle_response`] (or call
     /// [`PinLogin::transport_failed`] if it could not be sent or read).
     Send(Request),
-    /// The pin exists: show its code or [`PinLogin::approval_url`] to the user. Returned
-    /// once, right after creation.
-    PinReady(Pin),
+    /// The pin exists: show its code or `url` to the user. Returned once, right after
+    /// creation.
+    PinReady {
+        /// The pin.
+        pin: Pin,
+        /// Where the user approves it: the Auth App URL for a strong pin, the link page for
+        /// a 4-character one (what [`PinLogin::approval_url`] says).
+        url: String,
+    },
     /// Nothing to do before this instant: sleep until then and poll again.
     WaitUntil(Instant),
     /// The user approved: here is the account token. The login is over.
@@ -188,7 +196,7 @@ enum State {
 ///      [`handle_response`](Self::handle_response); if no response arrived (connect error,
 ///      timeout, body too large), call [`transport_failed`](Self::transport_failed) and stop
 ///      with your own error if it says [`AfterFailure::GiveUp`]. Then poll again.
-///    - [`Step::PinReady`]: show the pin to the user, then poll again.
+///    - [`Step::PinReady`]: show the pin and its approval URL to the user, then poll again.
 ///    - [`Step::WaitUntil`]: sleep until that instant (or until your own cancellation), then
 ///      poll again. Waking early is harmless.
 ///    - [`Step::Done`]: the token. The login is over.
@@ -267,10 +275,9 @@ enum State {
 /// let token = loop {
 ///     match login.poll(Instant::now())? {
 ///         Step::Send(req) => login.handle_response(Instant::now(), send(req))?,
-///         Step::PinReady(pin) => println!("Enter {} at {}", pin.code, login.approval_url().unwrap()),
+///         Step::PinReady { pin, url } => println!("Enter {} at {url}", pin.code),
 ///         Step::WaitUntil(_t) => { /* sleep until _t */ }
 ///         Step::Done(token) => break token,
-///         _ => unreachable!("Step is non_exhaustive; no other steps exist yet"),
 ///     }
 /// };
 /// assert_eq!(token.expose_secret(), "secret-token");
@@ -508,7 +515,8 @@ impl PinLogin {
             },
             State::Announce { pin, next_poll } => {
                 self.state = State::Wait { next_poll };
-                Step::PinReady(*pin)
+                let url = self.approval_url().unwrap_or_default();
+                Step::PinReady { pin: *pin, url }
             }
             State::Wait { next_poll } if next_poll > now => {
                 self.state = State::Wait { next_poll };
