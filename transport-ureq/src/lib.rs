@@ -26,6 +26,8 @@ use plex_pin::{
     User,
 };
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 use web_time::Instant;
 
 pub use plex_pin;
@@ -145,15 +147,15 @@ impl ClientBuilder {
                 .map(|der| Certificate::from_der(der.as_ref()).to_owned());
             RootCerts::new_with_certs(&bundled.chain(self.extra_roots).collect::<Vec<_>>())
         };
-        let agent = ureq::Agent::config_builder()
+        let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_global(Some(self.timeout))
             .timeout_connect(Some(self.connect_timeout))
             .max_response_header_size(16 * 1024)
             .tls_config(TlsConfig::builder().root_certs(roots).build())
-            .build()
-            .new_agent();
+            .build();
+        let agent = ureq::Agent::with_parts(config, DefaultConnector::new(), LiteralFirst::default());
         Client {
             agent,
             config: self.config,
@@ -361,6 +363,41 @@ fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+/// Resolves an IP-literal host (`127.0.0.1`, `[::1]`) in place and leaves names to ureq's
+/// resolver. With a timeout set, ureq's resolver looks every host up on a thread of its own,
+/// one new thread per request even on a pooled connection (`strace -f` counted one `clone`
+/// per call), for an address that needs no lookup.
+#[derive(Debug, Default)]
+struct LiteralFirst(DefaultResolver);
+
+impl Resolver for LiteralFirst {
+    fn resolve(
+        &self,
+        uri: &http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let literal = uri.host().and_then(|host| {
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            let ip: std::net::IpAddr = host.parse().ok()?;
+            let port = uri.port_u16().or(match uri.scheme_str() {
+                Some("https") => Some(443),
+                Some("http") => Some(80),
+                _ => None,
+            })?;
+            Some(std::net::SocketAddr::new(ip, port))
+        });
+        match literal {
+            Some(address) => {
+                let mut addresses = self.empty();
+                addresses.push(address);
+                Ok(addresses)
+            }
+            None => self.0.resolve(uri, config, timeout),
+        }
+    }
 }
 
 /// One-shot [`Client::create_pin`] with a fresh client.
