@@ -155,7 +155,8 @@ impl ClientBuilder {
             .max_response_header_size(16 * 1024)
             .tls_config(TlsConfig::builder().root_certs(roots).build())
             .build();
-        let agent = ureq::Agent::with_parts(config, DefaultConnector::new(), LiteralFirst::default());
+        let agent =
+            ureq::Agent::with_parts(config, DefaultConnector::new(), LiteralFirst::default());
         Client {
             agent,
             config: self.config,

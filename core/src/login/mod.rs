@@ -389,8 +389,12 @@ impl PinLogin {
     }
 
     /// The pin as [`resume`](Self::resume) needs it, once created: `now` on the login's
-    /// clock and `unix_now` on the wall clock turn its expiry into Unix seconds.
+    /// clock and `unix_now` on the wall clock turn its expiry into Unix seconds. `None` in
+    /// the JWT mode, which cannot be resumed yet (its polls need the device key's state).
     pub fn save(&self, now: Instant, unix_now: u64) -> Option<SavedPin> {
+        if self.jwt.is_some() {
+            return None;
+        }
         let pin = self.pin.as_ref()?;
         let left = self.pin_deadline?.saturating_duration_since(now);
         Some(SavedPin {
