@@ -44,26 +44,32 @@ pub fn auth_url(config: &Config, code: &str, forward_url: Option<&ForwardUrl>) -
         ("deviceName", device.device_name.as_deref()),
         ("model", device.model.as_deref()),
     ];
-    let mut fragment = String::with_capacity(160);
-    let mut push = |key: &str, value: &str| {
-        if !fragment.is_empty() {
-            fragment.push('&');
+    let base = config.auth_app_url();
+    let mut url = String::with_capacity(base.len() + 256);
+    url.push_str(base);
+    url.push_str("#?");
+    let mut first = true;
+    // `key` is written as given (already encoded), `value` percent-encoded.
+    let mut push = |key: &[&str], value: &str| {
+        if !std::mem::take(&mut first) {
+            url.push('&');
         }
-        fragment.extend(utf8_percent_encode(key, COMPONENT));
-        fragment.push('=');
-        fragment.extend(utf8_percent_encode(value, COMPONENT));
+        key.iter().for_each(|part| url.push_str(part));
+        url.push('=');
+        url.extend(utf8_percent_encode(value, COMPONENT));
     };
-    push("clientID", config.client_id().as_str());
-    push("code", code);
+    push(&["clientID"], config.client_id().as_str());
+    push(&["code"], code);
     for (key, value) in context {
         if let Some(value) = value {
-            push(&format!("context[device][{key}]"), value);
+            // `context[device][key]`, with the brackets encoded as Plex's example has them.
+            push(&["context%5Bdevice%5D%5B", key, "%5D"], value);
         }
     }
     if let Some(forward) = forward_url {
-        push("forwardUrl", forward.as_str());
+        push(&["forwardUrl"], forward.as_str());
     }
-    format!("{}#?{fragment}", config.auth_app_url())
+    url
 }
 
 /// The shortest Auth App URL that signs in: `clientID` and `code` only, without the
