@@ -50,6 +50,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod auth_url;
+mod call;
 mod client_id;
 mod config;
 mod decode;
@@ -70,6 +71,7 @@ mod user;
 mod web_url;
 
 pub use auth_url::{auth_url, link_url, short_auth_url};
+pub use call::{Call, Parser};
 pub use config::{
     ClientId, Config, ConfigBuilder, ConfigError, AUTH_APP, CLIENTS_PLEX_TV, LINK_PAGE,
     MAX_FIELD_LEN, PLEX_TV,

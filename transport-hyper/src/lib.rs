@@ -32,8 +32,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use plex_pin::jwt::{DeviceKey, Jwk};
 use plex_pin::{
-    request, response, AfterFailure, Config, LoginOptions, Pin, PinLogin, PinOptions, Step, Token,
-    User,
+    AfterFailure, Call, Config, LoginOptions, Pin, PinLogin, PinOptions, Step, Token, User,
 };
 use web_time::Instant;
 
@@ -224,25 +223,27 @@ impl Client {
         Ok(http::Response::from_parts(parts, Bytes::from(bytes)))
     }
 
+    /// Sends any plex.tv call and reads its answer: every call below goes through here.
+    pub async fn call<T>(&self, call: Call<T>) -> Result<T, Error> {
+        let (request, parser) = call.into_parts();
+        let response = self.send(request).await?;
+        Ok(parser.parse(response)?)
+    }
+
     /// `POST /api/v2/pins` (GetPin).
     pub async fn create_pin(&self, options: &PinOptions) -> Result<Pin, Error> {
-        let response = self
-            .send(request::create_pin(&self.config, options))
-            .await?;
-        Ok(response::pin(&response)?)
+        self.call(Call::create_pin(&self.config, options)).await
     }
 
     /// `GET /api/v2/pins/{id}` (GetTokenByPinId): the pin, with its token once approved.
     pub async fn check_pin(&self, pin_id: u64) -> Result<Pin, Error> {
-        let response = self.send(request::check_pin(&self.config, pin_id)).await?;
-        Ok(response::pin(&response)?)
+        self.call(Call::check_pin(&self.config, pin_id)).await
     }
 
     /// `GET /api/v2/user`: the account for a valid token; `Error::Plex(Unauthorized)` for an
     /// invalid one; any other error means validity is unknown.
     pub async fn user(&self, token: &Token) -> Result<User, Error> {
-        let response = self.send(request::user(&self.config, token)).await?;
-        response::user(&response).map_err(redacting(token))
+        self.call(Call::user(&self.config, token)).await
     }
 
     /// Runs the whole sign-in: creates a pin, calls `on_pin` once with it and the URL the
@@ -276,41 +277,28 @@ impl Client {
     /// ([`PlexClaims::needs_refresh`](plex_pin::jwt::PlexClaims::needs_refresh)) or after
     /// [`Error::Plex`]`(`[`JwtExpired`](plex_pin::Error::JwtExpired)`)`.
     pub async fn refresh(&self, key: &DeviceKey) -> Result<Token, Error> {
-        let nonce = response::nonce(&self.send(request::nonce(&self.config)).await?)?;
-        let answer = self
-            .send(request::refresh_with_nonce(
-                &self.config,
-                key,
-                &nonce,
-                unix_now(),
-            ))
-            .await?;
-        Ok(response::auth_token(&answer)?)
+        let nonce = self.call(Call::nonce(&self.config)).await?;
+        self.call(Call::refresh(&self.config, key, &nonce, unix_now()))
+            .await
     }
 
     /// Registers `key` for this device using an existing (legacy) token
     /// (`POST /api/v2/auth/jwk`); then [`refresh`](Self::refresh) gets the first Plex JWT.
     pub async fn register_key(&self, token: &Token, key: &DeviceKey) -> Result<(), Error> {
-        let answer = self
-            .send(request::register_key(&self.config, token, key.jwk()))
-            .await?;
-        response::accepted(&answer).map_err(redacting(token))
+        self.call(Call::register_key(&self.config, token, key))
+            .await
     }
 
     /// Plex's public keys (`GET /api/v2/auth/keys`), to verify Plex JWTs with
     /// [`verify_jwt`](plex_pin::jwt::verify_jwt).
     pub async fn plex_keys(&self) -> Result<Vec<Jwk>, Error> {
-        let answer = self.send(request::plex_keys(&self.config)).await?;
-        Ok(response::plex_keys(&answer)?)
+        self.call(Call::plex_keys(&self.config)).await
     }
 
     /// Approves a 4-character code from this signed-in account (`PUT /api/v2/pins/link`),
     /// as a user would at plex.tv/link.
     pub async fn link_pin(&self, token: &Token, code: &str) -> Result<(), Error> {
-        let answer = self
-            .send(request::link_pin(&self.config, token, code))
-            .await?;
-        response::accepted(&answer).map_err(redacting(token))
+        self.call(Call::link_pin(&self.config, token, code)).await
     }
 
     /// Runs a [`PinLogin`] to its end: the transport's whole loop.
@@ -338,11 +326,6 @@ impl Client {
             }
         }
     }
-}
-
-/// Maps the core's error of a call that sent `token`, masking any echo of it.
-fn redacting(token: &Token) -> impl Fn(plex_pin::Error) -> Error + '_ {
-    |error| Error::Plex(error.redact_secret(token.expose_secret()))
 }
 
 /// Unix seconds now: the JWT sign-in's `iat` (the core reads no clock).

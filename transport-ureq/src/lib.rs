@@ -22,8 +22,7 @@ use std::time::Duration;
 
 use plex_pin::jwt::{DeviceKey, Jwk};
 use plex_pin::{
-    request, response, AfterFailure, Config, LoginOptions, Pin, PinLogin, PinOptions, Step, Token,
-    User,
+    AfterFailure, Call, Config, LoginOptions, Pin, PinLogin, PinOptions, Step, Token, User,
 };
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
@@ -246,23 +245,35 @@ impl Client {
         Ok(http::Response::from_parts(parts, bytes))
     }
 
+    /// Sends any plex.tv call and reads its answer: every call below goes through here.
+    ///
+    /// ```no_run
+    /// use plex_pin::{Call, ClientId, Config, PinOptions};
+    ///
+    /// let client = plex_pin_ureq::Client::new(Config::builder("My App", ClientId::generate()).build()?);
+    /// let pin = client.call(Call::create_pin(client.config(), &PinOptions::link()))?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn call<T>(&self, call: Call<T>) -> Result<T, Error> {
+        let (request, parser) = call.into_parts();
+        let response = self.send(request)?;
+        Ok(parser.parse(response)?)
+    }
+
     /// `POST /api/v2/pins` (GetPin).
     pub fn create_pin(&self, options: &PinOptions) -> Result<Pin, Error> {
-        let response = self.send(request::create_pin(&self.config, options))?;
-        Ok(response::pin(&response)?)
+        self.call(Call::create_pin(&self.config, options))
     }
 
     /// `GET /api/v2/pins/{id}` (GetTokenByPinId): the pin, with its token once approved.
     pub fn check_pin(&self, pin_id: u64) -> Result<Pin, Error> {
-        let response = self.send(request::check_pin(&self.config, pin_id))?;
-        Ok(response::pin(&response)?)
+        self.call(Call::check_pin(&self.config, pin_id))
     }
 
     /// `GET /api/v2/user`: the account for a valid token; `Error::Plex(Unauthorized)` for an
     /// invalid one; any other error means validity is unknown.
     pub fn user(&self, token: &Token) -> Result<User, Error> {
-        let response = self.send(request::user(&self.config, token))?;
-        response::user(&response).map_err(redacting(token))
+        self.call(Call::user(&self.config, token))
     }
 
     /// Runs the whole sign-in: creates a pin, calls `on_pin` once with it and the URL the
@@ -295,35 +306,26 @@ impl Client {
     /// ([`PlexClaims::needs_refresh`](plex_pin::jwt::PlexClaims::needs_refresh)) or after
     /// [`Error::Plex`]`(`[`JwtExpired`](plex_pin::Error::JwtExpired)`)`.
     pub fn refresh(&self, key: &DeviceKey) -> Result<Token, Error> {
-        let nonce = response::nonce(&self.send(request::nonce(&self.config))?)?;
-        let answer = self.send(request::refresh_with_nonce(
-            &self.config,
-            key,
-            &nonce,
-            unix_now(),
-        ))?;
-        Ok(response::auth_token(&answer)?)
+        let nonce = self.call(Call::nonce(&self.config))?;
+        self.call(Call::refresh(&self.config, key, &nonce, unix_now()))
     }
 
     /// Registers `key` for this device using an existing (legacy) token
     /// (`POST /api/v2/auth/jwk`); then [`refresh`](Self::refresh) gets the first Plex JWT.
     pub fn register_key(&self, token: &Token, key: &DeviceKey) -> Result<(), Error> {
-        let answer = self.send(request::register_key(&self.config, token, key.jwk()))?;
-        response::accepted(&answer).map_err(redacting(token))
+        self.call(Call::register_key(&self.config, token, key))
     }
 
     /// Plex's public keys (`GET /api/v2/auth/keys`), to verify Plex JWTs with
     /// [`verify_jwt`](plex_pin::jwt::verify_jwt).
     pub fn plex_keys(&self) -> Result<Vec<Jwk>, Error> {
-        let answer = self.send(request::plex_keys(&self.config))?;
-        Ok(response::plex_keys(&answer)?)
+        self.call(Call::plex_keys(&self.config))
     }
 
     /// Approves a 4-character code from this signed-in account (`PUT /api/v2/pins/link`),
     /// as a user would at plex.tv/link.
     pub fn link_pin(&self, token: &Token, code: &str) -> Result<(), Error> {
-        let answer = self.send(request::link_pin(&self.config, token, code))?;
-        response::accepted(&answer).map_err(redacting(token))
+        self.call(Call::link_pin(&self.config, token, code))
     }
 
     /// Runs a [`PinLogin`] to its end: the transport's whole loop.
@@ -352,11 +354,6 @@ impl Client {
             }
         }
     }
-}
-
-/// Maps the core's error of a call that sent `token`, masking any echo of it.
-fn redacting(token: &Token) -> impl Fn(plex_pin::Error) -> Error + '_ {
-    |error| Error::Plex(error.redact_secret(token.expose_secret()))
 }
 
 /// Unix seconds now: the JWT sign-in's `iat` (the core reads no clock).

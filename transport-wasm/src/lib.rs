@@ -57,8 +57,7 @@ mod client {
     use std::time::Duration;
 
     use plex_pin::{
-        request, response, AfterFailure, Config, LoginOptions, Pin, PinLogin, PinOptions, Step,
-        Token, User,
+        AfterFailure, Call, Config, LoginOptions, Pin, PinLogin, PinOptions, Step, Token, User,
     };
     use web_time::Instant;
 
@@ -123,24 +122,26 @@ mod client {
             fetch::send(request, self.timeout, self.max_body, None).await
         }
 
+        /// Sends any plex.tv call and reads its answer: every call below goes through here.
+        pub async fn call<T>(&self, call: Call<T>) -> Result<T, Error> {
+            let (request, parser) = call.into_parts();
+            let response = self.send(request).await?;
+            Ok(parser.parse(response)?)
+        }
+
         /// `POST /api/v2/pins` (GetPin).
         pub async fn create_pin(&self, options: &PinOptions) -> Result<Pin, Error> {
-            let response = self
-                .send(request::create_pin(&self.config, options))
-                .await?;
-            Ok(response::pin(&response)?)
+            self.call(Call::create_pin(&self.config, options)).await
         }
 
         /// `GET /api/v2/pins/{id}` (GetTokenByPinId).
         pub async fn check_pin(&self, pin_id: u64) -> Result<Pin, Error> {
-            let response = self.send(request::check_pin(&self.config, pin_id)).await?;
-            Ok(response::pin(&response)?)
+            self.call(Call::check_pin(&self.config, pin_id)).await
         }
 
         /// `GET /api/v2/user`: the account for a valid token.
         pub async fn user(&self, token: &Token) -> Result<User, Error> {
-            let response = self.send(request::user(&self.config, token)).await?;
-            response::user(&response).map_err(redacting(token))
+            self.call(Call::user(&self.config, token)).await
         }
 
         /// Runs the whole sign-in; `on_pin` sees the pin and its approval URL once.
@@ -170,40 +171,27 @@ mod client {
         /// A new Plex JWT for a device whose key is registered: nonce, device JWT, exchange.
         #[cfg(feature = "jwt")]
         pub async fn refresh(&self, key: &DeviceKey) -> Result<Token, Error> {
-            let nonce = response::nonce(&self.send(request::nonce(&self.config)).await?)?;
-            let answer = self
-                .send(request::refresh_with_nonce(
-                    &self.config,
-                    key,
-                    &nonce,
-                    unix_now(),
-                ))
-                .await?;
-            Ok(response::auth_token(&answer)?)
+            let nonce = self.call(Call::nonce(&self.config)).await?;
+            self.call(Call::refresh(&self.config, key, &nonce, unix_now()))
+                .await
         }
 
         /// Registers `key` for this device with an existing token (`POST /api/v2/auth/jwk`).
         #[cfg(feature = "jwt")]
         pub async fn register_key(&self, token: &Token, key: &DeviceKey) -> Result<(), Error> {
-            let answer = self
-                .send(request::register_key(&self.config, token, key.jwk()))
-                .await?;
-            response::accepted(&answer).map_err(redacting(token))
+            self.call(Call::register_key(&self.config, token, key))
+                .await
         }
 
         /// Plex's public keys (`GET /api/v2/auth/keys`).
         #[cfg(feature = "jwt")]
         pub async fn plex_keys(&self) -> Result<Vec<Jwk>, Error> {
-            let answer = self.send(request::plex_keys(&self.config)).await?;
-            Ok(response::plex_keys(&answer)?)
+            self.call(Call::plex_keys(&self.config)).await
         }
 
         /// Approves a 4-character code from this signed-in account (`PUT /api/v2/pins/link`).
         pub async fn link_pin(&self, token: &Token, code: &str) -> Result<(), Error> {
-            let answer = self
-                .send(request::link_pin(&self.config, token, code))
-                .await?;
-            response::accepted(&answer).map_err(redacting(token))
+            self.call(Call::link_pin(&self.config, token, code)).await
         }
 
         pub(crate) async fn login_with(
@@ -247,11 +235,6 @@ mod client {
                 }
             }
         }
-    }
-
-    /// Maps the core's error of a call that sent `token`, masking any echo of it.
-    fn redacting(token: &Token) -> impl Fn(plex_pin::Error) -> Error + '_ {
-        |error| Error::Plex(error.redact_secret(token.expose_secret()))
     }
 
     /// One-shot [`Client::create_pin`].
