@@ -10,7 +10,8 @@
 //! # In scope
 //! - `POST /api/v2/pins` (strong or 4-character link codes, optional `forwardUrl` with its
 //!   `Origin`), `GET /api/v2/pins/{id}`, `GET /api/v2/user` (token check):
-//!   [`request`] builds them, [`response`] parses their answers.
+//!   [`request`] builds them, [`response`] parses their answers, and a [`Call`] pairs the
+//!   two so that a transport sends any call through one method.
 //! - The Auth App URL ([`auth_url`]) and the plex.tv/link page ([`link_url`]).
 //! - [`PinLogin`]: poll interval, local pin expiry, caller deadline, backoff on 429
 //!   (`Retry-After`), 5xx and transport errors, giving up after N failures in a row.
