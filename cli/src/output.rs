@@ -12,6 +12,17 @@ pub struct Stdout(Box<dyn Write>);
 impl Stdout {
     /// Opens standard output, refusing a closed one before anything is asked of plex.tv.
     pub fn open() -> Result<Self, Failure> {
+        Self::checked(false)
+    }
+
+    /// [`open`](Self::open) for a token plex.tv will issue: also refuses /dev/null, which
+    /// Rust's runtime puts on a closed descriptor 1 at start-up (`>&-`) and which, like a
+    /// plain `> /dev/null`, would throw the token away.
+    pub fn for_token() -> Result<Self, Failure> {
+        Self::checked(true)
+    }
+
+    fn checked(refuse_dev_null: bool) -> Result<Self, Failure> {
         #[cfg(unix)]
         {
             use std::os::fd::AsFd;
@@ -26,24 +37,20 @@ impl Stdout {
                         format!("standard output is not open ({e}): the token would be lost"),
                     )
                 })?;
-            Ok(Self(Box::new(std::fs::File::from(fd))))
+            let file = std::fs::File::from(fd);
+            if refuse_dev_null && is_dev_null(&file) {
+                return Err(Failure::with_code(
+                    exit::OUTPUT,
+                    "standard output is closed or /dev/null: the token would be lost".to_owned(),
+                ));
+            }
+            Ok(Self(Box::new(file)))
         }
         #[cfg(not(unix))]
-        Ok(Self(Box::new(std::io::stdout())))
-    }
-
-    /// [`open`](Self::open) for a token plex.tv will issue: also refuses /dev/null, which
-    /// Rust's runtime puts on a closed descriptor 1 at start-up (`>&-`) and which, like a
-    /// plain `> /dev/null`, would throw the token away.
-    pub fn for_token() -> Result<Self, Failure> {
-        #[cfg(unix)]
-        if is_dev_null() {
-            return Err(Failure::with_code(
-                exit::OUTPUT,
-                "standard output is closed or /dev/null: the token would be lost".to_owned(),
-            ));
+        {
+            let _ = refuse_dev_null;
+            Ok(Self(Box::new(std::io::stdout())))
         }
-        Self::open()
     }
 
     /// Writes one line and flushes it, or says why it could not.
@@ -59,17 +66,11 @@ impl Stdout {
     }
 }
 
+/// Whether `file` is /dev/null (same device and inode).
 #[cfg(unix)]
-fn is_dev_null() -> bool {
-    use std::os::fd::AsFd;
+fn is_dev_null(file: &std::fs::File) -> bool {
     use std::os::unix::fs::MetadataExt;
-    let Ok(fd) = std::io::stdout().as_fd().try_clone_to_owned() else {
-        return false;
-    };
-    match (
-        std::fs::File::from(fd).metadata(),
-        std::fs::metadata("/dev/null"),
-    ) {
+    match (file.metadata(), std::fs::metadata("/dev/null")) {
         (Ok(out), Ok(null)) => out.dev() == null.dev() && out.ino() == null.ino(),
         _ => false,
     }
