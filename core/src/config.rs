@@ -5,6 +5,7 @@
 //! so that the request builders afterwards cannot fail.
 
 use std::fmt;
+use std::sync::Arc;
 
 use http::header::{HeaderMap, HeaderValue, ACCEPT};
 use http::Uri;
@@ -46,8 +47,13 @@ pub const LINK_PAGE: &str = "https://plex.tv/link/";
 /// assert_eq!(config.product(), "My Cool App");
 /// # Ok::<(), plex_pin::ConfigError>(())
 /// ```
+///
+/// Cloning is cheap (one reference count): every login and client shares one copy.
 #[derive(Clone)]
-pub struct Config {
+pub struct Config(Arc<Fields>);
+
+/// What a [`Config`] shares between its clones.
+struct Fields {
     client_id: ClientId,
     product: String,
     device: DeviceFields,
@@ -74,11 +80,11 @@ pub(crate) struct DeviceFields {
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
-            .field("client_id", &self.client_id)
-            .field("product", &self.product)
-            .field("device", &self.device)
-            .field("base_url", &self.base_url.as_str())
-            .field("auth_app_url", &self.auth_app_url.as_str())
+            .field("client_id", &self.0.client_id)
+            .field("product", &self.0.product)
+            .field("device", &self.0.device)
+            .field("base_url", &self.0.base_url.as_str())
+            .field("auth_app_url", &self.0.auth_app_url.as_str())
             .finish()
     }
 }
@@ -99,40 +105,40 @@ impl Config {
 
     /// The client identifier sent as `X-Plex-Client-Identifier`.
     pub fn client_id(&self) -> &ClientId {
-        &self.client_id
+        &self.0.client_id
     }
 
     /// The product name sent as `X-Plex-Product`.
     pub fn product(&self) -> &str {
-        &self.product
+        &self.0.product
     }
 
     /// The base URL requests go to (ends with `/`).
     pub fn base_url(&self) -> &str {
-        self.base_url.as_str()
+        self.0.base_url.as_str()
     }
 
     /// `Accept: application/json` and the identity headers every request carries.
     pub fn headers(&self) -> &HeaderMap {
-        &self.headers
+        &self.0.headers
     }
 
     /// The Auth App page [`auth_url`](crate::auth_url) points to.
     pub fn auth_app_url(&self) -> &str {
-        self.auth_app_url.as_str()
+        self.0.auth_app_url.as_str()
     }
 
     /// The code-entry page [`link_url`](crate::link_url) points to.
     pub fn link_page_url(&self) -> &str {
-        self.link_page_url.as_str()
+        self.0.link_page_url.as_str()
     }
 
     pub(crate) fn link_page(&self) -> &WebUrl {
-        &self.link_page_url
+        &self.0.link_page_url
     }
 
     pub(crate) fn device(&self) -> &DeviceFields {
-        &self.device
+        &self.0.device
     }
 
     /// The request URI for an API path relative to the base, such as `api/v2/pins/7`.
@@ -140,7 +146,7 @@ impl Config {
     /// Scheme and authority are shared with the configuration (reference counted); only the
     /// path is new, so a request costs one allocation here.
     pub(crate) fn endpoint(&self, path: std::fmt::Arguments<'_>) -> Uri {
-        self.endpoint_base.uri(path)
+        self.0.endpoint_base.uri(path)
     }
 }
 
@@ -282,7 +288,7 @@ impl ConfigBuilder {
             "link page URL",
             self.link_page_url.as_deref().unwrap_or(LINK_PAGE),
         )?;
-        Ok(Config {
+        Ok(Config(Arc::new(Fields {
             client_id: self.client_id,
             product: self.product,
             device: self.device,
@@ -291,7 +297,7 @@ impl ConfigBuilder {
             auth_app_url,
             link_page_url,
             headers,
-        })
+        })))
     }
 }
 

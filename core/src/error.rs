@@ -306,6 +306,10 @@ pub enum Error {
     #[error("the saved pin belongs to another client identifier; plex.tv would not know it")]
     ClientMismatch,
 
+    /// The caller cancelled the login through its [`Cancel`](crate::drive::Cancel) handle.
+    #[error("the sign-in was cancelled")]
+    Cancelled,
+
     /// The [`PinLogin`](crate::PinLogin) was driven against its contract (a response with no
     /// request in flight, a poll after the end, …). A bug in the caller's loop.
     #[error("login driven out of order: {0}")]

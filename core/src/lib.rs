@@ -55,6 +55,7 @@ mod call;
 mod client_id;
 mod config;
 mod decode;
+pub mod drive;
 mod endpoint;
 mod error;
 mod field;
@@ -65,6 +66,8 @@ mod lenient;
 mod login;
 mod pin;
 pub mod protocol;
+#[cfg(feature = "jwt")]
+mod refresh;
 pub mod request;
 pub mod response;
 mod token;
@@ -80,6 +83,8 @@ pub use config::{
 pub use error::{ApiError, BodyExcerpt, Error, ExpiredBy, MAX_API_ERRORS, MAX_EXCERPT};
 pub use login::{AfterFailure, LoginOptions, PinLogin, Step, MIN_POLL_INTERVAL};
 pub use pin::{Location, Pin, PinKind, SavedPin, MAX_CODE_LEN, MAX_PIN_LIFETIME};
+#[cfg(feature = "jwt")]
+pub use refresh::JwtRefresh;
 pub use request::{ForwardUrl, PinOptions, Request};
 pub use response::Response;
 pub use token::{InvalidToken, Token, MAX_TOKEN_LEN};

@@ -1,0 +1,113 @@
+//! The run loop, once: async, and (through [`super::blocking`]) blocking.
+
+use std::future::Future;
+use std::pin::pin;
+use std::task::Poll;
+
+use super::{AsyncTransport, Cancel, Event, Failure, Flow};
+use crate::error::Error;
+use crate::login::{AfterFailure, Step};
+use crate::token::Token;
+
+/// Runs `flow` to its end over an async transport: sends each request within the time
+/// left, sleeps when told to, reports each [`Event`] to `observe` and returns the token.
+///
+/// Cancel it by dropping the future, or with `cancel` (which also works from another task
+/// or thread): the request in flight is dropped and the flow ends with
+/// [`Error::Cancelled`].
+///
+/// The flow's errors reach the caller as `T::Error` (through `From<plex_pin::Error>`); a
+/// transport error is returned as it is once the flow gives up retrying.
+pub async fn run<T, F>(
+    transport: &T,
+    mut flow: F,
+    cancel: Option<&Cancel>,
+    mut observe: impl FnMut(Event<'_, T::Error>),
+) -> Result<Token, T::Error>
+where
+    T: AsyncTransport,
+    F: Flow,
+{
+    // The failure the next wait retries after, until that wait reports it.
+    let mut failed: Option<Failed<T::Error>> = None;
+    loop {
+        if cancel.is_some_and(Cancel::is_cancelled) {
+            return Err(Error::Cancelled.into());
+        }
+        let now = transport.now();
+        match flow.poll(now)? {
+            Step::Send(request) => {
+                // No request outlives the flow's deadline.
+                let timeout = flow.request_timeout(now, transport.timeout());
+                let before = flow.consecutive_failures();
+                match until_cancelled(cancel, transport.send(request, timeout)).await? {
+                    Ok(response) => {
+                        flow.handle_response(transport.now(), response)?;
+                        if flow.consecutive_failures() > before {
+                            failed = Some(Failed::Server);
+                        }
+                    }
+                    Err(error) => {
+                        if flow.transport_failed(transport.now()) == AfterFailure::GiveUp {
+                            return Err(error);
+                        }
+                        failed = Some(Failed::Transport(error));
+                    }
+                }
+            }
+            Step::PinReady { pin, url } => observe(Event::PinReady {
+                pin: &pin,
+                url: &url,
+                expires_at: flow.pin_expires_at(),
+            }),
+            Step::WaitUntil(at) => {
+                let attempt = flow.consecutive_failures();
+                let event = match (&failed, flow.last_error()) {
+                    (Some(Failed::Transport(error)), _) => Event::Retrying {
+                        attempt,
+                        error: Failure::Transport(error),
+                        next_try: at,
+                    },
+                    (Some(Failed::Server), Some(error)) => Event::Retrying {
+                        attempt,
+                        error: Failure::Server(error),
+                        next_try: at,
+                    },
+                    _ => Event::Waiting {
+                        until: at,
+                        deadline: flow.request_deadline(),
+                    },
+                };
+                observe(event);
+                failed = None;
+                until_cancelled(cancel, transport.sleep_until(at)).await?;
+            }
+            Step::Done(token) => return Ok(token),
+        }
+    }
+}
+
+/// A failure the flow will retry after.
+enum Failed<E> {
+    /// The transport's own error (the flow does not keep it).
+    Transport(E),
+    /// An answer the flow keeps as [`Flow::last_error`].
+    Server,
+}
+
+/// `future`'s output, or [`Error::Cancelled`] as soon as `cancel` cancels.
+async fn until_cancelled<O>(
+    cancel: Option<&Cancel>,
+    future: impl Future<Output = O>,
+) -> Result<O, Error> {
+    let mut future = pin!(future);
+    std::future::poll_fn(|cx| {
+        if let Some(cancel) = cancel {
+            if cancel.poll_cancelled(cx).is_ready() {
+                return Poll::Ready(Err(Error::Cancelled));
+            }
+        }
+        future.as_mut().poll(cx).map(Ok)
+    })
+    .await
+}
