@@ -14,7 +14,7 @@ mod terminal;
 use std::time::Duration;
 
 use clap::Parser;
-use plex_pin::{ClientId, Config, LoginOptions, PinLogin, PinOptions, Token};
+use plex_pin::{Call, ClientId, Config, LoginOptions, PinLogin, PinOptions, Token};
 use plex_pin_emulator::{Emulator, Options};
 use plex_pin_ureq::Client;
 
@@ -192,7 +192,7 @@ fn login(args: LoginArgs) -> Result<(), Failure> {
     let token = result.map_err(Failure::from_transport)?;
     // The token is issued: it is printed whatever happens to the account lookup, which
     // also says who signed in.
-    let user = match client.user(&token) {
+    let user = match client.call(Call::user(client.config(), &token)) {
         Ok(user) => {
             eprintln!(
                 "Signed in as {}",
@@ -249,7 +249,9 @@ fn whoami(args: WhoamiArgs) -> Result<(), Failure> {
     let token = token_arg(args.token)?;
     let mut stdout = Stdout::open()?;
     let (client, _emulator) = connect(&args.identity, &args.server)?;
-    let user = client.user(&token).map_err(Failure::from_token_check)?;
+    let user = client
+        .call(Call::user(client.config(), &token))
+        .map_err(Failure::from_token_check)?;
     if args.json {
         return stdout.line(&prompt::user_json(&user).to_string());
     }
@@ -295,7 +297,7 @@ fn link(args: LinkArgs) -> Result<(), Failure> {
     }
     let (client, _emulator) = connect(&args.identity, &args.server)?;
     client
-        .link_pin(&token, &code)
+        .call(Call::link_pin(client.config(), &token, &code))
         .map_err(|error| match error {
             plex_pin_ureq::Error::Plex(plex_pin::Error::PinExpired { .. }) => Failure::with_code(
                 exit::PIN_EXPIRED,

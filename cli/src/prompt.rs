@@ -13,17 +13,11 @@ use crate::terminal::safe;
 pub struct Prompt {
     qr: bool,
     spinner: Option<ProgressBar>,
-    /// Why the login is about to wait instead of polling on time, until it says so.
-    retry: Option<String>,
 }
 
 impl Prompt {
     pub fn new(qr: bool) -> Self {
-        Self {
-            qr,
-            spinner: None,
-            retry: None,
-        }
+        Self { qr, spinner: None }
     }
 
     /// Shows the pin once it exists, then a spinner with the time left until `expires_at`
@@ -104,18 +98,10 @@ impl Prompt {
         self.spinner = Some(spinner);
     }
 
-    /// Notes a failure the login will retry after; said once the wait is known.
-    pub fn retrying(&mut self, reason: &str) {
-        self.retry = Some(reason.to_owned());
-    }
-
-    /// Says why the login waits until `at`, if it waits because of a failure.
-    pub fn waiting_until(&mut self, at: Instant) {
-        let Some(reason) = self.retry.take() else {
-            return;
-        };
+    /// Says why an attempt failed and when the next one goes out.
+    pub fn retrying(&mut self, reason: &str, at: Instant) {
         let secs = at.saturating_duration_since(Instant::now()).as_secs_f64();
-        let line = format!("{}; retrying in {secs:.0} s", safe(&reason));
+        let line = format!("{}; retrying in {secs:.0} s", safe(reason));
         match &self.spinner {
             Some(spinner) => spinner.println(line),
             None => eprintln!("{line}"),

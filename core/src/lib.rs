@@ -80,6 +80,7 @@ pub use config::{
     ClientId, Config, ConfigBuilder, ConfigError, AUTH_APP, CLIENTS_PLEX_TV, LINK_PAGE,
     MAX_FIELD_LEN, PLEX_TV,
 };
+pub use drive::TransportErrorKind;
 pub use error::{ApiError, BodyExcerpt, Error, ExpiredBy, MAX_API_ERRORS, MAX_EXCERPT};
 pub use login::{AfterFailure, LoginOptions, PinLogin, Step, MIN_POLL_INTERVAL};
 pub use pin::{Location, Pin, PinKind, SavedPin, MAX_CODE_LEN, MAX_PIN_LIFETIME};

@@ -171,10 +171,26 @@ pub(crate) fn control(shared: &Shared, name: ControlRoute, form: &str) -> Respon
     match name {
         ControlRoute::Stats => {
             let stats = state.stats();
-            return json_response(
-                StatusCode::OK,
-                json!({"perRoute": stats.per_route, "livePins": stats.live_pins}),
-            );
+            let mut answer = json!({"perRoute": stats.per_route, "livePins": stats.live_pins});
+            // One client's recent requests (tokens masked), for tests sharing an emulator.
+            if let Some(client) = field("client") {
+                let requests: Vec<_> = stats
+                    .recent
+                    .iter()
+                    .filter(|r| r.header("x-plex-client-identifier") == Some(client.as_str()))
+                    .map(|r| {
+                        let headers: serde_json::Map<_, _> = r
+                            .headers
+                            .iter()
+                            .map(|(n, v)| (n.clone(), json!(v)))
+                            .collect();
+                        json!({"method": r.method, "path": r.path, "route": r.route,
+                               "atMs": r.at.as_millis() as u64, "headers": headers})
+                    })
+                    .collect();
+                answer["requests"] = json!(requests);
+            }
+            return json_response(StatusCode::OK, answer);
         }
         ControlRoute::Fault => {
             return match fault_from_form(&field) {

@@ -5,7 +5,9 @@
 //! with `serve`), so client and server memory are measured apart and the load really comes
 //! from another process.
 //!
-//! 1. Sequential check-pin round trips on loopback, ureq and hyper: median and p99 per call.
+//! 1. Sequential check-pin round trips on loopback, ureq and hyper: median and p99 per call,
+//!    and the client's CPU time per call (this thread's on-CPU time, user and system, from
+//!    `/proc/thread-self/schedstat`; every client task runs on this thread).
 //! 2. N concurrent hyper logins against the emulator: wall time, errors, client heap at the
 //!    moment all logins are pending (per login: its task, its pooled connection and buffers),
 //!    the size of one login future, client peak heap and RSS, emulator peak RSS.
@@ -14,7 +16,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use plex_pin::{ClientId, Config, LoginOptions, PinOptions};
+use plex_pin::{Call, ClientId, Config, LoginOptions, PinOptions};
 use plex_pin_emulator::{Emulator, Options};
 use plex_pin_tests::alloc;
 
@@ -83,53 +85,73 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
-fn report(name: &str, mut samples: Vec<Duration>) {
+/// This thread's time on a CPU so far (user and system), in ns; 0 where Linux's
+/// schedstat is missing.
+fn thread_cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+fn report(name: &str, mut samples: Vec<Duration>, cpu_ns: u64) {
+    let calls = samples.len();
     samples.sort();
     println!(
-        "| {name:<28} | {:>6} | {:>9.1} µs | {:>9.1} µs |",
-        samples.len(),
+        "| {name:<28} | {calls:>6} | {:>9.1} µs | {:>9.1} µs | {:>9.1} µs |",
         percentile(&samples, 0.5).as_secs_f64() * 1e6,
-        percentile(&samples, 0.99).as_secs_f64() * 1e6
+        percentile(&samples, 0.99).as_secs_f64() * 1e6,
+        cpu_ns as f64 / calls as f64 / 1e3
     );
 }
 
 fn round_trips(url: &str) {
     println!("Sequential check-pin round trips on loopback (one pooled connection):\n");
-    println!("| transport                    | calls  |    median    |     p99      |");
-    println!("|------------------------------|--------|--------------|--------------|");
+    println!(
+        "| transport                    | calls  |    median    |     p99      | client CPU/call |"
+    );
+    println!(
+        "|------------------------------|--------|--------------|--------------|-----------------|"
+    );
     let client = plex_pin_ureq::Client::new(config(url));
-    let pin = client.create_pin(&PinOptions::strong()).unwrap();
+    let create = || Call::create_pin(client.config(), &PinOptions::strong());
+    let pin = client.call(create()).unwrap();
+    let check = || Call::check_pin(client.config(), pin.id);
     for _ in 0..100 {
-        client.check_pin(pin.id).unwrap();
+        client.call(check()).unwrap();
     }
+    let cpu = thread_cpu_ns();
     let samples = (0..ROUND_TRIPS)
         .map(|_| {
             let start = Instant::now();
-            client.check_pin(pin.id).unwrap();
+            client.call(check()).unwrap();
             start.elapsed()
         })
         .collect();
-    report("plex-pin-ureq", samples);
+    report("plex-pin-ureq", samples, thread_cpu_ns() - cpu);
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     let client = plex_pin_hyper::Client::new(config(url)).unwrap();
-    let samples = runtime.block_on(async {
-        let pin = client.create_pin(&PinOptions::strong()).await.unwrap();
+    let (samples, cpu_ns) = runtime.block_on(async {
+        let create = Call::create_pin(client.config(), &PinOptions::strong());
+        let pin = client.call(create).await.unwrap();
+        let check = || Call::check_pin(client.config(), pin.id);
         for _ in 0..100 {
-            client.check_pin(pin.id).await.unwrap();
+            client.call(check()).await.unwrap();
         }
         let mut samples = Vec::with_capacity(ROUND_TRIPS);
+        let cpu = thread_cpu_ns();
         for _ in 0..ROUND_TRIPS {
             let start = Instant::now();
-            client.check_pin(pin.id).await.unwrap();
+            client.call(check()).await.unwrap();
             samples.push(start.elapsed());
         }
-        samples
+        (samples, thread_cpu_ns() - cpu)
     });
-    report("plex-pin-hyper (current_thread)", samples);
+    report("plex-pin-hyper (current_thread)", samples, cpu_ns);
     println!();
 }
 

@@ -20,8 +20,8 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// The token a scenario hands out when it approves: seeing it means the login succeeded.
-pub const TOKEN: &str = "hostile-approved-token";
+/// The token a scenario hands out when it approves: the clients' side checks for it.
+pub use plex_pin_conformance::hostile::TOKEN;
 
 /// The pin id every scenario creates (but `id-max`).
 const PIN_ID: u64 = 4242;
@@ -207,115 +207,6 @@ impl Scenario {
     }
 }
 
-/// How long a login against a scenario may take: its deadline plus a margin.
-pub const DEADLINE: Duration = Duration::from_secs(2);
-/// What the transport may take beyond [`DEADLINE`] to wind down.
-pub const MARGIN: Duration = Duration::from_millis(1500);
-/// The per-request timeout the clients are given: far past [`DEADLINE`], so that only the
-/// login's deadline can end a request that never completes.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
-/// The most the client's heap may grow during one scenario (the 64 KiB body cap, the
-/// connection's buffers, the runtime): 400 MB was seen before bodies were copied.
-pub const MEMORY_BOUND: usize = 2 * 1024 * 1024;
-
-/// The login options every scenario runs with: fast polls, three failures, [`DEADLINE`].
-pub fn options() -> plex_pin::LoginOptions {
-    plex_pin::LoginOptions::default()
-        .with_poll_interval(Duration::from_millis(50))
-        .with_max_consecutive_failures(3)
-        .with_timeout(DEADLINE)
-}
-
-/// A login through `T` against `base_url` playing `scenario`: ends as the scenario
-/// expects, within [`DEADLINE`] + [`MARGIN`], with the heap grown by at most
-/// [`MEMORY_BOUND`] (measured when the test binary counts allocations).
-pub fn login_scenario<T: crate::Transport>(
-    base_url: &str,
-    scenario: Scenario,
-) -> Result<(), String> {
-    let client = T::new(config(base_url), REQUEST_TIMEOUT);
-    crate::alloc::reset_peak();
-    let start = Instant::now();
-    let outcome = client.login(options(), Box::new(|_| {}));
-    let took = start.elapsed();
-    let grew = crate::alloc::peak_growth();
-    let ended = match (&outcome, scenario.expect()) {
-        (Ok(token), Expect::Token) if token.expose_secret() == TOKEN => true,
-        (Err(crate::Failure::Plex(plex_pin::Error::OutOfOrder(_))), _) => false,
-        (Err(_), Expect::Error) => true,
-        _ => false,
-    };
-    check(scenario, ended, took, grew, &format!("{outcome:?}"))
-}
-
-/// A token check through `T` against a scenario that echoes the token: a typed error
-/// whose text and `Debug` hold no copy of the token.
-pub fn token_check_scenario<T: crate::Transport>(
-    base_url: &str,
-    scenario: Scenario,
-) -> Result<(), String> {
-    let client = T::new(config(base_url), REQUEST_TIMEOUT);
-    let secret = "hostile-secret-token-0123456789";
-    let token = plex_pin::Token::new(secret).map_err(|e| e.to_string())?;
-    crate::alloc::reset_peak();
-    let start = Instant::now();
-    let outcome = client.user(&token);
-    let took = start.elapsed();
-    let grew = crate::alloc::peak_growth();
-    let shown = match &outcome {
-        Err(crate::Failure::Plex(e)) => format!("{e} {e:?}"),
-        other => format!("{other:?}"),
-    };
-    if shown.contains(&secret[..12]) {
-        return Err(format!(
-            "{}: the token reached the error: {shown}",
-            scenario.name()
-        ));
-    }
-    check(
-        scenario,
-        matches!(outcome, Err(crate::Failure::Plex(_))),
-        took,
-        grew,
-        &shown,
-    )
-}
-
-fn check(
-    scenario: Scenario,
-    ended: bool,
-    took: Duration,
-    grew: usize,
-    shown: &str,
-) -> Result<(), String> {
-    let name = scenario.name();
-    if !ended {
-        return Err(format!(
-            "{name}: expected {:?}, got {shown}",
-            scenario.expect()
-        ));
-    }
-    if took > DEADLINE + MARGIN {
-        return Err(format!(
-            "{name}: took {took:?}, past the {DEADLINE:?} deadline ({shown})"
-        ));
-    }
-    if grew > MEMORY_BOUND {
-        return Err(format!("{name}: the heap grew by {grew} bytes ({shown})"));
-    }
-    Ok(())
-}
-
-fn config(base_url: &str) -> plex_pin::Config {
-    plex_pin::Config::builder(
-        "plex-pin hostile suite",
-        plex_pin::ClientId::new("hostile-client").unwrap(),
-    )
-    .base_url(base_url)
-    .build()
-    .unwrap()
-}
-
 /// The `hostile-server` binary, run as a child process (so that its allocations are not
 /// the client's), killed when dropped.
 pub struct ServerProcess {
@@ -340,9 +231,9 @@ impl ServerProcess {
         })
     }
 
-    /// The base URL that plays `scenario`.
-    pub fn base_url(&self, scenario: Scenario) -> String {
-        format!("{}/{}", self.url, scenario.name())
+    /// Its base URL (`http://127.0.0.1:PORT`); `{url}/{scenario}` plays a scenario.
+    pub fn url(&self) -> &str {
+        &self.url
     }
 }
 

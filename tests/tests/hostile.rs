@@ -1,11 +1,13 @@
 //! The hostile-server suite (issue #12) over both native transports: every scenario ends in
-//! a token or a typed error, within the deadline, with the heap bounded.
+//! a token or a typed error, within the deadline, with the heap bounded. The client's side
+//! is the shared suite's (`plex_pin_conformance::hostile`), which the wasm transport runs too.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Mutex;
 
-use plex_pin_tests::hostile::{login_scenario, token_check_scenario, Scenario, ServerProcess};
-use plex_pin_tests::Transport;
+use plex_pin_conformance::hostile::survives_a_hostile_server;
+use plex_pin_conformance::Rig;
+use plex_pin_tests::hostile::ServerProcess;
+use plex_pin_tests::rigs::{HyperRig, UreqRig};
 
 #[global_allocator]
 static ALLOC: plex_pin_tests::alloc::Counting = plex_pin_tests::alloc::Counting;
@@ -13,43 +15,29 @@ static ALLOC: plex_pin_tests::alloc::Counting = plex_pin_tests::alloc::Counting;
 /// The allocation counter is process-wide: one transport at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
 
-fn run_all<T: Transport>() {
+fn run_all<R: Rig>(rig: R) {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     assert!(
         plex_pin_tests::alloc::current() > 0,
         "the counting allocator must be installed, or the memory bound holds vacuously"
     );
     let server = ServerProcess::start(env!("CARGO_BIN_EXE_hostile-server")).unwrap();
-    let mut failures = Vec::new();
-    let mut run = |scenario: Scenario, one: fn(&str, Scenario) -> Result<(), String>| {
-        // A panic is a failure of that scenario, not the end of the others.
-        match catch_unwind(AssertUnwindSafe(|| {
-            one(&server.base_url(scenario), scenario)
-        })) {
-            Ok(Ok(())) => {}
-            Ok(Err(failure)) => failures.push(failure),
-            Err(_) => failures.push(format!("{}: panicked", scenario.name())),
-        }
-    };
-    for &scenario in Scenario::LOGIN {
-        run(scenario, login_scenario::<T>);
-    }
-    for &scenario in Scenario::TOKEN_CHECK {
-        run(scenario, token_check_scenario::<T>);
-    }
-    assert!(failures.is_empty(), "{}:\n{}", T::NAME, failures.join("\n"));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(survives_a_hostile_server(&rig, server.url()));
 }
 
 #[test]
 fn ureq_survives_a_hostile_server() {
-    run_all::<plex_pin_tests::ureq::Ureq>();
+    run_all(UreqRig::new());
 }
 
 #[test]
 fn hyper_survives_a_hostile_server() {
-    run_all::<plex_pin_tests::hyper::Hyper>();
+    run_all(HyperRig::new());
 }
-
 /// The emulator as the target of a hostile client (issue #12 items 4 and 17): a request body
 /// dripped one byte per segment is held in one bounded buffer, and a body that stops
 /// half-way is answered 408 within the body timeout instead of holding its connection.

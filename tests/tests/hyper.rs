@@ -3,13 +3,25 @@
 
 use std::time::Duration;
 
+use plex_pin::{ClientId, Config, LoginOptions};
 use plex_pin_emulator::{Emulator, Options};
-use plex_pin_tests::{config_for, fast_options};
+use plex_pin_tests::rigs::HyperRig;
 
 #[global_allocator]
 static ALLOC: plex_pin_tests::alloc::Counting = plex_pin_tests::alloc::Counting;
 
-plex_pin_tests::conformance!(plex_pin_tests::hyper::Hyper);
+plex_pin_conformance::scenarios!(tokio::test, HyperRig::new());
+
+fn config_for(emulator: &Emulator, client_id: &str) -> Config {
+    Config::builder("plex-pin hyper", ClientId::new(client_id).unwrap())
+        .server(emulator.url())
+        .build()
+        .unwrap()
+}
+
+fn fast_options() -> LoginOptions {
+    LoginOptions::default().with_poll_interval(Duration::from_millis(50))
+}
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()

@@ -4,9 +4,17 @@
 use std::time::Duration;
 
 use plex_pin::http;
-use plex_pin::{request, response, ClientId, Config, ConfigError, Error, LoginOptions, Token};
+use plex_pin::{
+    request, response, Call, ClientId, Config, ConfigError, Error, LoginOptions, Token,
+};
 use plex_pin_emulator::{Emulator, Options};
-use plex_pin_tests::config_for;
+
+fn config_for(emulator: &Emulator, client_id: &str) -> Config {
+    Config::builder("plex-pin security", ClientId::new(client_id).unwrap())
+        .server(emulator.url())
+        .build()
+        .unwrap()
+}
 
 /// Every way a token could be printed by accident, after a real login.
 #[test]
@@ -27,7 +35,9 @@ fn the_token_never_shows_in_debug_display_or_errors() {
             .strip_prefix("/api/v2/pins/")
             .and_then(|id| id.parse::<u64>().ok())
     });
-    let approved_pin = client.check_pin(pin_id.unwrap()).unwrap();
+    let approved_pin = client
+        .call(Call::check_pin(&config, pin_id.unwrap()))
+        .unwrap();
     assert_eq!(
         approved_pin.auth_token.as_ref().unwrap().expose_secret(),
         secret
@@ -35,7 +45,7 @@ fn the_token_never_shows_in_debug_display_or_errors() {
 
     let user_request = request::user(&config, &token);
     emulator.revoke(&secret);
-    let revoked = client.user(&token).unwrap_err();
+    let revoked = client.call(Call::user(&config, &token)).unwrap_err();
 
     // A body that carries the token, refused for another reason, keeps it out of the error.
     let leaky = http::Response::builder()

@@ -4,7 +4,7 @@
 //! approves by itself after 1 s; pass a base URL (e.g. a running `plex-pin emulator`) to
 //! use that server instead.
 
-use plex_pin::{ClientId, Config, LoginOptions};
+use plex_pin::{Call, ClientId, Config, LoginOptions};
 use plex_pin_emulator::{Emulator, Options};
 
 #[tokio::main]
@@ -29,7 +29,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             eprintln!("Open {url}\nCode: {}", pin.code);
         })
         .await?;
-    let user = client.user(&token).await?;
+    let user = client.call(Call::user(client.config(), &token)).await?;
     eprintln!("Signed in as {}", user.display_name().unwrap_or("?"));
     println!("{}", token.expose_secret());
     Ok(())

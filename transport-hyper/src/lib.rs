@@ -2,12 +2,13 @@
 //!
 //! A thin transport for the sans-IO [`plex_pin`] core: one pooled hyper-util client with
 //! rustls (the *ring* provider passed explicitly, so another crate enabling aws-lc-rs
-//! cannot make it panic), `tokio::time::timeout` around every call, the body read through
-//! `http_body_util::Limited`, no redirects followed. [`Client`] is `Clone + Send + Sync`;
-//! share it between tasks. Dropping a [`Client::login`] future stops the login at once.
+//! cannot make it panic), `tokio::time::timeout` around every call, the body read into one
+//! capped buffer, no redirects followed. Everything else, the login's loop included, is the
+//! core's ([`plex_pin::drive`]). [`Client`] is `Clone + Send + Sync`; share it between
+//! tasks. Dropping a [`Client::login`] future stops the login at once.
 //!
 //! ```no_run
-//! use plex_pin::{ClientId, Config, LoginOptions};
+//! use plex_pin::{Call, ClientId, Config, LoginOptions};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let config = Config::builder("My App", ClientId::generate()).build()?;
@@ -17,7 +18,8 @@
 //!         println!("Sign in at {url} (code {})", pin.code)
 //!     })
 //!     .await?;
-//! println!("Hello {:?}", client.user(&token).await?.display_name());
+//! let user = client.call(Call::user(client.config(), &token)).await?;
+//! println!("Hello {:?}", user.display_name());
 //! # Ok(()) }
 //! ```
 #![deny(missing_docs)]
@@ -30,11 +32,8 @@ use http_body_util::{BodyExt, Full};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use plex_pin::jwt::{DeviceKey, Jwk};
-use plex_pin::{
-    AfterFailure, Call, Config, LoginOptions, Pin, PinLogin, PinOptions, Step, Token, User,
-};
-use web_time::Instant;
+use plex_pin::drive::{self, AsyncTransport, Cancel, Clock, Event, Flow};
+use plex_pin::{Call, Config, Instant, LoginOptions, Pin, PinLogin, Token, TransportErrorKind};
 
 pub use plex_pin;
 
@@ -43,40 +42,50 @@ pub const DEFAULT_MAX_BODY: usize = 64 * 1024;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// What can go wrong: the core's error unchanged, or this transport's own.
+/// What can go wrong: the core's error unchanged, or a request that got no answer.
 ///
 /// No variant holds a token: requests carrying one are never part of a message.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// plex.tv answered, and the core says what the answer means.
+    /// plex.tv answered, and the core says what the answer means (or the login ended:
+    /// deadline, cancel).
     #[error(transparent)]
     Plex(#[from] plex_pin::Error),
-    /// The server could not be reached, or TLS failed while connecting.
-    #[error("could not reach the server: {0}")]
-    Connect(#[source] BoxError),
-    /// The call took longer than its timeout.
-    #[error("the request timed out after {0:?}")]
-    Timeout(Duration),
-    /// The response body was over the cap; it was not read into memory.
-    #[error("the response body is larger than the {limit}-byte limit")]
-    BodyTooLarge {
-        /// The cap.
-        limit: usize,
+    /// The request got no answer; `kind` says why, the source is hyper's or tokio's error.
+    #[error("{kind}: {source}")]
+    Transport {
+        /// Connect, timeout, body too large…
+        kind: TransportErrorKind,
+        /// The underlying error.
+        #[source]
+        source: BoxError,
     },
-    /// Any other HTTP failure (connection closed mid-answer, protocol error).
-    #[error("HTTP transport error: {0}")]
-    Http(#[source] BoxError),
     /// The TLS configuration could not be built.
     #[error("TLS setup failed: {0}")]
     TlsSetup(#[source] rustls::Error),
 }
 
 impl Error {
-    /// The core's error, if plex.tv answered.
+    fn transport(kind: TransportErrorKind, source: impl Into<BoxError>) -> Self {
+        let source = source.into();
+        Error::Transport { kind, source }
+    }
+
+    /// The core's error, if plex.tv answered or the login ended.
     pub fn plex(&self) -> Option<&plex_pin::Error> {
         match self {
             Error::Plex(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The kind of transport failure, if the request got no answer (a cancelled login
+    /// is [`TransportErrorKind::Cancelled`]).
+    pub fn kind(&self) -> Option<TransportErrorKind> {
+        match self {
+            Error::Transport { kind, .. } => Some(*kind),
+            Error::Plex(plex_pin::Error::Cancelled) => Some(TransportErrorKind::Cancelled),
             _ => None,
         }
     }
@@ -130,7 +139,7 @@ impl ClientBuilder {
             .build(https);
         Ok(Client {
             http,
-            config: Arc::new(self.config),
+            config: self.config,
             timeout: self.timeout,
             max_body: self.max_body,
         })
@@ -141,7 +150,7 @@ impl ClientBuilder {
 #[derive(Debug, Clone)]
 pub struct Client {
     http: hyper_util::client::legacy::Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
-    config: Arc<Config>,
+    config: Config,
     timeout: Duration,
     max_body: usize,
 }
@@ -167,83 +176,11 @@ impl Client {
         &self.config
     }
 
-    /// Sends one request within the timeout and reads at most the body cap. 4xx and 5xx
-    /// are responses, not errors: the core interprets them. Redirects are not followed.
-    pub async fn send(&self, request: plex_pin::Request) -> Result<http::Response<Bytes>, Error> {
-        self.send_with_timeout(request, self.timeout).await
-    }
-
-    /// [`send`](Self::send) within `timeout` instead of the client's own: a login's loop
-    /// passes [`PinLogin::request_timeout`] so that no request outlives its deadline.
-    pub async fn send_with_timeout(
-        &self,
-        request: plex_pin::Request,
-        timeout: Duration,
-    ) -> Result<http::Response<Bytes>, Error> {
-        let request = request.map(|body| Full::new(Bytes::from(body)));
-        tokio::time::timeout(timeout, self.exchange(request))
-            .await
-            .map_err(|_| Error::Timeout(timeout))?
-    }
-
-    async fn exchange(
-        &self,
-        request: http::Request<Full<Bytes>>,
-    ) -> Result<http::Response<Bytes>, Error> {
-        let limit = self.max_body;
-        let response = self.http.request(request).await.map_err(|e| {
-            if e.is_connect() {
-                Error::Connect(Box::new(e))
-            } else {
-                Error::Http(Box::new(e))
-            }
-        })?;
-        let declared = response
-            .headers()
-            .get(http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|len| len > limit as u64) {
-            return Err(Error::BodyTooLarge { limit });
-        }
-        let (parts, mut body) = response.into_parts();
-        // Each frame is copied into one buffer and dropped: kept as they came (as
-        // `Limited::collect` keeps them), a body dripped one byte per segment would hold a
-        // read buffer per byte, 400 MB for a 64 KB answer. The cap now bounds memory.
-        let mut bytes = Vec::with_capacity(declared.map_or(0, |len| len as usize));
-        while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|e| Error::Http(Box::new(e)))?;
-            if let Ok(data) = frame.into_data() {
-                if bytes.len() + data.len() > limit {
-                    return Err(Error::BodyTooLarge { limit });
-                }
-                bytes.extend_from_slice(&data);
-            }
-        }
-        Ok(http::Response::from_parts(parts, Bytes::from(bytes)))
-    }
-
-    /// Sends any plex.tv call and reads its answer: every call below goes through here.
+    /// Sends any plex.tv call ([`Call`]: create or check a pin, the account, …) and reads
+    /// its answer.
     pub async fn call<T>(&self, call: Call<T>) -> Result<T, Error> {
         let (request, parser) = call.into_parts();
-        let response = self.send(request).await?;
-        Ok(parser.parse(response)?)
-    }
-
-    /// `POST /api/v2/pins` (GetPin).
-    pub async fn create_pin(&self, options: &PinOptions) -> Result<Pin, Error> {
-        self.call(Call::create_pin(&self.config, options)).await
-    }
-
-    /// `GET /api/v2/pins/{id}` (GetTokenByPinId): the pin, with its token once approved.
-    pub async fn check_pin(&self, pin_id: u64) -> Result<Pin, Error> {
-        self.call(Call::check_pin(&self.config, pin_id)).await
-    }
-
-    /// `GET /api/v2/user`: the account for a valid token; `Error::Plex(Unauthorized)` for an
-    /// invalid one; any other error means validity is unknown.
-    pub async fn user(&self, token: &Token) -> Result<User, Error> {
-        self.call(Call::user(&self.config, token)).await
+        Ok(parser.parse(self.send(request, self.timeout).await?)?)
     }
 
     /// Runs the whole sign-in: creates a pin, calls `on_pin` once with it and the URL the
@@ -252,109 +189,110 @@ impl Client {
     pub async fn login(
         &self,
         options: LoginOptions,
-        on_pin: impl FnMut(&Pin, &str) + Send,
-    ) -> Result<Token, Error> {
-        self.drive(PinLogin::new(&self.config, options), on_pin)
-            .await
-    }
-
-    /// The JWT sign-in ([protocol](plex_pin::protocol#the-jwt-sign-in)): like [`login`](Self::login), but the pin is
-    /// created with `key`'s JWK, every poll is signed with it, and the token returned is a
-    /// Plex JWT (7 days; see [`refresh`](Self::refresh)). Plex documents this flow on
-    /// `https://clients.plex.tv`.
-    pub async fn login_jwt(
-        &self,
-        options: LoginOptions,
-        key: &DeviceKey,
-        on_pin: impl FnMut(&Pin, &str) + Send,
-    ) -> Result<Token, Error> {
-        let login = PinLogin::with_device_key(&self.config, options, key.clone(), unix_now());
-        self.drive(login, on_pin).await
-    }
-
-    /// A new Plex JWT for a device whose key is registered: fetches a nonce, signs a device
-    /// JWT and exchanges it (`POST /api/v2/auth/token`). Do it when less than a day is left
-    /// ([`PlexClaims::needs_refresh`](plex_pin::jwt::PlexClaims::needs_refresh)) or after
-    /// [`Error::Plex`]`(`[`JwtExpired`](plex_pin::Error::JwtExpired)`)`.
-    pub async fn refresh(&self, key: &DeviceKey) -> Result<Token, Error> {
-        let nonce = self.call(Call::nonce(&self.config)).await?;
-        self.call(Call::refresh(&self.config, key, &nonce, unix_now()))
-            .await
-    }
-
-    /// Registers `key` for this device using an existing (legacy) token
-    /// (`POST /api/v2/auth/jwk`); then [`refresh`](Self::refresh) gets the first Plex JWT.
-    pub async fn register_key(&self, token: &Token, key: &DeviceKey) -> Result<(), Error> {
-        self.call(Call::register_key(&self.config, token, key))
-            .await
-    }
-
-    /// Plex's public keys (`GET /api/v2/auth/keys`), to verify Plex JWTs with
-    /// [`verify_jwt`](plex_pin::jwt::verify_jwt).
-    pub async fn plex_keys(&self) -> Result<Vec<Jwk>, Error> {
-        self.call(Call::plex_keys(&self.config)).await
-    }
-
-    /// Approves a 4-character code from this signed-in account (`PUT /api/v2/pins/link`),
-    /// as a user would at plex.tv/link.
-    pub async fn link_pin(&self, token: &Token, code: &str) -> Result<(), Error> {
-        self.call(Call::link_pin(&self.config, token, code)).await
-    }
-
-    /// Runs a [`PinLogin`] to its end: the transport's whole loop.
-    async fn drive(
-        &self,
-        mut login: PinLogin,
         mut on_pin: impl FnMut(&Pin, &str) + Send,
     ) -> Result<Token, Error> {
-        loop {
-            match login.poll(Instant::now())? {
-                Step::Send(request) => match self
-                    .send_with_timeout(request, login.request_timeout(Instant::now(), self.timeout))
-                    .await
-                {
-                    Ok(response) => login.handle_response(Instant::now(), response)?,
-                    Err(error) => {
-                        if login.transport_failed(Instant::now()) == AfterFailure::GiveUp {
-                            return Err(error);
-                        }
-                    }
-                },
-                Step::PinReady { pin, url } => on_pin(&pin, &url),
-                Step::WaitUntil(at) => tokio::time::sleep_until(at.into()).await,
-                Step::Done(token) => return Ok(token),
+        let login = PinLogin::new(&self.config, options);
+        self.run(login, None, |event| {
+            if let Event::PinReady { pin, url, .. } = event {
+                on_pin(pin, url)
+            }
+        })
+        .await
+    }
+
+    /// Runs any [`Flow`] with the core's loop ([`drive::run`]): a [`PinLogin`] (a resumed
+    /// one, or the JWT sign-in of [`PinLogin::with_device_key`]) or a
+    /// [`JwtRefresh`](plex_pin::JwtRefresh), with every [`Event`] (the pin, each retry and
+    /// its cause) and an optional [`Cancel`] handle.
+    pub async fn run(
+        &self,
+        flow: impl Flow,
+        cancel: Option<&Cancel>,
+        observe: impl FnMut(Event<'_, Error>),
+    ) -> Result<Token, Error> {
+        drive::run(self, flow, cancel, observe).await
+    }
+
+    /// A new Plex JWT for a device whose key is registered ([`plex_pin::JwtRefresh`]).
+    pub async fn refresh(&self, key: &plex_pin::jwt::DeviceKey) -> Result<Token, Error> {
+        let refresh = plex_pin::JwtRefresh::new(&self.config, key.clone(), self.unix_now());
+        self.run(refresh, None, |_| {}).await
+    }
+
+    async fn exchange(&self, request: plex_pin::Request) -> Result<http::Response<Bytes>, Error> {
+        let limit = self.max_body;
+        let too_large = || {
+            Error::transport(
+                TransportErrorKind::BodyTooLarge,
+                format!("over the {limit}-byte limit"),
+            )
+        };
+        let request = request.map(|body| Full::new(Bytes::from(body)));
+        let response = self.http.request(request).await.map_err(|e| {
+            let kind = if e.is_connect() {
+                TransportErrorKind::Connect
+            } else {
+                TransportErrorKind::Other
+            };
+            Error::transport(kind, e)
+        })?;
+        let declared = response
+            .headers()
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|len| len > limit as u64) {
+            return Err(too_large());
+        }
+        let (parts, mut body) = response.into_parts();
+        // Each frame is copied into one buffer and dropped: kept as they came (as
+        // `Limited::collect` keeps them), a body dripped one byte per segment would hold a
+        // read buffer per byte, 400 MB for a 64 KB answer. The cap now bounds memory.
+        let mut bytes = Vec::with_capacity(declared.map_or(0, |len| len as usize));
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| Error::transport(TransportErrorKind::Other, e))?;
+            if let Ok(data) = frame.into_data() {
+                if bytes.len() + data.len() > limit {
+                    return Err(too_large());
+                }
+                bytes.extend_from_slice(&data);
             }
         }
+        Ok(http::Response::from_parts(parts, Bytes::from(bytes)))
     }
 }
 
-/// Unix seconds now: the JWT sign-in's `iat` (the core reads no clock).
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+impl Clock for Client {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    fn unix_now(&self) -> u64 {
+        let now = web_time::SystemTime::now().duration_since(web_time::UNIX_EPOCH);
+        now.map_or(0, |d| d.as_secs())
+    }
 }
 
-/// One-shot [`Client::create_pin`] with a fresh client.
-pub async fn create_pin(config: &Config, options: &PinOptions) -> Result<Pin, Error> {
-    Client::new(config.clone())?.create_pin(options).await
-}
+impl AsyncTransport for Client {
+    type Body = Bytes;
+    type Error = Error;
 
-/// One-shot [`Client::check_pin`] with a fresh client.
-pub async fn check_pin(config: &Config, pin_id: u64) -> Result<Pin, Error> {
-    Client::new(config.clone())?.check_pin(pin_id).await
-}
+    /// Sends one request within `timeout` and reads at most the body cap. 4xx and 5xx are
+    /// responses: the core reads them. Redirects are not followed.
+    async fn send(
+        &self,
+        request: plex_pin::Request,
+        timeout: Duration,
+    ) -> Result<http::Response<Bytes>, Error> {
+        tokio::time::timeout(timeout, self.exchange(request))
+            .await
+            .map_err(|elapsed| Error::transport(TransportErrorKind::Timeout, elapsed))?
+    }
 
-/// One-shot [`Client::user`] with a fresh client.
-pub async fn user(config: &Config, token: &Token) -> Result<User, Error> {
-    Client::new(config.clone())?.user(token).await
-}
+    async fn sleep_until(&self, at: Instant) {
+        tokio::time::sleep_until(at.into()).await
+    }
 
-/// One-shot [`Client::login`] with a fresh client.
-pub async fn login(
-    config: &Config,
-    options: LoginOptions,
-    on_pin: impl FnMut(&Pin, &str) + Send,
-) -> Result<Token, Error> {
-    Client::new(config.clone())?.login(options, on_pin).await
+    fn timeout(&self) -> Duration {
+        self.timeout
+    }
 }

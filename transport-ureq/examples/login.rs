@@ -4,7 +4,7 @@
 //! approves by itself after 1 s; pass a base URL (e.g. a running `plex-pin emulator`) to
 //! use that server instead.
 
-use plex_pin::{ClientId, Config, LoginOptions};
+use plex_pin::{Call, ClientId, Config, LoginOptions};
 use plex_pin_emulator::{Emulator, Options};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -26,7 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let token = client.login(LoginOptions::default(), |pin, url| {
         eprintln!("Open {url}\nCode: {}", pin.code);
     })?;
-    let user = client.user(&token)?;
+    let user = client.call(Call::user(client.config(), &token))?;
     eprintln!("Signed in as {}", user.display_name().unwrap_or("?"));
     println!("{}", token.expose_secret());
     Ok(())

@@ -2,8 +2,6 @@
 //! `setTimeout` promise. Bound to the global scope, so it works in a window, a worker and
 //! node alike.
 
-use std::cell::RefCell;
-use std::rc::Rc;
 use std::time::Duration;
 
 use js_sys::{Function, Promise, Reflect, Uint8Array};
@@ -16,6 +14,7 @@ use web_sys::{
 
 use crate::Error;
 use http::header::{self, HeaderValue};
+use plex_pin::TransportErrorKind;
 
 #[wasm_bindgen]
 extern "C" {
@@ -31,50 +30,22 @@ fn millis(duration: Duration) -> i32 {
     duration.as_millis().min(i32::MAX as u128) as i32
 }
 
-/// Lets a JS caller stop a login that is sleeping or waiting for a response.
-#[derive(Clone, Default)]
-pub(crate) struct Cancel(Rc<RefCell<CancelState>>);
-
-#[derive(Default)]
-struct CancelState {
-    cancelled: bool,
-    wake: Option<Function>,
-    in_flight: Option<AbortController>,
-}
-
-impl Cancel {
-    pub fn cancel(&self) {
-        let (wake, in_flight) = {
-            let mut state = self.0.borrow_mut();
-            state.cancelled = true;
-            (state.wake.take(), state.in_flight.take())
-        };
-        if let Some(wake) = wake {
-            let _ = wake.call0(&JsValue::UNDEFINED);
-        }
-        if let Some(controller) = in_flight {
-            controller.abort();
-        }
-    }
-
-    pub fn is_cancelled(&self) -> bool {
-        self.0.borrow().cancelled
-    }
-}
-
-/// Sleeps on a `setTimeout` promise; a [`Cancel`] wakes it early.
-pub(crate) async fn sleep(duration: Duration, cancel: Option<&Cancel>) {
+/// Sleeps on a `setTimeout` promise; the timer is cleared if the sleep is dropped (a
+/// cancelled login leaves no timer behind).
+pub(crate) async fn sleep(duration: Duration) {
     let mut timer = JsValue::UNDEFINED;
     let promise = Promise::new(&mut |resolve, _reject| {
         timer = set_timeout(&resolve, millis(duration));
-        if let Some(cancel) = cancel {
-            cancel.0.borrow_mut().wake = Some(resolve);
-        }
     });
+    let _clear = ClearOnDrop(timer);
     let _ = JsFuture::from(promise).await;
-    clear_timeout(&timer);
-    if let Some(cancel) = cancel {
-        cancel.0.borrow_mut().wake = None;
+}
+
+struct ClearOnDrop(JsValue);
+
+impl Drop for ClearOnDrop {
+    fn drop(&mut self) {
+        clear_timeout(&self.0);
     }
 }
 
@@ -98,7 +69,8 @@ fn js_error(context: &str, error: JsValue) -> Error {
         .and_then(|n| n.as_string())
         .unwrap_or_default();
     if name == "AbortError" {
-        return Error::Timeout;
+        // Only this module's timer aborts: a dropped request is never awaited again.
+        return Error::transport(TransportErrorKind::Timeout, "no answer in time");
     }
     // An Error's message, or a thrown string; no `{:?}` of the value (wasm-bindgen's debug
     // formatting of any JS value is a large piece of glue for a rare case).
@@ -107,7 +79,8 @@ fn js_error(context: &str, error: JsValue) -> Error {
         .and_then(|m| m.as_string())
         .or_else(|| error.as_string())
         .unwrap_or_else(|| "unknown error".to_owned());
-    Error::Network(format!("{context}: {message}"))
+    // fetch rejects a refused connection, a DNS failure and a CORS refusal alike.
+    Error::transport(TransportErrorKind::Connect, format!("{context}: {message}"))
 }
 
 /// A header value as fetch wants it: a ByteString, one char per byte, so UTF-8 device names
@@ -130,7 +103,6 @@ pub(crate) async fn send(
     request: plex_pin::Request,
     timeout: Duration,
     limit: usize,
-    cancel: Option<&Cancel>,
 ) -> Result<http::Response<Vec<u8>>, Error> {
     let unavailable = |e| js_error("fetch setup failed", e);
     let controller = AbortController::new().map_err(unavailable)?;
@@ -142,9 +114,6 @@ pub(crate) async fn send(
         timer: set_timeout(&abort, millis(timeout)),
         controller: controller.clone(),
     };
-    if let Some(cancel) = cancel {
-        cancel.0.borrow_mut().in_flight = Some(controller.clone());
-    }
 
     let headers = Headers::new().map_err(unavailable)?;
     for (name, value) in request.headers() {
@@ -168,11 +137,11 @@ pub(crate) async fn send(
         .map_err(|e| js_error("fetch failed", e))?
         .unchecked_into();
     if response.type_() == web_sys::ResponseType::Opaqueredirect {
-        return Err(Error::Redirect);
+        return Err(Error::transport(TransportErrorKind::Redirect, "refused"));
     }
 
     let status = http::StatusCode::from_u16(response.status())
-        .map_err(|_| Error::Network(format!("unusable status {}", response.status())))?;
+        .map_err(|_| Error::transport(TransportErrorKind::Other, "unusable status"))?;
     // Built in place: http's Response builder costs 2.5 KB gzipped of the .wasm.
     let mut out = http::Response::new(Vec::new());
     *out.status_mut() = status;
@@ -191,13 +160,10 @@ pub(crate) async fn send(
         .flatten()
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > limit as u64) {
-        return Err(Error::BodyTooLarge { limit });
+        return Err(too_large(limit));
     }
     let body = read_capped(&response, limit).await?;
     drop(guard);
-    if let Some(cancel) = cancel {
-        cancel.0.borrow_mut().in_flight = None;
-    }
     *out.body_mut() = body;
     Ok(out)
 }
@@ -226,10 +192,17 @@ async fn read_capped(response: &web_sys::Response, limit: usize) -> Result<Vec<u
         let len = bytes.length() as usize;
         if body.len() + len > limit {
             let _ = reader.cancel();
-            return Err(Error::BodyTooLarge { limit });
+            return Err(too_large(limit));
         }
         let start = body.len();
         body.resize(start + len, 0);
         bytes.copy_to(&mut body[start..]);
     }
+}
+
+fn too_large(limit: usize) -> Error {
+    Error::transport(
+        TransportErrorKind::BodyTooLarge,
+        format!("over the {limit}-byte limit"),
+    )
 }

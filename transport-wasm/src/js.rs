@@ -14,8 +14,10 @@ use plex_pin::{
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::fetch::Cancel;
-use crate::{Client, Error, Progress};
+use plex_pin::drive::{Cancel, Event};
+use plex_pin::{Call, Instant, TransportErrorKind as Kind};
+
+use crate::{Client, Error};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
@@ -62,7 +64,9 @@ export interface PinInfo {
 
 /** Reported about once per poll while the login waits. */
 export interface LoginProgress {
-  secondsLeft: number;
+  /** Seconds until the pin expires or the login's deadline, whichever is first; absent
+   *  while no pin exists and no deadline was set. */
+  secondsLeft?: number;
   /** Failures in a row (429, 5xx, network); 0 while all is well. */
   failures: number;
 }
@@ -101,6 +105,7 @@ fn error(code: &str, message: &str) -> JsValue {
 fn to_js(failure: Error) -> JsValue {
     use plex_pin::Error as P;
     let code = match &failure {
+        Error::Plex(P::Cancelled) => "CANCELLED",
         Error::Plex(P::PinExpired {
             by: ExpiredBy::Server,
         }) => "DENIED_OR_EXPIRED",
@@ -111,11 +116,13 @@ fn to_js(failure: Error) -> JsValue {
         Error::Plex(P::UnexpectedStatus { .. } | P::MissingClientIdentifier) => "HTTP_STATUS",
         Error::Plex(P::Config(_)) => "INVALID_OPTIONS",
         Error::Plex(_) => "BAD_RESPONSE",
-        Error::Network(_) => "NETWORK",
-        Error::Timeout => "REQUEST_TIMEOUT",
-        Error::BodyTooLarge { .. } => "BODY_TOO_LARGE",
-        Error::Redirect => "REDIRECT",
-        Error::Cancelled => "CANCELLED",
+        Error::Transport { kind, .. } => match kind {
+            Kind::Timeout => "REQUEST_TIMEOUT",
+            Kind::BodyTooLarge => "BODY_TOO_LARGE",
+            Kind::Redirect => "REDIRECT",
+            Kind::Cancelled => "CANCELLED",
+            _ => "NETWORK",
+        },
     };
     error(code, &failure.to_string())
 }
@@ -190,7 +197,8 @@ struct Inner {
     client: Client,
     options: LoginOptions,
     forward_url: Option<ForwardUrl>,
-    cancel: RefCell<Cancel>,
+    /// The cancel handles of the logins running now: `cancel()` stops them all.
+    running: RefCell<Vec<Cancel>>,
 }
 
 /// Signs a user in to Plex.tv with a PIN, from JavaScript.
@@ -258,7 +266,7 @@ impl JsClient {
             client,
             options: login,
             forward_url,
-            cancel: RefCell::new(Cancel::default()),
+            running: RefCell::new(Vec::new()),
         })))
     }
 
@@ -286,11 +294,9 @@ impl JsClient {
     pub fn create_pin(&self) -> Promise {
         let inner = Rc::clone(&self.0);
         future_to_promise(async move {
-            let pin = inner
-                .client
-                .create_pin(&inner.options.pin)
-                .await
-                .map_err(to_js)?;
+            let config = inner.client.config();
+            let call = Call::create_pin(config, &inner.options.pin);
+            let pin = inner.client.call(call).await.map_err(to_js)?;
             let url = match pin.kind() {
                 PinKind::Link => plex_pin::link_url(inner.client.config(), &pin.code),
                 _ => auth_url(inner.client.config(), &pin.code, inner.forward_url.as_ref()),
@@ -307,7 +313,8 @@ impl JsClient {
             if !(id.is_finite() && id >= 0.0 && id.fract() == 0.0) {
                 return Err(invalid("pin id must be a non-negative integer"));
             }
-            let pin = inner.client.check_pin(id as u64).await.map_err(to_js)?;
+            let call = Call::check_pin(inner.client.config(), id as u64);
+            let pin = inner.client.call(call).await.map_err(to_js)?;
             Ok(pin
                 .auth_token
                 .map_or(JsValue::NULL, |t| t.expose_secret().into()))
@@ -325,39 +332,46 @@ impl JsClient {
         on_progress: Option<Function>,
     ) -> Promise {
         let inner = Rc::clone(&self.0);
-        let cancel = Cancel::default();
-        *inner.cancel.borrow_mut() = cancel.clone();
+        let cancel = Cancel::new();
+        inner.running.borrow_mut().push(cancel.clone());
         future_to_promise(async move {
-            let mut show = |pin: &Pin, url: &str| {
-                if let Some(f) = &on_pin {
-                    let _ = f.call1(&JsValue::UNDEFINED, &pin_info(pin, url));
+            let call = |f: &Option<Function>, value: JsValue| {
+                if let Some(f) = f {
+                    let _ = f.call1(&JsValue::UNDEFINED, &value);
                 }
             };
-            let mut progress = |p: Progress| {
-                if let Some(f) = &on_progress {
-                    let info = Object::new();
-                    set(&info, "secondsLeft", p.seconds_left as f64);
-                    set(&info, "failures", p.failures);
-                    let _ = f.call1(&JsValue::UNDEFINED, &info);
+            let progress = |deadline: Option<Instant>, failures: u32| {
+                let info = Object::new();
+                if let Some(deadline) = deadline {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    set(&info, "secondsLeft", left.as_secs() as f64);
                 }
+                set(&info, "failures", failures);
+                info.into()
             };
-            let token = inner
+            let login = plex_pin::PinLogin::new(inner.client.config(), inner.options.clone());
+            let result = inner
                 .client
-                .login_with(
-                    plex_pin::PinLogin::new(inner.client.config(), inner.options.clone()),
-                    &mut show,
-                    &mut progress,
-                    Some(&cancel),
-                )
-                .await
-                .map_err(to_js)?;
-            Ok(token.expose_secret().into())
+                .run(login, Some(&cancel), |event| match event {
+                    Event::PinReady { pin, url, .. } => call(&on_pin, pin_info(pin, url)),
+                    Event::Waiting { deadline, .. } => call(&on_progress, progress(deadline, 0)),
+                    Event::Retrying {
+                        attempt, deadline, ..
+                    } => call(&on_progress, progress(deadline, attempt)),
+                    _ => {}
+                })
+                .await;
+            inner.running.borrow_mut().retain(|c| !c.ptr_eq(&cancel));
+            Ok(result.map_err(to_js)?.expose_secret().into())
         })
     }
 
-    /// Stops the running `login`: its promise rejects with code `CANCELLED`.
+    /// Stops every running `login` of this client: their promises reject with code
+    /// `CANCELLED`.
     pub fn cancel(&self) {
-        self.0.cancel.borrow().cancel();
+        for login in self.0.running.borrow_mut().drain(..) {
+            login.cancel();
+        }
     }
 
     /// Checks a token: resolves to the account, rejects with `UNAUTHORIZED` if invalid.
@@ -366,7 +380,8 @@ impl JsClient {
         let inner = Rc::clone(&self.0);
         future_to_promise(async move {
             let token = Token::new(&token).map_err(|e| error("UNAUTHORIZED", &e.to_string()))?;
-            let user = inner.client.user(&token).await.map_err(to_js)?;
+            let call = Call::user(inner.client.config(), &token);
+            let user = inner.client.call(call).await.map_err(to_js)?;
             Ok(user_info(&user))
         })
     }

@@ -59,6 +59,11 @@ impl Cancel {
         self.lock().cancelled
     }
 
+    /// Whether both are clones of one handle.
+    pub fn ptr_eq(&self, other: &Cancel) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
     /// Blocks for `duration` or until cancelled; `true` if cancelled.
     pub(crate) fn wait_timeout(&self, duration: Duration) -> bool {
         let state = self.lock();

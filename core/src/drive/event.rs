@@ -30,6 +30,8 @@ pub enum Event<'a, E> {
         error: Failure<'a, E>,
         /// When the next attempt goes out.
         next_try: Instant,
+        /// As in [`Event::Waiting`].
+        deadline: Option<Instant>,
     },
     /// Nothing to do until `until`: the next poll of a pending pin.
     Waiting {

@@ -61,21 +61,23 @@ where
                 expires_at: flow.pin_expires_at(),
             }),
             Step::WaitUntil(at) => {
-                let attempt = flow.consecutive_failures();
+                let (attempt, deadline) = (flow.consecutive_failures(), flow.request_deadline());
                 let event = match (&failed, flow.last_error()) {
                     (Some(Failed::Transport(error)), _) => Event::Retrying {
                         attempt,
                         error: Failure::Transport(error),
                         next_try: at,
+                        deadline,
                     },
                     (Some(Failed::Server), Some(error)) => Event::Retrying {
                         attempt,
                         error: Failure::Server(error),
                         next_try: at,
+                        deadline,
                     },
                     _ => Event::Waiting {
                         until: at,
-                        deadline: flow.request_deadline(),
+                        deadline,
                     },
                 };
                 observe(event);

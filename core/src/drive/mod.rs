@@ -60,6 +60,7 @@ mod cancel;
 mod event;
 pub(crate) mod flow;
 mod future;
+mod kind;
 
 use std::time::Duration;
 
@@ -73,6 +74,7 @@ pub use cancel::Cancel;
 pub use event::{Event, Failure};
 pub use flow::Flow;
 pub use future::run;
+pub use kind::TransportErrorKind;
 
 /// The transport's clocks. The core reads none itself.
 pub trait Clock {
