@@ -70,7 +70,7 @@ fn js_error(context: &str, error: JsValue) -> Error {
         .unwrap_or_default();
     if name == "AbortError" {
         // Only this module's timer aborts: a dropped request is never awaited again.
-        return Error::transport(TransportErrorKind::Timeout, "no answer in time");
+        return Error::transport(TransportErrorKind::Timeout, "the request timed out");
     }
     // An Error's message, or a thrown string; no `{:?}` of the value (wasm-bindgen's debug
     // formatting of any JS value is a large piece of glue for a rare case).
@@ -80,7 +80,11 @@ fn js_error(context: &str, error: JsValue) -> Error {
         .or_else(|| error.as_string())
         .unwrap_or_else(|| "unknown error".to_owned());
     // fetch rejects a refused connection, a DNS failure and a CORS refusal alike.
-    Error::transport(TransportErrorKind::Connect, format!("{context}: {message}"))
+    // What the browser allows a page to know: "Failed to fetch", whatever the cause.
+    let detail = format!(
+        "could not reach the server ({context}: {message}; refused, offline or blocked by CORS)"
+    );
+    Error::transport(TransportErrorKind::Connect, detail)
 }
 
 /// A header value as fetch wants it: a ByteString, one char per byte, so UTF-8 device names
@@ -137,11 +141,18 @@ pub(crate) async fn send(
         .map_err(|e| js_error("fetch failed", e))?
         .unchecked_into();
     if response.type_() == web_sys::ResponseType::Opaqueredirect {
-        return Err(Error::transport(TransportErrorKind::Redirect, "refused"));
+        return Err(Error::transport(
+            TransportErrorKind::Redirect,
+            "the server answered with a redirect, which is not followed",
+        ));
     }
 
-    let status = http::StatusCode::from_u16(response.status())
-        .map_err(|_| Error::transport(TransportErrorKind::Other, "unusable status"))?;
+    let status = http::StatusCode::from_u16(response.status()).map_err(|_| {
+        Error::transport(
+            TransportErrorKind::Other,
+            "the server answered with an unusable status",
+        )
+    })?;
     // Built in place: http's Response builder costs 2.5 KB gzipped of the .wasm.
     let mut out = http::Response::new(Vec::new());
     *out.status_mut() = status;
@@ -203,6 +214,6 @@ async fn read_capped(response: &web_sys::Response, limit: usize) -> Result<Vec<u
 fn too_large(limit: usize) -> Error {
     Error::transport(
         TransportErrorKind::BodyTooLarge,
-        format!("over the {limit}-byte limit"),
+        format!("the response body is larger than the {limit}-byte limit"),
     )
 }

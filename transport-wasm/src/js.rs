@@ -197,8 +197,9 @@ struct Inner {
     client: Client,
     options: LoginOptions,
     forward_url: Option<ForwardUrl>,
-    /// The cancel handles of the logins running now: `cancel()` stops them all.
-    running: RefCell<Vec<Cancel>>,
+    /// The cancel handle every login started since the last `cancel()` shares: `cancel()`
+    /// cancels it (stopping them all) and puts a fresh one in its place.
+    cancel: RefCell<Cancel>,
 }
 
 /// Signs a user in to Plex.tv with a PIN, from JavaScript.
@@ -266,7 +267,7 @@ impl JsClient {
             client,
             options: login,
             forward_url,
-            running: RefCell::new(Vec::new()),
+            cancel: RefCell::new(Cancel::new()),
         })))
     }
 
@@ -332,8 +333,7 @@ impl JsClient {
         on_progress: Option<Function>,
     ) -> Promise {
         let inner = Rc::clone(&self.0);
-        let cancel = Cancel::new();
-        inner.running.borrow_mut().push(cancel.clone());
+        let cancel = inner.cancel.borrow().clone();
         future_to_promise(async move {
             let call = |f: &Option<Function>, value: JsValue| {
                 if let Some(f) = f {
@@ -361,7 +361,6 @@ impl JsClient {
                     _ => {}
                 })
                 .await;
-            inner.running.borrow_mut().retain(|c| !c.ptr_eq(&cancel));
             Ok(result.map_err(to_js)?.expose_secret().into())
         })
     }
@@ -369,9 +368,7 @@ impl JsClient {
     /// Stops every running `login` of this client: their promises reject with code
     /// `CANCELLED`.
     pub fn cancel(&self) {
-        for login in self.0.running.borrow_mut().drain(..) {
-            login.cancel();
-        }
+        self.0.cancel.replace(Cancel::new()).cancel();
     }
 
     /// Checks a token: resolves to the account, rejects with `UNAUTHORIZED` if invalid.

@@ -33,8 +33,9 @@ pub enum Error {
     /// deadline, cancel).
     #[error(transparent)]
     Plex(#[from] plex_pin::Error),
-    /// The request got no answer; `kind` says why, `detail` what the browser said.
-    #[error("{kind}: {detail}")]
+    /// The request got no answer; `kind` says why, `detail` in words, with what the
+    /// browser said. (Displayed as `detail` alone: the kinds' texts would cost the .wasm.)
+    #[error("{detail}")]
     Transport {
         /// Connect (which in a browser includes a CORS refusal), timeout, redirect…
         kind: plex_pin::TransportErrorKind,

@@ -10,7 +10,8 @@ use std::time::Duration;
 /// The flow then ends with [`Error::Cancelled`](crate::Error::Cancelled) at once, even in
 /// the middle of a wait or (async) a request.
 ///
-/// One handle per flow: a handle that cancelled stays cancelled.
+/// A handle that cancelled stays cancelled: give each login a fresh one (or one shared by
+/// the logins that one click should stop).
 ///
 /// ```
 /// use plex_pin::drive::Cancel;
@@ -57,11 +58,6 @@ impl Cancel {
     /// Whether [`cancel`](Self::cancel) was called.
     pub fn is_cancelled(&self) -> bool {
         self.lock().cancelled
-    }
-
-    /// Whether both are clones of one handle.
-    pub fn ptr_eq(&self, other: &Cancel) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
     }
 
     /// Blocks for `duration` or until cancelled; `true` if cancelled.
