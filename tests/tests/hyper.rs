@@ -68,3 +68,13 @@ fn one_client_serves_many_tasks() {
     });
     assert_eq!(emulator.stats().count("create_pin"), 50);
 }
+
+/// A server holding many pending logins holds many of these futures: it grew from 3,272 to
+/// 5,512 B once unnoticed (issue #14). The bench prints the figure; this keeps the bound.
+#[test]
+fn the_login_future_stays_within_3300_bytes() {
+    let config = config_for(&Emulator::start(Options::default()).unwrap(), "size");
+    let client = plex_pin_hyper::Client::new(config).unwrap();
+    let size = std::mem::size_of_val(&client.login(fast_options(), |_, _| {}));
+    assert!(size <= 3_300, "the login future is {size} B");
+}

@@ -24,6 +24,7 @@
 //! ```
 #![deny(missing_docs)]
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -186,31 +187,31 @@ impl Client {
     /// Runs the whole sign-in: creates a pin, calls `on_pin` once with it and the URL the
     /// user should open, polls until approval and returns the token. Bounded by the pin's
     /// lifetime and [`LoginOptions::timeout`]; cancel it by dropping the future.
-    pub async fn login(
-        &self,
+    pub fn login<'a>(
+        &'a self,
         options: LoginOptions,
-        mut on_pin: impl FnMut(&Pin, &str) + Send,
-    ) -> Result<Token, Error> {
+        mut on_pin: impl FnMut(&Pin, &str) + Send + 'a,
+    ) -> impl Future<Output = Result<Token, Error>> + Send + 'a {
+        // Not an `async fn`: each wrapper would add its arguments to the future's size.
         let login = PinLogin::new(&self.config, options);
-        self.run(login, None, |event| {
+        drive::run(self, login, None, move |event| {
             if let Event::PinReady { pin, url, .. } = event {
                 on_pin(pin, url)
             }
         })
-        .await
     }
 
     /// Runs any [`Flow`] with the core's loop ([`drive::run`]): a [`PinLogin`] (a resumed
     /// one, or the JWT sign-in of [`PinLogin::with_device_key`]) or a
     /// [`JwtRefresh`](plex_pin::JwtRefresh), with every [`Event`] (the pin, each retry and
     /// its cause) and an optional [`Cancel`] handle.
-    pub async fn run(
-        &self,
-        flow: impl Flow,
-        cancel: Option<&Cancel>,
-        observe: impl FnMut(Event<'_, Error>),
-    ) -> Result<Token, Error> {
-        drive::run(self, flow, cancel, observe).await
+    pub fn run<'a, F: Flow + 'a>(
+        &'a self,
+        flow: F,
+        cancel: Option<&'a Cancel>,
+        observe: impl FnMut(Event<'_, Error>) + 'a,
+    ) -> impl Future<Output = Result<Token, Error>> + 'a {
+        drive::run(self, flow, cancel, observe)
     }
 
     /// A new Plex JWT for a device whose key is registered ([`plex_pin::JwtRefresh`]).

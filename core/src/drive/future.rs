@@ -1,7 +1,7 @@
 //! The run loop, once: async, and (through [`super::blocking`]) blocking.
 
 use std::future::Future;
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::task::Poll;
 
 use super::{AsyncTransport, Cancel, Event, Failure, Flow};
@@ -35,12 +35,15 @@ where
             return Err(Error::Cancelled.into());
         }
         let now = transport.now();
-        match flow.poll(now)? {
+        // The step is taken apart before any await: a future keeps whatever lives across
+        // one, and a step can hold a whole pin.
+        let wait = match flow.poll(now)? {
             Step::Send(request) => {
                 // No request outlives the flow's deadline.
                 let timeout = flow.request_timeout(now, transport.timeout());
                 let before = flow.consecutive_failures();
-                match until_cancelled(cancel, transport.send(request, timeout)).await? {
+                let sent = pin!(transport.send(request, timeout));
+                match until_cancelled(cancel, sent).await? {
                     Ok(response) => {
                         flow.handle_response(transport.now(), response)?;
                         if flow.consecutive_failures() > before {
@@ -54,38 +57,41 @@ where
                         failed = Some(Failed::Transport(error));
                     }
                 }
+                continue;
             }
-            Step::PinReady { pin, url } => observe(Event::PinReady {
-                pin: &pin,
-                url: &url,
-                expires_at: flow.pin_expires_at(),
-            }),
-            Step::WaitUntil(at) => {
-                let (attempt, deadline) = (flow.consecutive_failures(), flow.request_deadline());
-                let event = match (&failed, flow.last_error()) {
-                    (Some(Failed::Transport(error)), _) => Event::Retrying {
-                        attempt,
-                        error: Failure::Transport(error),
-                        next_try: at,
-                        deadline,
-                    },
-                    (Some(Failed::Server), Some(error)) => Event::Retrying {
-                        attempt,
-                        error: Failure::Server(error),
-                        next_try: at,
-                        deadline,
-                    },
-                    _ => Event::Waiting {
-                        until: at,
-                        deadline,
-                    },
-                };
-                observe(event);
-                failed = None;
-                until_cancelled(cancel, transport.sleep_until(at)).await?;
+            Step::PinReady { pin, url } => {
+                observe(Event::PinReady {
+                    pin: &pin,
+                    url: &url,
+                    expires_at: flow.pin_expires_at(),
+                });
+                continue;
             }
+            Step::WaitUntil(at) => at,
             Step::Done(token) => return Ok(token),
-        }
+        };
+        let (attempt, deadline) = (flow.consecutive_failures(), flow.request_deadline());
+        let event = match (&failed, flow.last_error()) {
+            (Some(Failed::Transport(error)), _) => Event::Retrying {
+                attempt,
+                error: Failure::Transport(error),
+                next_try: wait,
+                deadline,
+            },
+            (Some(Failed::Server), Some(error)) => Event::Retrying {
+                attempt,
+                error: Failure::Server(error),
+                next_try: wait,
+                deadline,
+            },
+            _ => Event::Waiting {
+                until: wait,
+                deadline,
+            },
+        };
+        observe(event);
+        failed = None;
+        until_cancelled(cancel, pin!(transport.sleep_until(wait))).await?;
     }
 }
 
@@ -97,13 +103,13 @@ enum Failed<E> {
     Server,
 }
 
-/// `future`'s output, or [`Error::Cancelled`] as soon as `cancel` cancels.
-async fn until_cancelled<O>(
-    cancel: Option<&Cancel>,
-    future: impl Future<Output = O>,
-) -> Result<O, Error> {
-    let mut future = pin!(future);
-    std::future::poll_fn(|cx| {
+/// `future`'s output, or [`Error::Cancelled`] as soon as `cancel` cancels. The future is
+/// pinned by the caller, so that the loop's state holds it once.
+fn until_cancelled<'a, F: Future>(
+    cancel: Option<&'a Cancel>,
+    mut future: Pin<&'a mut F>,
+) -> impl Future<Output = Result<F::Output, Error>> + 'a {
+    std::future::poll_fn(move |cx| {
         if let Some(cancel) = cancel {
             if cancel.poll_cancelled(cx).is_ready() {
                 return Poll::Ready(Err(Error::Cancelled));
@@ -111,5 +117,4 @@ async fn until_cancelled<O>(
         }
         future.as_mut().poll(cx).map(Ok)
     })
-    .await
 }

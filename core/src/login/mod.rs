@@ -288,7 +288,8 @@ pub struct PinLogin {
     config: Config,
     options: LoginOptions,
     state: State,
-    pin: Option<Pin>,
+    /// Boxed: a login's future holds a `PinLogin`, and most of its life waits.
+    pin: Option<Box<Pin>>,
     /// `GET /api/v2/pins/{id}`, built once the pin exists and reused by every poll.
     check_uri: Option<http::Uri>,
     pin_deadline: Option<Instant>,
@@ -379,12 +380,12 @@ impl PinLogin {
             left: left.min(MAX_PIN_LIFETIME),
         };
         login.check_uri = Some(request::check_pin_uri(config, saved.id));
-        login.pin = Some(Pin {
+        login.pin = Some(Box::new(Pin {
             id: saved.id,
             code: saved.code.clone(),
             client_identifier: saved.client_identifier.clone(),
             ..Pin::default()
-        });
+        }));
         Ok(login)
     }
 
@@ -407,7 +408,7 @@ impl PinLogin {
 
     /// The pin, once created.
     pub fn pin(&self) -> Option<&Pin> {
-        self.pin.as_ref()
+        self.pin.as_deref()
     }
 
     /// Where the user approves the pin, once created: the Auth App URL for a strong pin,
@@ -582,7 +583,7 @@ impl PinLogin {
                     // as the user's approval.
                     pin.auth_token = None;
                     self.check_uri = Some(request::check_pin_uri(&self.config, pin.id));
-                    self.pin = Some(pin.clone());
+                    self.pin = Some(Box::new(pin.clone()));
                     self.state = State::Announce {
                         pin: Box::new(pin),
                         next_poll: later(now, self.options.poll_interval),
