@@ -15,18 +15,22 @@
 //! - The Auth App URL ([`auth_url`]) and the plex.tv/link page ([`link_url`]).
 //! - [`PinLogin`]: poll interval, local pin expiry, caller deadline, backoff on 429
 //!   (`Retry-After`), 5xx and transport errors, giving up after N failures in a row.
+//! - [`drive`]: the run loop itself, written once (async and blocking) over a transport's
+//!   send function and clock, with events and cancellation; a custom HTTP client drives a
+//!   whole login with it in about 30 lines (see the module's example).
 //! - Validation of everything the caller gives before it reaches the wire ([`ConfigError`]).
 //! - What plex.tv does and on which sources each rule rests: [`protocol`].
 //!
 //! # Out of scope
-//! - Sockets, TLS, timers, body size limits: the transport's job.
+//! - Sockets, TLS, timers, clocks, body size limits: the transport's job.
 //! - Storing the client identifier or the token: the application's job.
 //! - The legacy `pins.xml` API, username/password sign-in, Plex Media Server calls.
 //!
 //! # Driving a login
 //! Requests are [`http::Request<Vec<u8>>`](Request); responses are any
-//! [`http::Response<B>`](Response) with `B: AsRef<[u8]>`. The loop a transport runs is
-//! documented on [`PinLogin`]; single calls look like this:
+//! [`http::Response<B>`](Response) with `B: AsRef<[u8]>`. [`drive`] runs a whole login over
+//! any HTTP client; the state machine under it is documented on [`PinLogin`]; single calls
+//! look like this:
 //!
 //! ```
 //! use plex_pin::{request, response, ClientId, Config, PinOptions};

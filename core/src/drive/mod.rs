@@ -54,6 +54,7 @@
 //!
 //! [`PinLogin`]: crate::PinLogin
 //! [`PinLogin::request_timeout`]: crate::PinLogin::request_timeout
+//! [`Step`]: crate::Step
 
 mod blocking;
 mod cancel;
