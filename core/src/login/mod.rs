@@ -184,7 +184,7 @@ enum State {
 
 /// The PIN sign-in as a sans-IO state machine: create a pin, show it, poll until the user
 /// approves, hand back the token. It never reads a clock, sleeps or does IO; the caller
-/// passes `now` (any monotonic [`Instant`], e.g. `web_time::Instant::now()`), sends the
+/// passes `now` (any monotonic [`Instant`], e.g. `plex_pin::Instant::now()`), sends the
 /// requests it is given and sleeps when told to.
 ///
 /// # The run-loop contract
@@ -257,8 +257,7 @@ enum State {
 ///   cannot hold the login past its deadline.
 ///
 /// ```
-/// use plex_pin::{ClientId, Config, LoginOptions, PinLogin, Step};
-/// use web_time::Instant;
+/// use plex_pin::{ClientId, Config, Instant, LoginOptions, PinLogin, Step};
 ///
 /// // A stand-in for a real HTTP client: plex.tv creates pin 7, which the user approves.
 /// fn send(req: plex_pin::Request) -> http::Response<Vec<u8>> {
