@@ -12,6 +12,7 @@ use plex_pin::{
     Token, User,
 };
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 
 use plex_pin::drive::{Cancel, Event};
@@ -124,7 +125,23 @@ fn to_js(failure: Error) -> JsValue {
             _ => "NETWORK",
         },
     };
-    error(code, &failure.to_string())
+    let js = error(code, &failure.to_string());
+    if let Error::Plex(plex) = &failure {
+        let status = match plex {
+            P::Unauthorized { status } | P::UnexpectedStatus { status, .. } => {
+                Some(status.as_u16())
+            }
+            P::RateLimited { .. } => Some(429),
+            _ => None,
+        };
+        if let Some(status) = status {
+            set(js.unchecked_ref(), "status", status);
+        }
+        if let Some(after) = plex.retry_after() {
+            set(js.unchecked_ref(), "retryAfter", after.as_secs() as f64);
+        }
+    }
+    js
 }
 
 fn invalid(message: impl std::fmt::Display) -> JsValue {

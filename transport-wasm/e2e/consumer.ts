@@ -1,0 +1,20 @@
+// A TypeScript consumer of the package, type-checked with `tsc --strict` by scripts/wasm-tests
+// (lib es2022 + dom, as a web app would have).
+import init, { PlexPinClient, PlexPinError, type LoginProgress, type PinInfo } from 'plex-pin-wasm';
+
+export async function signIn(signal: AbortSignal): Promise<string> {
+  await init();
+  const plex = new PlexPinClient({ product: 'typed app', clientId: PlexPinClient.generateClientId() });
+  try {
+    return await plex.login({
+      signal,
+      onPin: (pin: PinInfo) => console.log(pin.code, pin.url, pin.kind === 'link'),
+      onProgress: ({ secondsLeft, failures }: LoginProgress) => console.log(secondsLeft ?? '?', failures),
+    });
+  } catch (e) {
+    if (e instanceof PlexPinError && e.code === 'RATE_LIMITED') {
+      console.log(e.status, e.retryAfter);
+    }
+    throw e;
+  }
+}

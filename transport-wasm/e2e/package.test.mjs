@@ -1,0 +1,135 @@
+// The npm package as a user gets it: `npm pack` of scripts/wasm-release's output, installed
+// into a scratch project, imported with a plain `import` in node (no init call), against
+// the emulator. Run by scripts/wasm-tests from inside that scratch project, with
+// EMULATOR_URL set.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PlexPinClient, PlexPinError } from 'plex-pin-wasm';
+
+const emulator = process.env.EMULATOR_URL?.replace(/\/$/, '');
+
+async function control(route, body) {
+  const response = await fetch(`${emulator}/emulator/${route}`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+  });
+  return response.json();
+}
+
+async function checks(clientId) {
+  const stats = await control('stats', { client: clientId });
+  return stats.requests.filter((r) => r.route === 'check_pin').length;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function client(extra = {}) {
+  return new PlexPinClient({
+    product: 'plex-pin package test', clientId: PlexPinClient.generateClientId(),
+    baseUrl: emulator, authAppUrl: `${emulator}/auth`, linkPageUrl: `${emulator}/link`,
+    pollIntervalMs: 50, ...extra,
+  });
+}
+
+test('a plain import signs in, and the token checks valid', async () => {
+  assert.ok(emulator, 'EMULATOR_URL must be set');
+  const plex = client();
+  let shown;
+  const token = await plex.login({
+    onPin: (pin) => { shown = pin; control('approve', { id: pin.id }); },
+  });
+  assert.equal(shown.kind, 'strong');
+  assert.ok(shown.url.startsWith(`${emulator}/auth#?`), shown.url);
+  const user = await plex.user(token);
+  assert.equal(user.displayName, 'Emulated User');
+});
+
+test('errors are PlexPinErrors with code and status', async () => {
+  const error = await client().user('not-a-real-token').catch((e) => e);
+  assert.ok(error instanceof PlexPinError, String(error));
+  assert.ok(error instanceof Error);
+  assert.equal(error.name, 'PlexPinError');
+  assert.equal(error.code, 'UNAUTHORIZED');
+  assert.equal(error.status, 401);
+});
+
+test('a rate limit past the deadline says how long plex.tv asked to wait', async () => {
+  const plex = client({ loginTimeoutMs: 2000 });
+  await control('fault', { client: plex.clientId, route: 'create', fault: '429:7' });
+  const error = await plex.login().catch((e) => e);
+  assert.equal(error.code, 'RATE_LIMITED', String(error));
+  assert.equal(error.status, 429);
+  assert.equal(error.retryAfter, 7);
+});
+
+test('an AbortSignal ends a login within a turn and stops its polling', async () => {
+  const plex = client();
+  const controller = new AbortController();
+  let shown = false;
+  const login = plex.login({ signal: controller.signal, onPin: () => { shown = true; } });
+  while (!shown) await sleep(10);
+  const started = performance.now();
+  controller.abort();
+  const error = await login.catch((e) => e);
+  assert.ok(performance.now() - started < 50, `${performance.now() - started} ms`);
+  assert.equal(error.name, 'AbortError');
+  const polls = await checks(plex.clientId);
+  await sleep(300);
+  assert.equal(await checks(plex.clientId), polls, 'no poll after the abort');
+  // An aborted signal refuses at once.
+  await assert.rejects(plex.createPin({ signal: controller.signal }), { name: 'AbortError' });
+});
+
+test('cancel() stops every running login, not only the last', async () => {
+  const plex = client();
+  const first = plex.login();
+  const second = plex.login();
+  await sleep(100);
+  plex.cancel();
+  for (const login of [first, second]) {
+    const error = await login.catch((e) => e);
+    assert.equal(error.code, 'CANCELLED', String(error));
+  }
+});
+
+test('an exception in onPin ends the login with that exception', async () => {
+  const plex = client();
+  const mine = new Error('the page could not show the pin');
+  const error = await plex.login({ onPin: () => { throw mine; } }).catch((e) => e);
+  assert.equal(error, mine);
+  const polls = await checks(plex.clientId);
+  await sleep(300);
+  assert.equal(await checks(plex.clientId), polls, 'no poll after the exception');
+});
+
+test('before the pin exists, progress says no time left it does not know', async () => {
+  const plex = client();
+  await control('fault', { client: plex.clientId, route: 'create', fault: '500', times: 1 });
+  const progress = [];
+  const token = await plex.login({
+    onPin: (pin) => control('approve', { id: pin.id }),
+    onProgress: (p) => progress.push(p),
+  });
+  assert.ok(token);
+  assert.equal(progress[0].failures, 1);
+  assert.equal(progress[0].secondsLeft, undefined, JSON.stringify(progress[0]));
+});
+
+test('bad options are refused, naming the key', () => {
+  const base = { product: 'x', baseUrl: emulator };
+  for (const [options, key] of [
+    [{ ...base, clientId: 1234 }, 'clientId'],
+    [{ product: 'x', baseURL: emulator }, 'baseURL'],
+    [{ ...base, pollIntervalMs: -1 }, 'pollIntervalMs'],
+    [{ ...base, loginTimeoutMs: '5000' }, 'loginTimeoutMs'],
+    [{ ...base, link: 'yes' }, 'link'],
+    [{ baseUrl: emulator }, 'product'],
+  ]) {
+    assert.throws(() => new PlexPinClient(options), (e) => {
+      assert.ok(e instanceof PlexPinError);
+      assert.equal(e.code, 'INVALID_OPTIONS');
+      assert.ok(e.message.includes(`\`${key}\``), e.message);
+      return true;
+    });
+  }
+  assert.throws(() => new PlexPinClient({ product: 'x', baseURL: emulator }), /did you mean `baseUrl`/);
+});

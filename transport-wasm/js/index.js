@@ -1,0 +1,162 @@
+// plex-pin-wasm: Plex.tv PIN sign-in for browsers, workers, bundlers and node.
+//
+// The sign-in itself runs in WebAssembly (the plex-pin core: requests, parsing, polling,
+// backoff, deadlines). This module is the JavaScript face of it: validated options,
+// `PlexPinError`, `AbortSignal` on every call, and callbacks whose exceptions end the login.
+import init, { initSync, PlexPinClient as WasmClient } from './plex_pin_wasm.js';
+
+export { init as default, init, initSync };
+
+/** Every error of this package: `code` says what happened (see the README's table). */
+export class PlexPinError extends Error {
+  constructor(code, message, { status, retryAfter, cause } = {}) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'PlexPinError';
+    this.code = code;
+    if (status !== undefined) this.status = status;
+    if (retryAfter !== undefined) this.retryAfter = retryAfter;
+  }
+}
+
+// The options and what each must be.
+const STRING = ['product', 'clientId', 'version', 'platform', 'platformVersion', 'device',
+  'deviceName', 'model', 'baseUrl', 'authAppUrl', 'linkPageUrl', 'forwardUrl'];
+const MILLIS = ['requestTimeoutMs', 'pollIntervalMs', 'loginTimeoutMs'];
+const BOOLEAN = ['link'];
+
+const invalid = (message) => new PlexPinError('INVALID_OPTIONS', message);
+
+function checkOptions(options) {
+  if (options === null || typeof options !== 'object') {
+    throw invalid('options must be an object, e.g. { product: "My App" }');
+  }
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    const known = STRING.includes(key) ? 'string' : MILLIS.includes(key) ? 'number'
+      : BOOLEAN.includes(key) ? 'boolean' : null;
+    if (!known) {
+      const near = [...STRING, ...MILLIS, ...BOOLEAN].find((k) => k.toLowerCase() === key.toLowerCase());
+      throw invalid(`unknown option \`${key}\`${near ? ` (did you mean \`${near}\`?)` : ''}`);
+    }
+    if (typeof value !== known) {
+      throw invalid(`option \`${key}\` must be a ${known}, not ${value === null ? 'null' : typeof value}`);
+    }
+    if (known === 'number' && !(Number.isFinite(value) && value > 0)) {
+      throw invalid(`option \`${key}\` must be a positive number of milliseconds, not ${value}`);
+    }
+  }
+  if (typeof options.product !== 'string' || options.product === '') {
+    throw invalid('option `product` (the app name users see) is required');
+  }
+}
+
+// The WebAssembly side rejects with plain `Error`s carrying `code`, `status`, `retryAfter`.
+function wrap(error) {
+  if (error instanceof PlexPinError || typeof error?.code !== 'string') return error;
+  return new PlexPinError(error.code, error.message, { status: error.status, retryAfter: error.retryAfter });
+}
+
+function aborted(signal) {
+  return signal.reason ?? new DOMException('The operation was aborted.', 'AbortError');
+}
+
+// The WebAssembly side's promise, its errors as `PlexPinError`s.
+const typed = (promise) => promise.catch((e) => { throw wrap(e); });
+
+// `promise`, rejected at once when `signal` aborts (then `stop` ends the work behind it).
+function abortable(promise, signal, stop) {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    stop?.();
+    return Promise.reject(aborted(signal));
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      stop?.();
+      reject(aborted(signal));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject)
+      .finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** Signs a user in to Plex.tv with a PIN. */
+export class PlexPinClient {
+  #options;
+  #client;
+  #logins = new Set();
+
+  /** Validates the options; throws `PlexPinError` `INVALID_OPTIONS` naming a bad key. */
+  constructor(options) {
+    checkOptions(options);
+    this.#options = { ...options };
+    try {
+      this.#client = new WasmClient(this.#options);
+    } catch (e) {
+      throw wrap(e);
+    }
+  }
+
+  /** A new random client identifier (UUID v4). Store it and reuse it. */
+  static generateClientId() {
+    return WasmClient.generateClientId();
+  }
+
+  /** The client identifier in use. */
+  get clientId() {
+    return this.#client.clientId;
+  }
+
+  /** The Auth App URL for a strong code (with `forwardUrl`, if set). */
+  authUrl(code) {
+    return this.#client.authUrl(code);
+  }
+
+  /** Creates a pin without waiting for it (the forwarding flow). */
+  createPin({ signal } = {}) {
+    return abortable(typed(this.#client.createPin()), signal);
+  }
+
+  /** Checks a pin once: the token once approved, `null` before. */
+  checkPin(id, { signal } = {}) {
+    return abortable(typed(this.#client.checkPin(id)), signal);
+  }
+
+  /** The account a token belongs to; rejects with `UNAUTHORIZED` for a bad token. */
+  user(token, { signal } = {}) {
+    return abortable(typed(this.#client.user(token)), signal);
+  }
+
+  /**
+   * The whole sign-in: resolves to the token. `onPin(pin)` is called once with the code and
+   * URL to show, `onProgress(progress)` about once per poll; an exception thrown by either
+   * ends the login and rejects it with that exception. `signal` aborts it (an `AbortError`).
+   * The older form `login(onPin, onProgress)` is accepted too.
+   */
+  login(options = {}, onProgress) {
+    if (typeof options === 'function') options = { onPin: options, onProgress };
+    const { signal, onPin, onProgress: progress } = options;
+    // Each login has a client of its own, so that its cancel stops it alone.
+    const own = new WasmClient(this.#options);
+    let thrown;
+    const guard = (callback) => callback && ((value) => {
+      try {
+        callback(value);
+      } catch (e) {
+        thrown ??= { e };
+        own.cancel();
+      }
+    });
+    const running = own.login(guard(onPin), guard(progress))
+      .catch((e) => { throw thrown ? thrown.e : wrap(e); });
+    const entry = { cancel: () => own.cancel() };
+    this.#logins.add(entry);
+    return abortable(running, signal, entry.cancel).finally(() => this.#logins.delete(entry));
+  }
+
+  /** Stops every running login of this client: each rejects with `CANCELLED`. */
+  cancel() {
+    for (const login of this.#logins) login.cancel();
+  }
+}
