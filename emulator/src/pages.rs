@@ -153,8 +153,10 @@ pub(crate) fn page_response<B>(
     response
 }
 
-/// `GET /api/v2/pins/qr/{code}`: an SVG QR code of the page where the pin is approved (the
-/// emulator's `/auth` link for strong codes, `/link?pin=` for 4-character ones).
+/// `GET /api/v2/pins/qr/{code}`: an SVG QR code of the link page, as plex.tv's: its `qr`
+/// "leads to the plex.tv/link page, where the user enters the 4-digit link PIN" (PROTOCOL
+/// 6.4), for strong pins too, whose codes that page refuses. A client that shows the QR
+/// of a strong pin sends its users to a dead end, here as there.
 pub(crate) fn qr_response(shared: &Shared, code: &str) -> Response<Body> {
     let pin = {
         let mut state = shared.lock();
@@ -169,16 +171,7 @@ pub(crate) fn qr_response(shared: &Shared, code: &str) -> Response<Body> {
             json!({"errors":[{"code":1020,"message":"Code not found or expired","status":404}]}),
         );
     };
-    let target = if pin.strong {
-        let query: String = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("clientID", &pin.client_id)
-            .append_pair("code", &pin.code)
-            .append_pair("context[device][product]", &pin.product)
-            .finish();
-        format!("{}/auth#?{query}", shared.base_url)
-    } else {
-        format!("{}/link?pin={}", shared.base_url, pin.code)
-    };
+    let target = qr_target(&shared.base_url, &pin.code);
     match qrcode::QrCode::new(target.as_bytes()) {
         Ok(code) => {
             let svg = code
@@ -188,5 +181,23 @@ pub(crate) fn qr_response(shared: &Shared, code: &str) -> Response<Body> {
             with_type(StatusCode::OK, "image/svg+xml", Bytes::from(svg))
         }
         Err(_) => empty(StatusCode::INTERNAL_SERVER_ERROR),
+    }
+}
+
+/// What a pin's QR code encodes: the link page with the code, whatever the pin's kind.
+fn qr_target(base_url: &str, code: &str) -> String {
+    format!("{base_url}/link?pin={code}")
+}
+
+#[cfg(test)]
+mod qr_tests {
+    use super::qr_target;
+
+    #[test]
+    fn the_qr_leads_to_the_link_page_for_every_pin() {
+        let base = "http://127.0.0.1:9";
+        assert_eq!(qr_target(base, "ABCD"), "http://127.0.0.1:9/link?pin=ABCD");
+        let strong = "k2v9q0x7m4t1z8c3b6n5w0r2e";
+        assert_eq!(qr_target(base, strong), format!("{base}/link?pin={strong}"));
     }
 }

@@ -1,51 +1,147 @@
-// End to end: the example page in headless Chromium against the emulator.
+// End to end: the example page in headless Chromium against the emulator, in each state a
+// person can see (loading, pin shown, approved, declined, network error, cancelled, module
+// missing), with a screenshot of each kept in SCREENSHOTS (default target/page-states).
 // Run by scripts/wasm-tests with PAGE_URL (the served www/) and EMULATOR_URL set.
-import { test } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
-const page_url = process.env.PAGE_URL;
-const emulator = process.env.EMULATOR_URL;
+const pageUrl = process.env.PAGE_URL;
+const emulator = process.env.EMULATOR_URL?.replace(/\/$/, '');
+const shots = process.env.SCREENSHOTS ?? 'target/page-states';
+let browser;
 
-test('sign in through the example page', { timeout: 60_000 }, async () => {
-  assert.ok(page_url && emulator, 'PAGE_URL and EMULATOR_URL must be set');
-  const browser = await chromium.launch({
+before(async () => {
+  assert.ok(pageUrl && emulator, 'PAGE_URL and EMULATOR_URL must be set');
+  mkdirSync(shots, { recursive: true });
+  browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  try {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`${page_url}/?api=${encodeURIComponent(emulator)}`);
-    await page.click('#signin');
+});
+after(() => browser?.close());
 
-    // The code, the link and the QR code appear.
-    const link = page.locator('#auth-link');
-    await link.waitFor({ state: 'visible' });
-    const code = await page.textContent('#code');
-    assert.equal(code.trim().length, 25, `a strong code: ${code}`);
-    const href = await link.getAttribute('href');
-    assert.ok(href.startsWith(`${emulator}/auth#?clientID=`), href);
-    const qr = await page.getAttribute('#qr', 'src');
-    assert.ok(qr.includes(`/api/v2/pins/qr/${code.trim()}`), qr);
-    await page.waitForFunction(() => document.querySelector('#qr').naturalWidth > 0);
+async function control(route, body) {
+  const response = await fetch(`${emulator}/emulator/${route}`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+  });
+  return response.json();
+}
 
-    // Follow the link (a new tab) to the emulator's approval page and approve.
-    const [approval] = await Promise.all([context.waitForEvent('page'), link.click()]);
-    await approval.waitForLoadState();
-    assert.equal((await approval.textContent('#code')).trim(), code.trim());
-    assert.equal(await approval.textContent('#product'), 'plex-pin web example');
-    await approval.click('#approve');
-    await approval.locator('#status', { hasText: 'Approved' }).waitFor();
+/** A fresh page (its own storage, so its own client identifier) on `api`, ready to click. */
+async function open(api = emulator, setup) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await setup?.(page);
+  await page.goto(`${pageUrl}/?api=${encodeURIComponent(api)}`);
+  return { context, page, errors };
+}
 
-    // Back on the app's page: the signed-in user's name.
-    await page.locator('#user', { hasText: 'Signed in as Emulated User' }).waitFor({ timeout: 10_000 });
-    assert.deepEqual(errors, []);
-    assert.equal(await page.textContent('#error'), '');
-  } finally {
-    await browser.close();
-  }
+async function ready(page) {
+  await page.waitForFunction(() => !document.querySelector('#signin').disabled);
+  return page.evaluate(() => localStorage.getItem('plex-pin-client-id'));
+}
+
+const shot = (page, name) => page.screenshot({ path: `${shots}/${name}.png` });
+const visible = (page, selector) => page.locator(selector).isVisible();
+
+test('loading, then a strong pin shown as a link, then approved', { timeout: 60_000 }, async () => {
+  const { context, page, errors } = await open();
+  const clientId = await ready(page);
+  // The pin comes after 1.5 s: the loading state is there to see.
+  await control('fault', { client: clientId, route: 'create', fault: 'slow:1500', times: 1 });
+  await page.click('#signin');
+  await page.locator('#status', { hasText: 'Contacting' }).waitFor();
+  assert.ok(await visible(page, '#cancel'), 'Cancel is offered from the click on');
+  await shot(page, 'loading');
+
+  const link = page.locator('#auth-link');
+  await link.waitFor({ state: 'visible' });
+  const href = await link.getAttribute('href');
+  assert.ok(href.startsWith(`${emulator}/auth#?clientID=`), href);
+  // A strong code is never typed and plex.tv's QR cannot take it: neither is shown.
+  assert.equal(await visible(page, '#code'), false);
+  assert.equal(await visible(page, '#qr'), false);
+  await shot(page, 'pin-shown');
+
+  const [approval] = await Promise.all([context.waitForEvent('page'), link.click()]);
+  await approval.waitForLoadState();
+  assert.equal(await approval.textContent('#product'), 'plex-pin web example');
+  await approval.click('#approve');
+  await approval.locator('#status', { hasText: 'Approved' }).waitFor();
+  await page.locator('#user', { hasText: 'Signed in as Emulated User' }).waitFor({ timeout: 10_000 });
+  await shot(page, 'approved');
+  assert.deepEqual(errors, []);
+  assert.equal(await page.textContent('#error'), '');
+  await context.close();
+});
+
+test('a 4-character pin: the code, the link page and plex.tv\'s QR', { timeout: 60_000 }, async () => {
+  const { context, page, errors } = await open();
+  await ready(page);
+  await page.check('#link-mode');
+  await page.click('#signin');
+  await page.locator('#code').waitFor({ state: 'visible' });
+  const code = (await page.textContent('#code')).trim();
+  assert.match(code, /^[A-Z0-9]{4}$/);
+  assert.equal(await page.getAttribute('#link-page', 'href'), `${emulator}/link?pin=${code}`);
+  assert.ok((await page.getAttribute('#qr', 'src')).endsWith(`/api/v2/pins/qr/${code}`));
+  await page.waitForFunction(() => document.querySelector('#qr').naturalWidth > 0);
+  await shot(page, 'link-code-shown');
+  await control('approve', { code });
+  await page.locator('#user', { hasText: 'Signed in as' }).waitFor({ timeout: 10_000 });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('declined: a human message, not the developer text', { timeout: 60_000 }, async () => {
+  const { context, page } = await open();
+  await ready(page);
+  await page.click('#signin');
+  const link = page.locator('#auth-link');
+  await link.waitFor({ state: 'visible' });
+  const code = new URLSearchParams((await link.getAttribute('href')).split('#?')[1]).get('code');
+  await control('deny', { code });
+  await page.locator('#error', { hasText: 'declined' }).waitFor({ timeout: 10_000 });
+  assert.equal(await visible(page, '#pin'), false);
+  assert.equal(await page.isDisabled('#signin'), false, 'the user can try again');
+  await shot(page, 'declined');
+  await context.close();
+});
+
+test('cancelled from the loading state: said as such, not as an error', { timeout: 60_000 }, async () => {
+  const { context, page } = await open();
+  const clientId = await ready(page);
+  await control('fault', { client: clientId, route: 'create', fault: 'slow:5000', times: 1 });
+  await page.click('#signin');
+  await page.locator('#status', { hasText: 'Contacting' }).waitFor();
+  const started = Date.now();
+  await page.click('#cancel');
+  await page.locator('#status', { hasText: 'Sign-in cancelled.' }).waitFor({ timeout: 2_000 });
+  assert.ok(Date.now() - started < 1_000, `${Date.now() - started} ms`);
+  assert.equal(await page.textContent('#error'), '');
+  await shot(page, 'cancelled');
+  await context.close();
+});
+
+test('a server that is not there: a network error naming it', { timeout: 60_000 }, async () => {
+  const { context, page } = await open('http://127.0.0.1:1');
+  await ready(page);
+  await page.click('#signin');
+  await page.locator('#error', { hasText: 'Could not reach 127.0.0.1:1' }).waitFor({ timeout: 20_000 });
+  await shot(page, 'network-error');
+  await context.close();
+});
+
+test('the module does not load: the page says so', { timeout: 60_000 }, async () => {
+  const { context, page } = await open(emulator, (p) =>
+    p.route('**/plex_pin_wasm_bg.wasm', (route) => route.fulfill({ status: 404, body: 'gone' })));
+  await page.locator('#error', { hasText: 'could not load' }).waitFor({ timeout: 10_000 });
+  assert.ok(await page.isDisabled('#signin'));
+  await shot(page, 'module-missing');
+  await context.close();
 });

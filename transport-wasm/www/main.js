@@ -1,26 +1,14 @@
-// The example page: create a pin, show code, link and QR code, wait, greet the user.
+// The example page: create a pin, show the link (or the code and QR code for a 4-character
+// pin), wait, greet the user. Every state is shown: loading, waiting, approved, failed,
+// cancelled; scripts/wasm-tests drives each one in headless Chromium.
 import init, { PlexPinClient } from './pkg/index.js';
 
 const $ = (id) => document.getElementById(id);
+const show = (id, visible) => $(id).classList.toggle('hidden', !visible);
 const api = new URLSearchParams(location.search).get('api');
-
-// plex.tv ties pins and devices to the client identifier: make it once, keep it.
-let clientId = localStorage.getItem('plex-pin-client-id');
-
-await init();
-if (!clientId) {
-  clientId = PlexPinClient.generateClientId();
-  localStorage.setItem('plex-pin-client-id', clientId);
-}
-
-function client(link) {
-  const options = { product: 'plex-pin web example', clientId, deviceName: 'Browser', link };
-  if (api) Object.assign(options, { baseUrl: api, authAppUrl: `${api}/auth`, linkPageUrl: `${api}/link` });
-  return new PlexPinClient(options);
-}
-
-// What a person reads for each error code; the developer's text stays in the console.
 const server = api ? new URL(api).host : 'plex.tv';
+
+// What a person reads for each error code; the developer's text goes to the console.
 const MESSAGES = {
   DENIED_OR_EXPIRED: 'The sign-in was declined or the code expired. Please try again.',
   PIN_EXPIRED: 'The code expired before the sign-in was approved. Please try again.',
@@ -34,38 +22,80 @@ function message(e) {
   return MESSAGES[e.code] ?? `Sign-in failed (${e.code ?? e.name}). Please try again.`;
 }
 
+try {
+  await init();
+} catch (e) {
+  // A missing .wasm, or a Content-Security-Policy without 'wasm-unsafe-eval'.
+  console.error(e);
+  $('status').textContent = '';
+  $('error').textContent = 'The sign-in could not load in this browser. Please reload the page.';
+  throw e;
+}
+
+// plex.tv ties pins and devices to the client identifier: make it once, keep it.
+let clientId = localStorage.getItem('plex-pin-client-id');
+if (!clientId) {
+  clientId = PlexPinClient.generateClientId();
+  localStorage.setItem('plex-pin-client-id', clientId);
+}
+
+function client(link) {
+  const options = { product: 'plex-pin web example', clientId, deviceName: 'Browser', link };
+  if (api) Object.assign(options, { baseUrl: api, authAppUrl: `${api}/auth`, linkPageUrl: `${api}/link` });
+  return new PlexPinClient(options);
+}
+
+function showPin(pin) {
+  const link = pin.kind === 'link';
+  show('strong', !link);
+  show('link', link);
+  if (link) {
+    $('code').textContent = pin.code;
+    $('link-page').href = pin.url;
+    $('link-page').textContent = pin.url;
+    // plex.tv's QR leads to its link page, which takes only 4-character codes.
+    if (pin.qr) $('qr').src = pin.qr;
+    show('qr', Boolean(pin.qr));
+  } else {
+    $('auth-link').href = pin.url;
+  }
+  $('status').textContent = link ? 'Waiting for the code to be entered…' : 'Waiting for you to sign in…';
+  show('pin', true);
+}
+
 let running = null;
 $('cancel').onclick = () => running?.abort();
 $('signin').onclick = async () => {
   $('error').textContent = '';
   $('user').textContent = '';
+  $('progress').textContent = '';
   $('signin').disabled = true;
+  show('cancel', true);
+  $('status').textContent = `Contacting ${server}…`;
   running = new AbortController();
   const plex = client($('link-mode').checked);
   try {
     const token = await plex.login({
       signal: running.signal,
-      onPin: (pin) => {
-        $('code').textContent = pin.code;
-        $('auth-link').href = pin.url;
-        $('auth-link').textContent = pin.kind === 'link' ? `Enter the code at ${pin.url}` : 'Open the Plex sign-in page';
-        if (pin.qr) $('qr').src = pin.qr; else $('qr').classList.add('hidden');
-        $('pin').classList.remove('hidden');
-      },
+      onPin: showPin,
       onProgress: ({ secondsLeft, failures }) => {
         const left = secondsLeft === undefined ? ''
           : ` ${Math.floor(secondsLeft / 60)}:${String(secondsLeft % 60).padStart(2, '0')} left`;
-        $('progress').textContent = failures ? `retrying (${failures})…${left}` : `waiting…${left}`;
+        $('progress').textContent = failures ? `Retrying (${failures})…${left}` : left.trim();
       },
     });
-    const user = await plex.user(token);
+    $('status').textContent = 'Signed in.';
+    const user = await plex.user(token, { signal: running.signal });
     $('user').textContent = `Signed in as ${user.displayName ?? user.username}`;
   } catch (e) {
-    if (e.name === 'AbortError') $('user').textContent = 'Sign-in cancelled.';
-    else $('error').textContent = message(e);
+    $('status').textContent = e.name === 'AbortError' ? 'Sign-in cancelled.' : '';
+    if (e.name !== 'AbortError') $('error').textContent = message(e);
   } finally {
-    $('pin').classList.add('hidden');
+    show('pin', false);
+    show('cancel', false);
     $('signin').disabled = false;
     running = null;
   }
 };
+$('signin').disabled = false;
+$('status').textContent = '';
