@@ -113,8 +113,29 @@ pub struct SavedPin {
     /// The client identifier that created it: plex.tv answers polls with another as if the
     /// pin did not exist.
     pub client_identifier: String,
-    /// When it expires, in Unix seconds on the saving machine's clock.
+    /// When it expires, in Unix seconds on the saving machine's clock; `0` if unknown (the
+    /// resumed login then waits at most [`MAX_PIN_LIFETIME`], and plex.tv's 404 ends it).
     pub expires_at: u64,
+}
+
+impl SavedPin {
+    /// A pin to resume, made from what an app stored about it: its `id`, its `code` (empty
+    /// if unknown: the first poll's answer then fixes it), the client identifier that
+    /// created it, and its expiry in Unix seconds (`0` if unknown: plex.tv's 404 ends it,
+    /// or [`MAX_PIN_LIFETIME`] from the resume).
+    pub fn new(
+        id: u64,
+        code: impl Into<String>,
+        client_id: &crate::client_id::ClientId,
+        expires_at: u64,
+    ) -> Self {
+        Self {
+            id,
+            code: code.into(),
+            client_identifier: client_id.as_str().to_owned(),
+            expires_at,
+        }
+    }
 }
 
 impl Pin {

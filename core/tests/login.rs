@@ -849,3 +849,32 @@ fn a_saved_pin_is_refused_under_another_client_id_and_ends_when_expired() {
         plex_pin::MAX_PIN_LIFETIME
     );
 }
+
+/// A page reloaded mid-login may have kept only the pin's id: the resumed login takes the
+/// code from the first answer about that id (and refuses another code after that), and
+/// without an expiry waits at most the longest pin life.
+#[test]
+fn a_pin_resumed_by_its_id_alone_learns_its_code_from_the_first_answer() {
+    let id = ClientId::new("client-1").unwrap();
+    let saved = plex_pin::SavedPin::new(77, "", &id, 0);
+    let mut login = Harness {
+        login: PinLogin::resume(&config(), LoginOptions::default(), &saved, 1_800_000_000).unwrap(),
+        now: Instant::now(),
+    };
+    login.expect_send();
+    assert_eq!(
+        login.login.pin_expires_at().unwrap() - login.now,
+        plex_pin::MAX_PIN_LIFETIME
+    );
+    login.respond(waiting()).unwrap();
+    assert_eq!(login.login.pin().unwrap().code, "abcdefghijklmnopqrstuvwxy");
+    login.next_check();
+    let other_code = json(
+        200,
+        r#"{"id":77,"code":"zzzzzzzzzzzzzzzzzzzzzzzzz","authToken":"x"}"#,
+    );
+    assert_eq!(
+        login.respond(other_code).unwrap_err(),
+        Error::UnexpectedPin { field: "code" }
+    );
+}

@@ -18,3 +18,9 @@ export async function signIn(signal: AbortSignal): Promise<string> {
     throw e;
   }
 }
+
+export async function afterReload(stored: string): Promise<string> {
+  const plex = new PlexPinClient({ product: 'typed app' });
+  const pin: PinInfo = JSON.parse(stored);
+  return plex.waitForPin(pin.expiresAt === undefined ? pin.id : pin, { onProgress: (p) => p.failures });
+}

@@ -133,3 +133,26 @@ test('bad options are refused, naming the key', () => {
   }
   assert.throws(() => new PlexPinClient({ product: 'x', baseURL: emulator }), /did you mean `baseUrl`/);
 });
+
+test('waitForPin resumes a stored pin, or a bare id, after a "reload"', async () => {
+  const clientId = PlexPinClient.generateClientId();
+  // The page before the reload: creates the pin and stores it.
+  const stored = JSON.stringify(await client({ clientId }).createPin());
+  // After the reload: a new client with the same identifier waits on it.
+  const pin = JSON.parse(stored);
+  assert.equal(typeof pin.expiresAt, 'number');
+  const resumed = client({ clientId });
+  const waiting = resumed.waitForPin(pin);
+  await sleep(150);
+  await control('approve', { id: pin.id });
+  assert.ok(await waiting);
+  // Only the id was kept: the first answer about it gives the code.
+  const second = await client({ clientId }).createPin();
+  const byId = client({ clientId }).waitForPin(second.id, { onProgress: () => {} });
+  await control('approve', { id: second.id });
+  assert.ok(await byId);
+  // Another client's pin is plex.tv's 404: denied or expired.
+  const stranger = await client().waitForPin(second.id).catch((e) => e);
+  assert.equal(stranger.code, 'DENIED_OR_EXPIRED');
+  await assert.rejects(client().waitForPin(-1), { code: 'INVALID_OPTIONS' });
+});

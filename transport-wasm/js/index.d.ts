@@ -74,6 +74,9 @@ export class PlexPinClient {
   login(options?: LoginOptions): Promise<string>;
   /** @deprecated Use `login({ onPin, onProgress })`. */
   login(onPin?: (pin: PinInfo) => void, onProgress?: (progress: LoginProgress) => void): Promise<string>;
+  /** Waits on a pin created earlier (a page reloaded mid-login): the `PinInfo` that
+   *  `createPin` or `onPin` gave (stored as JSON), or its id alone. Resolves to the token. */
+  waitForPin(pin: PinInfo | number, options?: CallOptions & { onProgress?: (progress: LoginProgress) => void }): Promise<string>;
   /** Stops every running login of this client: each rejects with `CANCELLED`. */
   cancel(): void;
 }

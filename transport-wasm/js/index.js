@@ -26,6 +26,16 @@ const BOOLEAN = ['link'];
 
 const invalid = (message) => new PlexPinError('INVALID_OPTIONS', message);
 
+// A UUID v4 from the platform's CSPRNG (`randomUUID` exists in secure contexts only).
+function uuid() {
+  if (globalThis.crypto.randomUUID) return globalThis.crypto.randomUUID();
+  const b = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
 function checkOptions(options) {
   if (options === null || typeof options !== 'object') {
     throw invalid('options must be an object, e.g. { product: "My App" }');
@@ -90,7 +100,7 @@ export class PlexPinClient {
   /** Validates the options; throws `PlexPinError` `INVALID_OPTIONS` naming a bad key. */
   constructor(options) {
     checkOptions(options);
-    this.#options = { ...options };
+    this.#options = { ...options, clientId: options.clientId ?? uuid() };
     try {
       this.#client = new WasmClient(this.#options);
     } catch (e) {
@@ -100,7 +110,7 @@ export class PlexPinClient {
 
   /** A new random client identifier (UUID v4). Store it and reuse it. */
   static generateClientId() {
-    return WasmClient.generateClientId();
+    return uuid();
   }
 
   /** The client identifier in use. */
@@ -136,8 +146,13 @@ export class PlexPinClient {
    */
   login(options = {}, onProgress) {
     if (typeof options === 'function') options = { onPin: options, onProgress };
-    const { signal, onPin, onProgress: progress } = options;
-    // Each login has a client of its own, so that its cancel stops it alone.
+    const { signal, onPin } = options;
+    return this.#run(signal, (own, guard) => own.login(guard(onPin), guard(options.onProgress)));
+  }
+
+  // Runs one login on a WebAssembly client of its own (so that cancelling it stops it
+  // alone), with callbacks whose exceptions end it, and `signal`.
+  #run(signal, start) {
     const own = new WasmClient(this.#options);
     let thrown;
     const guard = (callback) => callback && ((value) => {
@@ -148,11 +163,24 @@ export class PlexPinClient {
         own.cancel();
       }
     });
-    const running = own.login(guard(onPin), guard(progress))
-      .catch((e) => { throw thrown ? thrown.e : wrap(e); });
+    const running = start(own, guard).catch((e) => { throw thrown ? thrown.e : wrap(e); });
     const entry = { cancel: () => own.cancel() };
     this.#logins.add(entry);
     return abortable(running, signal, entry.cancel).finally(() => this.#logins.delete(entry));
+  }
+
+  /**
+   * Waits on a pin created earlier, e.g. before a page reload: `pin` is the `PinInfo` that
+   * `createPin` or `onPin` gave (stored as JSON), or its `id` alone. The same polling,
+   * backoff and deadlines as `login`; resolves to the token.
+   */
+  waitForPin(pin, { signal, onProgress } = {}) {
+    const { id, code = '', expiresAt = 0 } = typeof pin === 'number' ? { id: pin } : pin ?? {};
+    if (!Number.isSafeInteger(id) || id < 0) {
+      return Promise.reject(invalid('waitForPin takes a PinInfo or a pin id (a non-negative integer)'));
+    }
+    return this.#run(signal, (own, guard) =>
+      own.waitForPin(id, code, expiresAt, guard(onProgress)));
   }
 
   /** Stops every running login of this client: each rejects with `CANCELLED`. */

@@ -16,7 +16,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 
 use plex_pin::drive::{Cancel, Event};
-use plex_pin::{Call, Instant, TransportErrorKind as Kind};
+use plex_pin::{Call, Instant, SavedPin, TransportErrorKind as Kind};
 
 use crate::{Client, Error};
 
@@ -61,6 +61,8 @@ export interface PinInfo {
   qr?: string;
   /** Seconds left when plex.tv answered. */
   expiresIn?: number;
+  /** When it expires, in Unix seconds (for `waitForPin` after a reload). */
+  expiresAt?: number;
 }
 
 /** Reported about once per poll while the login waits. */
@@ -105,41 +107,34 @@ fn error(code: &str, message: &str) -> JsValue {
 
 fn to_js(failure: Error) -> JsValue {
     use plex_pin::Error as P;
-    let code = match &failure {
-        Error::Plex(P::Cancelled) => "CANCELLED",
+    // The code, and the HTTP status where plex.tv answered with one.
+    let (code, status) = match &failure {
+        Error::Plex(P::Cancelled) => ("CANCELLED", None),
         Error::Plex(P::PinExpired {
             by: ExpiredBy::Server,
-        }) => "DENIED_OR_EXPIRED",
-        Error::Plex(P::PinExpired { .. }) => "PIN_EXPIRED",
-        Error::Plex(P::TimedOut) => "TIMED_OUT",
-        Error::Plex(P::RateLimited { .. }) => "RATE_LIMITED",
-        Error::Plex(P::Unauthorized { .. }) => "UNAUTHORIZED",
-        Error::Plex(P::UnexpectedStatus { .. } | P::MissingClientIdentifier) => "HTTP_STATUS",
-        Error::Plex(P::Config(_)) => "INVALID_OPTIONS",
-        Error::Plex(_) => "BAD_RESPONSE",
+        }) => ("DENIED_OR_EXPIRED", None),
+        Error::Plex(P::PinExpired { .. }) => ("PIN_EXPIRED", None),
+        Error::Plex(P::TimedOut) => ("TIMED_OUT", None),
+        Error::Plex(P::RateLimited { .. }) => ("RATE_LIMITED", Some(429)),
+        Error::Plex(P::Unauthorized { status }) => ("UNAUTHORIZED", Some(status.as_u16())),
+        Error::Plex(P::UnexpectedStatus { status, .. }) => ("HTTP_STATUS", Some(status.as_u16())),
+        Error::Plex(P::MissingClientIdentifier) => ("HTTP_STATUS", Some(400)),
+        Error::Plex(P::Config(_)) => ("INVALID_OPTIONS", None),
+        Error::Plex(_) => ("BAD_RESPONSE", None),
         Error::Transport { kind, .. } => match kind {
-            Kind::Timeout => "REQUEST_TIMEOUT",
-            Kind::BodyTooLarge => "BODY_TOO_LARGE",
-            Kind::Redirect => "REDIRECT",
-            Kind::Cancelled => "CANCELLED",
-            _ => "NETWORK",
+            Kind::Timeout => ("REQUEST_TIMEOUT", None),
+            Kind::BodyTooLarge => ("BODY_TOO_LARGE", None),
+            Kind::Redirect => ("REDIRECT", None),
+            Kind::Cancelled => ("CANCELLED", None),
+            _ => ("NETWORK", None),
         },
     };
     let js = error(code, &failure.to_string());
-    if let Error::Plex(plex) = &failure {
-        let status = match plex {
-            P::Unauthorized { status } | P::UnexpectedStatus { status, .. } => {
-                Some(status.as_u16())
-            }
-            P::RateLimited { .. } => Some(429),
-            _ => None,
-        };
-        if let Some(status) = status {
-            set(js.unchecked_ref(), "status", status);
-        }
-        if let Some(after) = plex.retry_after() {
-            set(js.unchecked_ref(), "retryAfter", after.as_secs() as f64);
-        }
+    if let Some(status) = status {
+        set(js.unchecked_ref(), "status", status);
+    }
+    if let Some(after) = failure.plex().and_then(P::retry_after) {
+        set(js.unchecked_ref(), "retryAfter", after.as_secs() as f64);
     }
     js
 }
@@ -171,6 +166,12 @@ fn pin_info(pin: &Pin, url: &str) -> JsValue {
     }
     if let Some(secs) = pin.expires_in {
         set(&info, "expiresIn", secs as f64);
+        // What waitForPin needs after a reload: an absolute time survives storage.
+        set(
+            &info,
+            "expiresAt",
+            (js_sys::Date::now() / 1000.0).floor() + secs as f64,
+        );
     }
     info.into()
 }
@@ -233,7 +234,9 @@ impl JsClient {
         let product = get_string(&options, "product").unwrap_or_default();
         let client_id = match get_string(&options, "clientId") {
             Some(id) => ClientId::new(id).map_err(invalid)?,
-            None => ClientId::generate(),
+            // The JS API (js/index.js) makes one with the browser's crypto when none is
+            // given: Rust's UUID generator would cost the module a kilobyte.
+            None => return Err(invalid("clientId is required")),
         };
         let mut builder = Config::builder(product, client_id);
         let fields: [(&str, Setter); 9] = [
@@ -286,12 +289,6 @@ impl JsClient {
             forward_url,
             cancel: RefCell::new(Cancel::new()),
         })))
-    }
-
-    /// A new random client identifier (UUID v4). Store it and reuse it.
-    #[wasm_bindgen(js_name = generateClientId)]
-    pub fn generate_client_id() -> String {
-        ClientId::generate().to_string()
     }
 
     /// The client identifier in use.
@@ -349,6 +346,40 @@ impl JsClient {
         #[wasm_bindgen(js_name = onProgress, unchecked_optional_param_type = "(progress: LoginProgress) => void")]
         on_progress: Option<Function>,
     ) -> Promise {
+        let login = plex_pin::PinLogin::new(self.0.client.config(), self.0.options.clone());
+        self.run(login, on_pin, on_progress)
+    }
+
+    /// Waits on a pin created earlier (a page reloaded mid-login), with the same polling,
+    /// backoff and deadlines as `login`: `code` and `expiresAt` are the stored `PinInfo`'s
+    /// (an empty code and 0 if only the id was kept). Resolves to the token.
+    #[wasm_bindgen(js_name = waitForPin, unchecked_return_type = "Promise<string>")]
+    pub fn wait_for_pin(
+        &self,
+        id: f64,
+        code: String,
+        #[wasm_bindgen(js_name = expiresAt)] expires_at: f64,
+        #[wasm_bindgen(js_name = onProgress, unchecked_optional_param_type = "(progress: LoginProgress) => void")]
+        on_progress: Option<Function>,
+    ) -> Promise {
+        let config = self.0.client.config();
+        let unix_now = (js_sys::Date::now() / 1000.0) as u64;
+        let saved = SavedPin::new(id as u64, code, config.client_id(), expires_at as u64);
+        match plex_pin::PinLogin::resume(config, self.0.options.clone(), &saved, unix_now) {
+            Ok(login) => self.run(login, None, on_progress),
+            // Saved under this client's own identifier: resume cannot refuse it.
+            Err(e) => Promise::reject(&to_js(Error::Plex(e))),
+        }
+    }
+
+    // Not inlined: its async body would be copied into both callers.
+    #[inline(never)]
+    fn run(
+        &self,
+        login: plex_pin::PinLogin,
+        on_pin: Option<Function>,
+        on_progress: Option<Function>,
+    ) -> Promise {
         let inner = Rc::clone(&self.0);
         let cancel = inner.cancel.borrow().clone();
         future_to_promise(async move {
@@ -366,7 +397,6 @@ impl JsClient {
                 set(&info, "failures", failures);
                 info.into()
             };
-            let login = plex_pin::PinLogin::new(inner.client.config(), inner.options.clone());
             let result = inner
                 .client
                 .run(login, Some(&cancel), |event| match event {

@@ -99,8 +99,10 @@ async fn sleep(ms: i32) {
 #[wasm_bindgen_test]
 async fn js_api_login_and_cancel() {
     let options = js_sys::Object::new();
+    let client_id = ClientId::generate().to_string();
     for (key, value) in [
         ("product", "plex-pin JS API test"),
+        ("clientId", &client_id),
         ("baseUrl", emulator()),
         ("authAppUrl", &format!("{}/auth", emulator())),
     ] {

@@ -374,7 +374,10 @@ impl PinLogin {
             return Err(Error::ClientMismatch);
         }
         let mut login = Self::new(config, options);
-        let left = Duration::from_secs(saved.expires_at.saturating_sub(unix_now));
+        let left = match saved.expires_at {
+            0 => MAX_PIN_LIFETIME,
+            at => Duration::from_secs(at.saturating_sub(unix_now)),
+        };
         login.state = State::Resume {
             left: left.min(MAX_PIN_LIFETIME),
         };
@@ -594,6 +597,9 @@ impl PinLogin {
             State::CheckSent => match response::pin(&response) {
                 Ok(pin) => {
                     self.check_same_pin(&pin)?;
+                    if let Some(ours) = self.pin.as_mut().filter(|p| p.code.is_empty()) {
+                        ours.code = pin.code.clone();
+                    }
                     self.succeeded();
                     self.state = match pin.auth_token {
                         Some(token) => State::Approved(token),
@@ -747,9 +753,10 @@ impl PinLogin {
         let Some(ours) = &self.pin else {
             return Ok(());
         };
+        // A pin resumed without its code takes the code of the first answer about its id.
         let field = if polled.id != ours.id {
             "id"
-        } else if polled.code != ours.code {
+        } else if !ours.code.is_empty() && polled.code != ours.code {
             "code"
         } else {
             return Ok(());
