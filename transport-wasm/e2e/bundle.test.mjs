@@ -14,7 +14,7 @@ async function approve(id) {
   });
 }
 
-test('a bundled app signs in, in the page and in a worker', { timeout: 60_000 }, async () => {
+test('a bundled app signs in, in the page and in a worker; the JS API in Chromium', { timeout: 60_000 }, async () => {
   assert.ok(bundle && emulator, 'BUNDLE_URL and EMULATOR_URL must be set');
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -35,6 +35,45 @@ test('a bundled app signs in, in the page and in a worker', { timeout: 60_000 },
       assert.ok(result.token, `${side}: ${JSON.stringify(result)}`);
     }
     assert.deepEqual(missing, []);
+
+    // The JS API's promises, in the browser: typed errors, AbortSignal, waitForPin.
+    const typed = await page.evaluate(async () => {
+      const { PlexPinClient, PlexPinError, url } = window.api;
+      const plex = new PlexPinClient({ product: 'bundled app', baseUrl: url });
+      const e = await plex.user('not-a-real-token').catch((error) => error);
+      return [e instanceof PlexPinError, e instanceof Error, e.code, e.status];
+    });
+    assert.deepEqual(typed, [true, true, 'UNAUTHORIZED', 401]);
+
+    const abort = await page.evaluate(async () => {
+      const { PlexPinClient, url } = window.api;
+      const plex = new PlexPinClient({ product: 'bundled app', baseUrl: url, authAppUrl: `${url}/auth` });
+      const controller = new AbortController();
+      let at;
+      const e = await plex.login({
+        signal: controller.signal,
+        onPin: () => { at = performance.now(); controller.abort(); },
+      }).catch((error) => error);
+      return [e.name, performance.now() - at];
+    });
+    assert.equal(abort[0], 'AbortError');
+    assert.ok(abort[1] < 50, `rejected ${abort[1]} ms after the abort`);
+
+    const resumed = await page.evaluate(async () => {
+      const { PlexPinClient, url } = window.api;
+      const options = { product: 'bundled app', baseUrl: url, authAppUrl: `${url}/auth`, pollIntervalMs: 50 };
+      const first = new PlexPinClient(options);
+      const stored = JSON.stringify(await first.createPin());
+      // A reload later: a new client, the same identifier, the stored pin.
+      const again = new PlexPinClient({ ...options, clientId: first.clientId });
+      const pin = JSON.parse(stored);
+      const waiting = again.waitForPin(pin);
+      await fetch(`${url}/emulator/approve`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: pin.id }),
+      });
+      return typeof (await waiting);
+    });
+    assert.equal(resumed, 'string');
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

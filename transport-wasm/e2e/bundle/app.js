@@ -1,12 +1,14 @@
 // A bundled app (esbuild) that uses the installed package, in the page and in a module
 // worker. esbuild leaves `new URL('plex_pin_wasm_bg.wasm', import.meta.url)` as it is, so
 // the app imports the .wasm's URL (`--loader:.wasm=file` copies it) and hands it to init.
-import init, { PlexPinClient } from 'plex-pin-wasm';
+import init, { PlexPinClient, PlexPinError } from 'plex-pin-wasm';
 import wasmUrl from 'plex-pin-wasm/plex_pin_wasm_bg.wasm';
 
 const api = new URLSearchParams(location.search).get('api');
 
 await init({ module_or_path: wasmUrl });
+// For the test's own scenarios, run in this page with page.evaluate.
+window.api = { PlexPinClient, PlexPinError, url: api };
 const plex = new PlexPinClient({
   product: 'bundled app', baseUrl: api, authAppUrl: `${api}/auth`, linkPageUrl: `${api}/link`,
   pollIntervalMs: 100,
