@@ -74,6 +74,24 @@ test('a bundled app signs in, in the page and in a worker; the JS API in Chromiu
       return typeof (await waiting);
     });
     assert.equal(resumed, 'string');
+
+    // The JWT entry point: sign in with a device key, then refresh.
+    await page.goto(`${bundle}/jwt.html?api=${encodeURIComponent(emulator)}`);
+    await page.waitForFunction(() => window.api);
+    const jwt = await page.evaluate(async () => {
+      const { PlexPinClient, generateDeviceKey, url } = window.api;
+      const plex = new PlexPinClient({ product: 'bundled jwt', baseUrl: url, authAppUrl: `${url}/auth`, pollIntervalMs: 50 });
+      const key = generateDeviceKey();
+      const token = await plex.loginJwt(key, {
+        onPin: (pin) => fetch(`${url}/emulator/approve`, {
+          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: pin.id }),
+        }),
+      });
+      const renewed = await plex.refresh(key);
+      return [token.split('.').length, renewed.split('.').length, token !== renewed];
+    });
+    assert.deepEqual(jwt, [3, 3, true]);
+    assert.deepEqual(missing, []);
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

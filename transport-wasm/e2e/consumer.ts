@@ -24,3 +24,12 @@ export async function afterReload(stored: string): Promise<string> {
   const pin: PinInfo = JSON.parse(stored);
   return plex.waitForPin(pin.expiresAt === undefined ? pin.id : pin, { onProgress: (p) => p.failures });
 }
+
+import { PlexPinClient as JwtClient, generateDeviceKey } from 'plex-pin-wasm/jwt';
+
+export async function jwtSignIn(): Promise<string> {
+  const plex = new JwtClient({ product: 'typed app' });
+  const key: Uint8Array = generateDeviceKey();
+  const token = await plex.loginJwt(key, { onPin: (pin) => pin.url });
+  return token + (await plex.refresh('base64url-text'));
+}

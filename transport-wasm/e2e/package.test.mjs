@@ -156,3 +156,27 @@ test('waitForPin resumes a stored pin, or a bare id, after a "reload"', async ()
   assert.equal(stranger.code, 'DENIED_OR_EXPIRED');
   await assert.rejects(client().waitForPin(-1), { code: 'INVALID_OPTIONS' });
 });
+
+test('the JWT sign-in, from plex-pin-wasm/jwt', async () => {
+  const jwt = await import('plex-pin-wasm/jwt');
+  const options = {
+    product: 'plex-pin package test', baseUrl: emulator, authAppUrl: `${emulator}/auth`,
+    pollIntervalMs: 50,
+  };
+  const plex = new jwt.PlexPinClient(options);
+  const key = jwt.generateDeviceKey();
+  const token = await plex.loginJwt(key, { onPin: (pin) => control('approve', { id: pin.id }) });
+  assert.equal(token.split('.').length, 3, 'a JWT');
+  // The key as base64url text works as well as bytes.
+  const text = Buffer.from(key).toString('base64url');
+  const renewed = await plex.refresh(text);
+  assert.equal(renewed.split('.').length, 3);
+  assert.notEqual(renewed, token);
+  await assert.rejects(plex.refresh(new Uint8Array(31)), { code: 'INVALID_OPTIONS' });
+  await assert.rejects(plex.loginJwt('not base64!'), { code: 'INVALID_OPTIONS' });
+  assert.ok(new jwt.PlexPinClient(options) instanceof jwt.PlexPinClient);
+  // The default entry has no JWT sign-in and says where it is.
+  const error = await client().loginJwt(key).catch((e) => e);
+  assert.equal(error.code, 'INVALID_OPTIONS');
+  assert.match(error.message, /plex-pin-wasm\/jwt/);
+});

@@ -40,6 +40,10 @@ export class PlexPinError extends Error {
   readonly retryAfter?: number;
 }
 
+/** A new device key for the JWT sign-in: 32 random bytes (keep them with the client
+ *  identifier). */
+export function generateDeviceKey(): Uint8Array;
+
 /** Options of every call: `signal` aborts it. */
 export interface CallOptions {
   signal?: AbortSignal;

@@ -372,6 +372,42 @@ impl JsClient {
         }
     }
 
+    /// The JWT sign-in (the `jwt` build, `plex-pin-wasm/jwt`): like `login`, with every
+    /// poll signed by the device key whose 32-byte seed is `seed`; resolves to a Plex JWT.
+    #[cfg(feature = "jwt")]
+    #[wasm_bindgen(js_name = loginJwt, unchecked_return_type = "Promise<string>")]
+    pub fn login_jwt(
+        &self,
+        seed: &[u8],
+        #[wasm_bindgen(js_name = onPin, unchecked_optional_param_type = "(pin: PinInfo) => void")]
+        on_pin: Option<Function>,
+        #[wasm_bindgen(js_name = onProgress, unchecked_optional_param_type = "(progress: LoginProgress) => void")]
+        on_progress: Option<Function>,
+    ) -> Promise {
+        let Some(key) = device_key(seed) else {
+            return Promise::reject(&invalid("the device key is 32 bytes"));
+        };
+        let unix_now = (js_sys::Date::now() / 1000.0) as u64;
+        let config = self.0.client.config();
+        let options = self.0.options.clone();
+        let login = plex_pin::PinLogin::with_device_key(config, options, key, unix_now);
+        self.run(login, on_pin, on_progress)
+    }
+
+    /// A new Plex JWT for the device whose key's seed is `seed` (the `jwt` build).
+    #[cfg(feature = "jwt")]
+    #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
+    pub fn refresh(&self, seed: &[u8]) -> Promise {
+        let Some(key) = device_key(seed) else {
+            return Promise::reject(&invalid("the device key is 32 bytes"));
+        };
+        let inner = Rc::clone(&self.0);
+        future_to_promise(async move {
+            let token = inner.client.refresh(&key).await.map_err(to_js)?;
+            Ok(token.expose_secret().into())
+        })
+    }
+
     // Not inlined: its async body would be copied into both callers.
     #[inline(never)]
     fn run(
@@ -429,4 +465,11 @@ impl JsClient {
             Ok(user_info(&user))
         })
     }
+}
+
+/// The device key of a 32-byte seed.
+#[cfg(feature = "jwt")]
+fn device_key(seed: &[u8]) -> Option<plex_pin::jwt::DeviceKey> {
+    let seed: [u8; 32] = seed.try_into().ok()?;
+    Some(plex_pin::jwt::DeviceKey::from_seed(seed))
 }

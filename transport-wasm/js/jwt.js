@@ -1,0 +1,8 @@
+// plex-pin-wasm/jwt: the same API, over the module built with Plex's JWT sign-in
+// (`loginJwt`, `refresh`). A separate build, so that apps without it download less.
+import init, { initSync, PlexPinClient as WasmClient } from './plex_pin_wasm_jwt.js';
+import { api } from './api.js';
+
+export { init as default, init, initSync };
+export { PlexPinError, generateDeviceKey } from './api.js';
+export const PlexPinClient = api(WasmClient);
