@@ -180,3 +180,12 @@ test('the JWT sign-in, from plex-pin-wasm/jwt', async () => {
   assert.equal(error.code, 'INVALID_OPTIONS');
   assert.match(error.message, /plex-pin-wasm\/jwt/);
 });
+
+test('loginTimeoutMs bounds the request in flight too', async () => {
+  const plex = client({ loginTimeoutMs: 1000 });
+  await control('fault', { client: plex.clientId, route: 'create', fault: 'slow:5000' });
+  const started = performance.now();
+  const error = await plex.login().catch((e) => e);
+  assert.equal(error.code, 'TIMED_OUT', String(error));
+  assert.ok(performance.now() - started < 2000, `${performance.now() - started} ms`);
+});
