@@ -33,7 +33,7 @@ use http_body_util::{BodyExt, Full};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use plex_pin::drive::{self, AsyncTransport, Cancel, Clock, Event, Flow};
+use plex_pin::drive::{self, AsyncTransport, Cancel, Clock, Event, Flow, TransportError};
 use plex_pin::{Call, Config, Instant, LoginOptions, Pin, PinLogin, Token, TransportErrorKind};
 
 pub use plex_pin;
@@ -41,56 +41,11 @@ pub use plex_pin;
 /// Default cap on a response body. plex.tv's answers are under 2 KiB.
 pub const DEFAULT_MAX_BODY: usize = 64 * 1024;
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-/// What can go wrong: the core's error unchanged, or a request that got no answer.
-///
-/// No variant holds a token: requests carrying one are never part of a message.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// plex.tv answered, and the core says what the answer means (or the login ended:
-    /// deadline, cancel).
-    #[error(transparent)]
-    Plex(#[from] plex_pin::Error),
-    /// The request got no answer; `kind` says why, the source is hyper's or tokio's error.
-    #[error("{kind}: {source}")]
-    Transport {
-        /// Connect, timeout, body too large…
-        kind: TransportErrorKind,
-        /// The underlying error.
-        #[source]
-        source: BoxError,
-    },
-    /// The TLS configuration could not be built.
-    #[error("TLS setup failed: {0}")]
-    TlsSetup(#[source] rustls::Error),
-}
-
-impl Error {
-    fn transport(kind: TransportErrorKind, source: impl Into<BoxError>) -> Self {
-        let source = source.into();
-        Error::Transport { kind, source }
-    }
-
-    /// The core's error, if plex.tv answered or the login ended.
-    pub fn plex(&self) -> Option<&plex_pin::Error> {
-        match self {
-            Error::Plex(e) => Some(e),
-            _ => None,
-        }
-    }
-
-    /// The kind of transport failure, if the request got no answer (a cancelled login
-    /// is [`TransportErrorKind::Cancelled`]).
-    pub fn kind(&self) -> Option<TransportErrorKind> {
-        match self {
-            Error::Transport { kind, .. } => Some(*kind),
-            Error::Plex(plex_pin::Error::Cancelled) => Some(TransportErrorKind::Cancelled),
-            _ => None,
-        }
-    }
-}
+/// What can go wrong: the core's error unchanged, or a request that got no answer (its
+/// [`kind`](TransportError::kind), and hyper's, tokio's or rustls's error, wrapped in an
+/// `io::Error` of kind `Other`, as its source). No variant holds a token: requests carrying
+/// one are never part of a message.
+pub type Error = TransportError<std::io::Error>;
 
 /// Configures a [`Client`].
 #[derive(Debug, Clone)]
@@ -130,7 +85,7 @@ impl ClientBuilder {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_provider_and_webpki_roots(provider)
-            .map_err(Error::TlsSetup)?
+            .map_err(|e| Error::transport(TransportErrorKind::Tls, std::io::Error::other(e)))?
             .https_or_http()
             .enable_http1()
             .wrap_connector(http);
@@ -223,9 +178,10 @@ impl Client {
     async fn exchange(&self, request: plex_pin::Request) -> Result<http::Response<Bytes>, Error> {
         let limit = self.max_body;
         let too_large = || {
+            let message = format!("the body is larger than the {limit}-byte limit");
             Error::transport(
                 TransportErrorKind::BodyTooLarge,
-                format!("over the {limit}-byte limit"),
+                std::io::Error::other(message),
             )
         };
         let request = request.map(|body| Full::new(Bytes::from(body)));
@@ -235,7 +191,7 @@ impl Client {
             } else {
                 TransportErrorKind::Other
             };
-            Error::transport(kind, e)
+            Error::transport(kind, std::io::Error::other(e))
         })?;
         let declared = response
             .headers()
@@ -250,7 +206,9 @@ impl Client {
         // read buffer per byte, 400 MB for a 64 KB answer. The cap now bounds memory.
         let mut bytes = Vec::with_capacity(declared.map_or(0, |len| len as usize));
         while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|e| Error::transport(TransportErrorKind::Other, e))?;
+            let frame = frame.map_err(|e| {
+                Error::transport(TransportErrorKind::Other, std::io::Error::other(e))
+            })?;
             if let Ok(data) = frame.into_data() {
                 if bytes.len() + data.len() > limit {
                     return Err(too_large());
@@ -286,7 +244,9 @@ impl AsyncTransport for Client {
     ) -> Result<http::Response<Bytes>, Error> {
         tokio::time::timeout(timeout, self.exchange(request))
             .await
-            .map_err(|elapsed| Error::transport(TransportErrorKind::Timeout, elapsed))?
+            .map_err(|elapsed| {
+                Error::transport(TransportErrorKind::Timeout, std::io::Error::other(elapsed))
+            })?
     }
 
     async fn sleep_until(&self, at: Instant) {

@@ -23,7 +23,7 @@ mod resolver;
 
 use std::time::Duration;
 
-use plex_pin::drive::{self, BlockingTransport, Cancel, Clock, Event, Flow};
+use plex_pin::drive::{self, BlockingTransport, Cancel, Clock, Event, Flow, TransportError};
 use plex_pin::{Call, Config, Instant, LoginOptions, Pin, PinLogin, Token, TransportErrorKind};
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::unversioned::transport::DefaultConnector;
@@ -33,72 +33,34 @@ pub use plex_pin;
 /// Default cap on a response body. plex.tv's answers are under 2 KiB.
 pub const DEFAULT_MAX_BODY: usize = 64 * 1024;
 
-/// What can go wrong: the core's error unchanged, or a request that got no answer.
-///
-/// No variant holds a token: requests carrying one are never part of a message.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// plex.tv answered, and the core says what the answer means (or the login ended:
-    /// deadline, cancel).
-    #[error(transparent)]
-    Plex(#[from] plex_pin::Error),
-    /// The request got no answer; `kind` says why, the source is ureq's error.
-    #[error("{kind}: {source}")]
-    Transport {
-        /// Connect, timeout, body too large, TLS…
-        kind: TransportErrorKind,
-        /// ureq's error.
-        #[source]
-        source: ureq::Error,
-    },
-    /// A root certificate given to [`ClientBuilder::add_root_certificate_pem`] did not parse.
-    #[error("invalid root certificate: {0}")]
-    Certificate(#[source] ureq::Error),
-}
+/// What can go wrong: the core's error unchanged, or a request that got no answer (its
+/// [`kind`](TransportError::kind), and ureq's error as its source). No variant holds a
+/// token: requests carrying one are never part of a message.
+pub type Error = TransportError<ureq::Error>;
 
-impl Error {
-    fn from_ureq(source: ureq::Error) -> Self {
-        use std::io::ErrorKind as Io;
-        use ureq::Error as U;
-        let kind = match &source {
-            U::Timeout(_) => TransportErrorKind::Timeout,
-            U::BodyExceedsLimit(_) => TransportErrorKind::BodyTooLarge,
-            U::HostNotFound | U::ConnectionFailed => TransportErrorKind::Connect,
-            U::Io(io)
-                if matches!(
-                    io.kind(),
-                    Io::ConnectionRefused
-                        | Io::ConnectionReset
-                        | Io::ConnectionAborted
-                        | Io::UnexpectedEof
-                ) =>
-            {
-                TransportErrorKind::Connect
-            }
-            U::Rustls(_) | U::Tls(_) => TransportErrorKind::Tls,
-            _ => TransportErrorKind::Other,
-        };
-        Error::Transport { kind, source }
-    }
-
-    /// The core's error, if plex.tv answered or the login ended.
-    pub fn plex(&self) -> Option<&plex_pin::Error> {
-        match self {
-            Error::Plex(e) => Some(e),
-            _ => None,
+/// ureq's error, with its kind.
+fn failed(source: ureq::Error) -> Error {
+    use std::io::ErrorKind as Io;
+    use ureq::Error as U;
+    let kind = match &source {
+        U::Timeout(_) => TransportErrorKind::Timeout,
+        U::BodyExceedsLimit(_) => TransportErrorKind::BodyTooLarge,
+        U::HostNotFound | U::ConnectionFailed => TransportErrorKind::Connect,
+        U::Io(io)
+            if matches!(
+                io.kind(),
+                Io::ConnectionRefused
+                    | Io::ConnectionReset
+                    | Io::ConnectionAborted
+                    | Io::UnexpectedEof
+            ) =>
+        {
+            TransportErrorKind::Connect
         }
-    }
-
-    /// The kind of transport failure, if the request got no answer (a cancelled login
-    /// is [`TransportErrorKind::Cancelled`]).
-    pub fn kind(&self) -> Option<TransportErrorKind> {
-        match self {
-            Error::Transport { kind, .. } => Some(*kind),
-            Error::Plex(plex_pin::Error::Cancelled) => Some(TransportErrorKind::Cancelled),
-            _ => None,
-        }
-    }
+        U::Rustls(_) | U::Tls(_) => TransportErrorKind::Tls,
+        _ => TransportErrorKind::Other,
+    };
+    Error::transport(kind, source)
 }
 
 /// Configures a [`Client`].
@@ -132,9 +94,10 @@ impl ClientBuilder {
     }
 
     /// Trusts one more root certificate (PEM) besides the bundled Mozilla roots, e.g. a
-    /// corporate TLS proxy's.
+    /// corporate TLS proxy's. A certificate that does not parse is a TLS error.
     pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Result<Self, Error> {
-        let cert = Certificate::from_pem(pem).map_err(Error::Certificate)?;
+        let cert =
+            Certificate::from_pem(pem).map_err(|e| Error::transport(TransportErrorKind::Tls, e))?;
         self.extra_roots.push(cert);
         Ok(self)
     }
@@ -274,20 +237,20 @@ impl BlockingTransport for Client {
         } else {
             self.agent.run(request)
         }
-        .map_err(Error::from_ureq)?;
+        .map_err(failed)?;
         if response
             .body()
             .content_length()
             .is_some_and(|len| len > limit)
         {
-            return Err(Error::from_ureq(ureq::Error::BodyExceedsLimit(limit)));
+            return Err(failed(ureq::Error::BodyExceedsLimit(limit)));
         }
         let (parts, mut body) = response.into_parts();
         let bytes = body
             .with_config()
             .limit(limit)
             .read_to_vec()
-            .map_err(Error::from_ureq)?;
+            .map_err(failed)?;
         Ok(http::Response::from_parts(parts, bytes))
     }
 

@@ -58,6 +58,7 @@
 
 mod blocking;
 mod cancel;
+mod error;
 mod event;
 pub(crate) mod flow;
 mod future;
@@ -72,6 +73,7 @@ use crate::response::Response;
 
 pub use blocking::run_blocking;
 pub use cancel::Cancel;
+pub use error::TransportError;
 pub use event::{Event, Failure};
 pub use flow::Flow;
 pub use future::run;
