@@ -143,8 +143,12 @@ fn invalid(message: impl std::fmt::Display) -> JsValue {
     error("INVALID_OPTIONS", &message.to_string())
 }
 
+/// Whole milliseconds (a float cast saturates; the JS API has refused what is not a positive
+/// number). Not `Duration::try_from_secs_f64`, whose float path costs the .wasm 500 B.
 fn millis(value: Option<f64>) -> Option<Duration> {
-    value.and_then(|ms| Duration::try_from_secs_f64(ms / 1000.0).ok())
+    value
+        .filter(|ms| *ms >= 0.0)
+        .map(|ms| Duration::from_millis(ms as u64))
 }
 
 fn pin_info(pin: &Pin, url: &str) -> JsValue {

@@ -34,7 +34,8 @@ struct Shared {
 #[derive(Debug, Default)]
 struct State {
     cancelled: bool,
-    /// The async waits to wake: one per task waiting (a task waiting again replaces its own).
+    /// The async waits to wake: one per wait in progress ([`Registration`] removes its own
+    /// when the wait ends, however it ends), so the list never outgrows the waits.
     wakers: Vec<Waker>,
 }
 
@@ -71,14 +72,25 @@ impl Cancel {
         state.cancelled
     }
 
-    /// Ready once cancelled; until then, registers the task to wake.
-    pub(crate) fn poll_cancelled(&self, cx: &mut Context<'_>) -> Poll<()> {
+    /// Ready once cancelled; until then, registers the task to wake in `registration`.
+    pub(crate) fn poll_cancelled(
+        &self,
+        cx: &mut Context<'_>,
+        registration: &mut Registration<'_>,
+    ) -> Poll<()> {
         let mut state = self.lock();
         if state.cancelled {
             return Poll::Ready(());
         }
-        if !state.wakers.iter().any(|w| w.will_wake(cx.waker())) {
-            state.wakers.push(cx.waker().clone());
+        match &registration.waker {
+            Some(waker) if waker.will_wake(cx.waker()) => {}
+            old => {
+                if let Some(old) = old {
+                    remove_one(&mut state.wakers, old);
+                }
+                state.wakers.push(cx.waker().clone());
+                registration.waker = Some(cx.waker().clone());
+            }
         }
         Poll::Pending
     }
@@ -86,5 +98,87 @@ impl Cancel {
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         // The lock guards a flag and a list: a panic elsewhere cannot leave them torn.
         self.0.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// One wait's place in a [`Cancel`]'s list of tasks to wake, taken out when the wait ends
+/// (completed, cancelled or dropped).
+pub(crate) struct Registration<'a> {
+    cancel: &'a Cancel,
+    waker: Option<Waker>,
+}
+
+impl<'a> Registration<'a> {
+    pub(crate) fn new(cancel: &'a Cancel) -> Self {
+        Self {
+            cancel,
+            waker: None,
+        }
+    }
+
+    pub(crate) fn cancel(&self) -> &'a Cancel {
+        self.cancel
+    }
+}
+
+impl Drop for Registration<'_> {
+    fn drop(&mut self) {
+        if let Some(waker) = self.waker.take() {
+            remove_one(&mut self.cancel.lock().wakers, &waker);
+        }
+    }
+}
+
+fn remove_one(wakers: &mut Vec<Waker>, waker: &Waker) {
+    if let Some(at) = wakers.iter().position(|w| w.will_wake(waker)) {
+        wakers.swap_remove(at);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::task::{Context, Wake, Waker};
+
+    use super::{Cancel, Registration};
+
+    struct Counter;
+    impl Wake for Counter {
+        fn wake(self: Arc<Self>) {}
+    }
+
+    /// A handle reused by many waits keeps no waker past its wait: the list is as long as
+    /// the waits in progress.
+    #[test]
+    fn ended_waits_leave_no_waker_behind() {
+        let cancel = Cancel::new();
+        let live: Vec<_> = (0..3).map(|_| Waker::from(Arc::new(Counter))).collect();
+        let mut held = Vec::new();
+        for waker in &live {
+            let mut registration = Registration::new(&cancel);
+            let mut cx = Context::from_waker(waker);
+            assert!(cancel
+                .poll_cancelled(&mut cx, &mut registration)
+                .is_pending());
+            // Polled again by the same task: still one entry.
+            assert!(cancel
+                .poll_cancelled(&mut cx, &mut registration)
+                .is_pending());
+            held.push(registration);
+        }
+        assert_eq!(cancel.lock().wakers.len(), 3);
+        for _ in 0..1000 {
+            let waker = Waker::from(Arc::new(Counter));
+            let mut registration = Registration::new(&cancel);
+            let mut cx = Context::from_waker(&waker);
+            let _ = cancel.poll_cancelled(&mut cx, &mut registration);
+        }
+        assert_eq!(cancel.lock().wakers.len(), 3, "only the waits in progress");
+        drop(held);
+        assert!(cancel.lock().wakers.is_empty());
+        cancel.cancel();
+        let mut registration = Registration::new(&cancel);
+        let mut cx = Context::from_waker(&live[0]);
+        assert!(cancel.poll_cancelled(&mut cx, &mut registration).is_ready());
     }
 }

@@ -4,6 +4,7 @@ use std::future::Future;
 use std::pin::{pin, Pin};
 use std::task::Poll;
 
+use super::cancel::Registration;
 use super::{AsyncTransport, Cancel, Event, Failure, Flow};
 use crate::error::Error;
 use crate::login::{AfterFailure, Step};
@@ -109,9 +110,14 @@ fn until_cancelled<'a, F: Future>(
     cancel: Option<&'a Cancel>,
     mut future: Pin<&'a mut F>,
 ) -> impl Future<Output = Result<F::Output, Error>> + 'a {
+    let mut registration = cancel.map(Registration::new);
     std::future::poll_fn(move |cx| {
-        if let Some(cancel) = cancel {
-            if cancel.poll_cancelled(cx).is_ready() {
+        if let Some(registration) = registration.as_mut() {
+            if registration
+                .cancel()
+                .poll_cancelled(cx, registration)
+                .is_ready()
+            {
                 return Poll::Ready(Err(Error::Cancelled));
             }
         }
