@@ -1,17 +1,8 @@
 //! The link a user opens to approve a pin.
 
 use crate::config::Config;
+use crate::percent::{self, unreserved};
 use crate::request::ForwardUrl;
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-
-/// Everything but RFC 3986 unreserved characters is escaped, so the nested
-/// `context[device][product]` keys arrive as `context%5Bdevice%5D%5Bproduct%5D` and spaces
-/// as `%20`, as in Plex's own example.
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 /// The Auth App URL for a strong code:
 /// `https://app.plex.tv/auth#?clientID=…&code=…&context%5Bdevice%5D%5Bproduct%5D=…`, with
@@ -56,7 +47,10 @@ pub fn auth_url(config: &Config, code: &str, forward_url: Option<&ForwardUrl>) -
         }
         key.iter().for_each(|part| url.push_str(part));
         url.push('=');
-        url.extend(utf8_percent_encode(value, COMPONENT));
+        // Everything but RFC 3986 unreserved characters is escaped, so the nested
+        // `context[device][product]` keys arrive as `context%5Bdevice%5D%5Bproduct%5D` and
+        // spaces as `%20`, as in Plex's own example.
+        percent::encode_into(&mut url, value, unreserved);
     };
     push(&["clientID"], config.client_id().as_str());
     push(&["code"], code);
@@ -88,8 +82,8 @@ pub fn auth_url(config: &Config, code: &str, forward_url: Option<&ForwardUrl>) -
 /// # Ok::<(), plex_pin::ConfigError>(())
 /// ```
 pub fn short_auth_url(config: &Config, code: &str) -> String {
-    let client: String = utf8_percent_encode(config.client_id().as_str(), COMPONENT).collect();
-    let code: String = utf8_percent_encode(code, COMPONENT).collect();
+    let client = percent::encode(config.client_id().as_str(), unreserved);
+    let code = percent::encode(code, unreserved);
     format!("{}#?clientID={client}&code={code}", config.auth_app_url())
 }
 
@@ -101,6 +95,6 @@ pub fn short_auth_url(config: &Config, code: &str) -> String {
 pub fn link_url(config: &Config, code: &str) -> String {
     let page = config.link_page();
     let separator = if page.has_query() { '&' } else { '?' };
-    let code: String = utf8_percent_encode(code, COMPONENT).collect();
+    let code = percent::encode(code, unreserved);
     format!("{}{separator}pin={code}", page.as_str())
 }

@@ -68,6 +68,7 @@ mod header_names;
 pub mod jwt;
 mod lenient;
 mod login;
+mod percent;
 mod pin;
 pub mod protocol;
 #[cfg(feature = "jwt")]

@@ -150,8 +150,7 @@ pub fn user(config: &Config, token: &Token) -> Request {
 /// read it with [`response::accepted`](crate::response::accepted).
 pub fn link_pin(config: &Config, token: &Token, code: &str) -> Request {
     let mut request = user_request(config, Method::PUT, format_args!("api/v2/pins/link"), token);
-    let code: String =
-        percent_encoding::utf8_percent_encode(code, percent_encoding::NON_ALPHANUMERIC).collect();
+    let code = crate::percent::encode(code, |b| b.is_ascii_alphanumeric());
     *request.body_mut() = format!("code={code}").into_bytes();
     request.headers_mut().insert(
         CONTENT_TYPE,

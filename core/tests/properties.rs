@@ -91,3 +91,30 @@ proptest! {
         }
     }
 }
+
+/// Everything but RFC 3986's unreserved characters, as the core escapes URL components.
+const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+proptest! {
+    /// The core's own percent-encoding (written out to keep a table out of the .wasm) says
+    /// what the percent-encoding crate says, for any text, in the Auth App URL, the link
+    /// page URL and the link form body.
+    #[test]
+    fn urls_escape_as_the_percent_encoding_crate_does(code in any::<String>()) {
+        let config = Config::builder("App", ClientId::new("c").unwrap()).build().unwrap();
+        let expected = percent_encoding::utf8_percent_encode(&code, UNRESERVED).to_string();
+        let short = plex_pin::short_auth_url(&config, &code);
+        prop_assert!(short.ends_with(&format!("&code={expected}")), "{short}");
+        let link = plex_pin::link_url(&config, &code);
+        prop_assert!(link.ends_with(&format!("pin={expected}")), "{link}");
+        let form = percent_encoding::utf8_percent_encode(&code, percent_encoding::NON_ALPHANUMERIC);
+        let token = Token::new("t").unwrap();
+        let request = request::link_pin(&config, &token, &code);
+        let body = format!("code={form}");
+        prop_assert_eq!(request.body().as_slice(), body.as_bytes());
+    }
+}
