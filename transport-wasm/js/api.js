@@ -191,7 +191,12 @@ export function api(WasmClient) {
         .catch((e) => { throw thrown ? thrown.e : wrap(e); });
       const entry = { cancel: () => own.cancel() };
       this.#logins.add(entry);
-      return abortable(running, signal, entry.cancel).finally(() => this.#logins.delete(entry));
+      return abortable(running, signal, entry.cancel).finally(() => {
+        this.#logins.delete(entry);
+        // Its Rust side now, not at the next garbage collection (a running future keeps
+        // what it needs of it).
+        own.free();
+      });
     }
 
     /**
