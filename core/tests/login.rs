@@ -878,3 +878,70 @@ fn a_pin_resumed_by_its_id_alone_learns_its_code_from_the_first_answer() {
         Error::UnexpectedPin { field: "code" }
     );
 }
+
+/// A JWT sign-in's pin saved by one request and resumed by another: the resumed login
+/// fetches a nonce first, then signs its polls with the same key; the token is handed out.
+#[cfg(feature = "jwt")]
+#[test]
+fn a_jwt_sign_in_resumes_with_its_device_key() {
+    use plex_pin::jwt::{verify_jwt, DeviceKey};
+
+    let key = DeviceKey::from_seed([9; 32]);
+    let unix_start = 1_800_000_000;
+    let mut first = Harness {
+        login: PinLogin::with_device_key(
+            &config(),
+            LoginOptions::default(),
+            key.clone(),
+            unix_start,
+        ),
+        now: Instant::now(),
+    };
+    first.expect_send();
+    first.respond(created(1800)).unwrap();
+    assert!(matches!(first.poll(), Ok(Step::PinReady { .. })));
+    let saved = first
+        .login
+        .save(first.now, unix_start)
+        .expect("a JWT pin saves too");
+    let text = serde_json::to_string(&saved).unwrap();
+    drop(first);
+
+    let restored: plex_pin::SavedPin = serde_json::from_str(&text).unwrap();
+    let login = PinLogin::resume_with_device_key(
+        &config(),
+        LoginOptions::default(),
+        &restored,
+        key.clone(),
+        unix_start + 60,
+    )
+    .unwrap();
+    let mut second = Harness {
+        login,
+        now: Instant::now(),
+    };
+    let nonce = second.expect_send();
+    assert_eq!(nonce.uri().path(), "/api/v2/auth/nonce");
+    second.respond(json(200, r#"{"nonce":"n-1"}"#)).unwrap();
+    let poll = second.expect_send();
+    assert_eq!(poll.uri().path(), "/api/v2/pins/77");
+    let jwt = poll
+        .uri()
+        .query()
+        .unwrap()
+        .strip_prefix("deviceJWT=")
+        .unwrap();
+    let claims: serde_json::Value = verify_jwt(jwt, &[key.jwk().clone()]).unwrap();
+    assert_eq!(claims["nonce"], "n-1");
+    assert_eq!(claims["iat"], unix_start + 60);
+    second
+        .respond(json(
+            200,
+            r#"{"id":77,"code":"abcdefghijklmnopqrstuvwxy","authToken":"eyJ.plex.jwt"}"#,
+        ))
+        .unwrap();
+    match second.poll() {
+        Ok(Step::Done(token)) => assert_eq!(token.expose_secret(), "eyJ.plex.jwt"),
+        other => panic!("{other:?}"),
+    }
+}

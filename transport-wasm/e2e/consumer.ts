@@ -31,5 +31,7 @@ export async function jwtSignIn(): Promise<string> {
   const plex = new JwtClient({ product: 'typed app' });
   const key: Uint8Array = generateDeviceKey();
   const token = await plex.loginJwt(key, { onPin: (pin) => pin.url });
-  return token + (await plex.refresh('base64url-text'));
+  const stored: PinInfo = JSON.parse('{}');
+  const resumed = await plex.waitForPin(stored, { deviceKey: key, onProgress: (p) => p.secondsLeft });
+  return token + resumed + (await plex.refresh('base64url-text'));
 }

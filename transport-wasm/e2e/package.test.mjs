@@ -189,3 +189,30 @@ test('loginTimeoutMs bounds the request in flight too', async () => {
   assert.equal(error.code, 'TIMED_OUT', String(error));
   assert.ok(performance.now() - started < 2000, `${performance.now() - started} ms`);
 });
+
+test('a JWT sign-in resumes after a "reload" with its device key', async () => {
+  const jwt = await import('plex-pin-wasm/jwt');
+  const clientId = jwt.PlexPinClient.generateClientId();
+  const options = {
+    product: 'plex-pin package test', clientId, baseUrl: emulator, authAppUrl: `${emulator}/auth`,
+    pollIntervalMs: 50,
+  };
+  const key = jwt.generateDeviceKey();
+  // The page before the reload: the JWT login shows its pin, which the page stores.
+  const before = new jwt.PlexPinClient(options);
+  const controller = new AbortController();
+  let stored;
+  await before.loginJwt(key, {
+    signal: controller.signal,
+    onPin: (pin) => { stored = JSON.stringify(pin); controller.abort(); },
+  }).catch(() => {});
+  const pin = JSON.parse(stored);
+  // After the reload: wait on it, signed with the same key.
+  const waiting = new jwt.PlexPinClient(options).waitForPin(pin, { deviceKey: key });
+  await sleep(100);
+  await control('approve', { id: pin.id });
+  assert.equal((await waiting).split('.').length, 3, 'a Plex JWT');
+  const stats = await control('stats', { client: clientId });
+  const polls = stats.requests.filter((r) => r.route === 'check_pin');
+  assert.ok(polls.at(-1).path.includes('deviceJWT='), polls.at(-1).path);
+});

@@ -202,15 +202,22 @@ export function api(WasmClient) {
     /**
      * Waits on a pin created earlier, e.g. before a page reload: `pin` is the `PinInfo` that
      * `createPin` or `onPin` gave (stored as JSON), or its `id` alone. The same polling,
-     * backoff and deadlines as `login`; resolves to the token.
+     * backoff and deadlines as `login`; resolves to the token. A pin of `loginJwt`
+     * (`plex-pin-wasm/jwt`) takes its `deviceKey` again.
      */
-    waitForPin(pin, { signal, onProgress } = {}) {
+    waitForPin(pin, { signal, onProgress, deviceKey } = {}) {
       const { id, code = '', expiresAt = 0 } = typeof pin === 'number' ? { id: pin } : pin ?? {};
       if (!Number.isSafeInteger(id) || id < 0) {
         return Promise.reject(invalid('waitForPin takes a PinInfo or a pin id (a non-negative integer)'));
       }
+      if (deviceKey === undefined) {
+        return this.#run(signal, (own, guard) =>
+          own.waitForPin(id, code, expiresAt, guard(onProgress)));
+      }
+      // A pin of the JWT sign-in: its polls are signed with the same key.
+      if (!WasmClient.prototype.waitForPinJwt) return Promise.reject(noJwt());
       return this.#run(signal, (own, guard) =>
-        own.waitForPin(id, code, expiresAt, guard(onProgress)));
+        own.waitForPinJwt(id, code, expiresAt, deviceKeySeed(deviceKey), guard(onProgress)));
     }
 
     /**

@@ -1,5 +1,5 @@
 // The types of plex-pin-wasm/jwt: the default entry's, and the JWT sign-in.
-import { PlexPinClient as Base, type CallOptions, type LoginOptions } from './index.js';
+import { PlexPinClient as Base, type CallOptions, type LoginOptions, type LoginProgress, type PinInfo } from './index.js';
 
 export * from './index.js';
 export { default } from './index.js';
@@ -12,6 +12,9 @@ export class PlexPinClient extends Base {
   /** The JWT sign-in: like `login`, every poll signed by the device key; resolves to a
    *  Plex JWT (7 days; see `refresh`). Throws `INVALID_OPTIONS` for a key that is not 32 bytes. */
   loginJwt(deviceKey: DeviceKey, options?: LoginOptions): Promise<string>;
+  /** `waitForPin` for a pin `loginJwt` created (a page reloaded mid-login): its polls are
+   *  signed with `deviceKey` again. */
+  waitForPin(pin: PinInfo | number, options?: CallOptions & { onProgress?: (progress: LoginProgress) => void; deviceKey?: DeviceKey }): Promise<string>;
   /** A new Plex JWT for this device: when less than a day is left, or after a 498. */
   refresh(deviceKey: DeviceKey, options?: CallOptions): Promise<string>;
 }

@@ -398,6 +398,32 @@ impl JsClient {
         self.run(login, on_pin, on_progress)
     }
 
+    /// `waitForPin` for a pin the JWT sign-in created (the `jwt` build): its polls are
+    /// signed with the device key whose seed is `seed`, as `loginJwt`'s were.
+    #[cfg(feature = "jwt")]
+    #[wasm_bindgen(js_name = waitForPinJwt, unchecked_return_type = "Promise<string>")]
+    pub fn wait_for_pin_jwt(
+        &self,
+        id: f64,
+        code: String,
+        #[wasm_bindgen(js_name = expiresAt)] expires_at: f64,
+        seed: &[u8],
+        #[wasm_bindgen(js_name = onProgress, unchecked_optional_param_type = "(progress: LoginProgress) => void")]
+        on_progress: Option<Function>,
+    ) -> Promise {
+        let Some(key) = device_key(seed) else {
+            return Promise::reject(&invalid("the device key is 32 bytes"));
+        };
+        let config = self.0.client.config();
+        let unix_now = (js_sys::Date::now() / 1000.0) as u64;
+        let saved = SavedPin::new(id as u64, code, config.client_id(), expires_at as u64);
+        let options = self.0.options.clone();
+        match plex_pin::PinLogin::resume_with_device_key(config, options, &saved, key, unix_now) {
+            Ok(login) => self.run(login, None, on_progress),
+            Err(e) => Promise::reject(&to_js(Error::Plex(e))),
+        }
+    }
+
     /// A new Plex JWT for the device whose key's seed is `seed` (the `jwt` build).
     #[cfg(feature = "jwt")]
     #[wasm_bindgen(unchecked_return_type = "Promise<string>")]

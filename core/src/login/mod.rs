@@ -391,13 +391,28 @@ impl PinLogin {
         Ok(login)
     }
 
-    /// The pin as [`resume`](Self::resume) needs it, once created: `now` on the login's
-    /// clock and `unix_now` on the wall clock turn its expiry into Unix seconds. `None` in
-    /// the JWT mode, which cannot be resumed yet (its polls need the device key's state).
+    /// [`resume`](Self::resume) for a pin the JWT sign-in created
+    /// ([`with_device_key`](Self::with_device_key)): its polls are signed with `key` again,
+    /// over a fresh nonce. The app keeps the key (its seed) with the client identifier; the
+    /// saved pin holds neither.
+    #[cfg(feature = "jwt")]
+    pub fn resume_with_device_key(
+        config: &Config,
+        options: LoginOptions,
+        saved: &SavedPin,
+        key: crate::jwt::DeviceKey,
+        unix_now: u64,
+    ) -> Result<Self, Error> {
+        let mut login = Self::resume(config, options, saved, unix_now)?;
+        login.jwt = Some(Box::new(JwtMode::new(key, unix_now)));
+        Ok(login)
+    }
+
+    /// The pin as [`resume`](Self::resume) needs it, once created (`None` before): `now` on
+    /// the login's clock and `unix_now` on the wall clock turn its expiry into Unix seconds.
+    /// It holds no secret; a JWT sign-in's pin is resumed with
+    /// [`resume_with_device_key`](Self::resume_with_device_key) and the same key.
     pub fn save(&self, now: Instant, unix_now: u64) -> Option<SavedPin> {
-        if self.jwt.is_some() {
-            return None;
-        }
         let pin = self.pin.as_ref()?;
         let left = self.pin_deadline?.saturating_duration_since(now);
         Some(SavedPin {
