@@ -139,7 +139,7 @@ export function api(WasmClient) {
 
     /** The client identifier in use. */
     get clientId() {
-      return this.#client.clientId;
+      return this.#options.clientId;
     }
 
     /** The Auth App URL for a strong code (with `forwardUrl`, if set). */

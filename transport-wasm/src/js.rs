@@ -295,12 +295,6 @@ impl JsClient {
         })))
     }
 
-    /// The client identifier in use.
-    #[wasm_bindgen(getter, js_name = clientId)]
-    pub fn client_id(&self) -> String {
-        self.0.client.config().client_id().to_string()
-    }
-
     /// The Auth App URL for a strong code (with the `forwardUrl` option, if set).
     #[wasm_bindgen(js_name = authUrl)]
     pub fn auth_url(&self, code: &str) -> String {

@@ -110,7 +110,6 @@ async fn js_api_login_and_cancel() {
     }
     Reflect::set(&options, &"pollIntervalMs".into(), &100.into()).unwrap();
     let client = plex_pin_wasm::js::JsClient::new(options.clone().into()).unwrap();
-    assert_eq!(client.client_id().len(), 36);
 
     let progress_calls = std::rc::Rc::new(std::cell::Cell::new(0));
     let counter = progress_calls.clone();
