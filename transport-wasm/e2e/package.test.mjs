@@ -216,3 +216,23 @@ test('a JWT sign-in resumes after a "reload" with its device key', async () => {
   const polls = stats.requests.filter((r) => r.route === 'check_pin');
   assert.ok(polls.at(-1).path.includes('deviceJWT='), polls.at(-1).path);
 });
+
+test('a signal aborted before the call sends nothing and leaves nothing unhandled', async () => {
+  const unhandled = [];
+  const onUnhandled = (reason) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const plex = client();
+    const signal = AbortSignal.abort();
+    await assert.rejects(plex.login({ signal }), { name: 'AbortError' });
+    await assert.rejects(plex.waitForPin(1, { signal }), { name: 'AbortError' });
+    await assert.rejects(plex.user('x', { signal }), { name: 'AbortError' });
+    await sleep(300);
+    assert.deepEqual(unhandled, []);
+    // Nothing was sent: no pin, no poll, no account lookup.
+    const stats = await control('stats', { client: plex.clientId });
+    assert.deepEqual(stats.requests, []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+});

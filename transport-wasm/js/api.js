@@ -71,13 +71,12 @@ function aborted(signal) {
 // The WebAssembly side's promise, its errors as `PlexPinError`s.
 const typed = (promise) => promise.catch((e) => { throw wrap(e); });
 
-// `promise`, rejected at once when `signal` aborts (then `stop` ends the work behind it).
-function abortable(promise, signal, stop) {
+// The promise `begin()` makes, rejected at once when `signal` aborts (`stop` then ends the
+// work behind it). Nothing begins under a signal that has aborted already.
+function abortable(signal, begin, stop) {
+  if (signal?.aborted) return Promise.reject(aborted(signal));
+  const promise = begin();
   if (!signal) return promise;
-  if (signal.aborted) {
-    stop?.();
-    return Promise.reject(aborted(signal));
-  }
   return new Promise((resolve, reject) => {
     const onAbort = () => {
       stop?.();
@@ -116,7 +115,7 @@ function deviceKeySeed(key) {
 /** The API over one build of the module (its wasm-bindgen glue's `PlexPinClient`). */
 export function api(WasmClient) {
   /** Signs a user in to Plex.tv with a PIN. */
-    return class PlexPinClient {
+  return class PlexPinClient {
     #options;
     #client;
     #logins = new Set();
@@ -149,17 +148,17 @@ export function api(WasmClient) {
 
     /** Creates a pin without waiting for it (the forwarding flow). */
     createPin({ signal } = {}) {
-      return abortable(typed(this.#client.createPin()), signal);
+      return abortable(signal, () => typed(this.#client.createPin()));
     }
 
     /** Checks a pin once: the token once approved, `null` before. */
     checkPin(id, { signal } = {}) {
-      return abortable(typed(this.#client.checkPin(id)), signal);
+      return abortable(signal, () => typed(this.#client.checkPin(id)));
     }
 
     /** The account a token belongs to; rejects with `UNAUTHORIZED` for a bad token. */
     user(token, { signal } = {}) {
-      return abortable(typed(this.#client.user(token)), signal);
+      return abortable(signal, () => typed(this.#client.user(token)));
     }
 
     /**
@@ -177,6 +176,7 @@ export function api(WasmClient) {
     // Runs one login on a WebAssembly client of its own (so that cancelling it stops it
     // alone), with callbacks whose exceptions end it, and `signal`.
     #run(signal, start) {
+      if (signal?.aborted) return Promise.reject(aborted(signal));
       const own = new WasmClient(this.#options);
       let thrown;
       const guard = (callback) => callback && ((value) => {
@@ -187,11 +187,18 @@ export function api(WasmClient) {
           own.cancel();
         }
       });
-      const running = Promise.resolve().then(() => start(own, guard))
-        .catch((e) => { throw thrown ? thrown.e : wrap(e); });
+      // Started now, not in a later microtask: a cancel or abort that comes before the
+      // Rust side holds this login's cancel handle would miss it.
+      let started;
+      try {
+        started = start(own, guard);
+      } catch (e) {
+        started = Promise.reject(e);
+      }
+      const running = started.catch((e) => { throw thrown ? thrown.e : wrap(e); });
       const entry = { cancel: () => own.cancel() };
       this.#logins.add(entry);
-      return abortable(running, signal, entry.cancel).finally(() => {
+      return abortable(signal, () => running, entry.cancel).finally(() => {
         this.#logins.delete(entry);
         // Its Rust side now, not at the next garbage collection (a running future keeps
         // what it needs of it).
@@ -235,7 +242,7 @@ export function api(WasmClient) {
      *  or after a 498. */
     refresh(deviceKey, { signal } = {}) {
       if (!WasmClient.prototype.refresh) return Promise.reject(noJwt());
-      return abortable(typed(Promise.resolve().then(() => this.#client.refresh(deviceKeySeed(deviceKey)))), signal);
+      return abortable(signal, () => typed(Promise.resolve().then(() => this.#client.refresh(deviceKeySeed(deviceKey)))));
     }
 
     /** Stops every running login of this client: each rejects with `CANCELLED`. */
