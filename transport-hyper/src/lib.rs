@@ -38,8 +38,8 @@ use plex_pin::{Call, Config, Instant, LoginOptions, Pin, PinLogin, Token, Transp
 
 pub use plex_pin;
 
-/// Default cap on a response body. plex.tv's answers are under 2 KiB.
-pub const DEFAULT_MAX_BODY: usize = 64 * 1024;
+/// Default cap on a response body (the core's, for every transport).
+pub use plex_pin::drive::DEFAULT_MAX_BODY;
 
 /// What can go wrong: the core's error unchanged, or a request that got no answer (its
 /// [`kind`](TransportError::kind), and hyper's, tokio's or rustls's error, wrapped in an
@@ -58,7 +58,8 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Overall timeout of one call, connect to last body byte (default 15 s).
+    /// Overall timeout of one call, connect to last body byte (default
+    /// [`DEFAULT_TIMEOUT`](plex_pin::drive::DEFAULT_TIMEOUT), 15 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -121,7 +122,7 @@ impl Client {
     pub fn builder(config: Config) -> ClientBuilder {
         ClientBuilder {
             config,
-            timeout: Duration::from_secs(15),
+            timeout: plex_pin::drive::DEFAULT_TIMEOUT,
             connect_timeout: Duration::from_secs(5),
             max_body: DEFAULT_MAX_BODY,
         }

@@ -30,8 +30,8 @@ use ureq::unversioned::transport::DefaultConnector;
 
 pub use plex_pin;
 
-/// Default cap on a response body. plex.tv's answers are under 2 KiB.
-pub const DEFAULT_MAX_BODY: usize = 64 * 1024;
+/// Default cap on a response body (the core's, for every transport).
+pub use plex_pin::drive::DEFAULT_MAX_BODY;
 
 /// What can go wrong: the core's error unchanged, or a request that got no answer (its
 /// [`kind`](TransportError::kind), and ureq's error as its source). No variant holds a
@@ -75,7 +75,8 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Overall timeout of one call, connect to last body byte (default 15 s).
+    /// Overall timeout of one call, connect to last body byte (default
+    /// [`DEFAULT_TIMEOUT`](plex_pin::drive::DEFAULT_TIMEOUT), 15 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -149,7 +150,7 @@ impl Client {
     pub fn builder(config: Config) -> ClientBuilder {
         ClientBuilder {
             config,
-            timeout: Duration::from_secs(15),
+            timeout: plex_pin::drive::DEFAULT_TIMEOUT,
             connect_timeout: Duration::from_secs(5),
             max_body: DEFAULT_MAX_BODY,
             extra_roots: Vec::new(),

@@ -22,8 +22,8 @@ pub mod js;
 #[cfg(target_arch = "wasm32")]
 pub use client::*;
 
-/// Default cap on a response body. plex.tv's answers are under 2 KiB.
-pub const DEFAULT_MAX_BODY: usize = 64 * 1024;
+/// Default cap on a response body (the core's, for every transport).
+pub use plex_pin::drive::DEFAULT_MAX_BODY;
 
 /// What can go wrong: the core's error unchanged, or a request that got no answer.
 #[derive(Debug, thiserror::Error)]
@@ -94,7 +94,7 @@ mod client {
         pub fn new(config: Config) -> Self {
             Self {
                 config,
-                timeout: Duration::from_secs(15),
+                timeout: plex_pin::drive::DEFAULT_TIMEOUT,
                 max_body: DEFAULT_MAX_BODY,
             }
         }

@@ -141,3 +141,7 @@ pub trait AsyncTransport: Clock {
 /// The per-request timeout of a transport that sets none: plex.tv answers in well under a
 /// second, and a login polls again after a timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The response body cap of the project's transports: plex.tv's answers are under 2 KiB,
+/// and a transport must stop a server from sending more (see [`BlockingTransport`]).
+pub const DEFAULT_MAX_BODY: usize = 64 * 1024;
