@@ -14,6 +14,7 @@ mod terminal;
 use std::time::Duration;
 
 use clap::Parser;
+use plex_pin::drive::Clock;
 use plex_pin::{Call, ClientId, Config, LoginOptions, PinLogin, PinOptions, Token};
 use plex_pin_emulator::{Emulator, Options};
 use plex_pin_ureq::Client;
@@ -177,7 +178,7 @@ fn login(args: LoginArgs) -> Result<(), Failure> {
     }
     let login = if args.jwt {
         let key = store::device_key()?;
-        PinLogin::with_device_key(client.config(), options, key, unix_now())
+        PinLogin::with_device_key(client.config(), options, key, client.unix_now())
     } else {
         PinLogin::new(client.config(), options)
     };
@@ -215,13 +216,6 @@ fn login(args: LoginArgs) -> Result<(), Failure> {
     }
     let json = serde_json::json!({"token": token.expose_secret(), "user": user});
     stdout.line(&json.to_string()).map_err(Failure::token_lost)
-}
-
-/// Unix seconds now: the JWT sign-in's `iat`.
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 /// The token to check or use: `--token`/`PLEX_TOKEN`, or a line of standard input for
