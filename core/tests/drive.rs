@@ -3,6 +3,8 @@
 //! cancellation on the real one, with waits of a few tens of milliseconds.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
@@ -11,27 +13,14 @@ use std::task::{Context, Poll, Wake};
 use std::time::Duration;
 
 use plex_pin::drive::{self, AsyncTransport, BlockingTransport, Cancel, Clock, Event, Failure};
-use plex_pin::{ClientId, Config, Error, Instant, LoginOptions, PinLogin, Request};
+use plex_pin::{Error, Instant, LoginOptions, PinLogin, Request};
+
+use common::{config, json};
 
 const POLL: Duration = Duration::from_millis(50);
 
-fn config() -> Config {
-    Config::builder("Test App", ClientId::new("client-1").unwrap())
-        .base_url("http://127.0.0.1:9")
-        .build()
-        .unwrap()
-}
-
 fn options() -> LoginOptions {
     LoginOptions::default().with_poll_interval(POLL)
-}
-
-fn json(status: u16, body: &str) -> http::Response<Vec<u8>> {
-    http::Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .body(body.as_bytes().to_vec())
-        .unwrap()
 }
 
 const CREATED: &str = r#"{"id":77,"code":"ABCD","expiresIn":900}"#;

@@ -1,33 +1,22 @@
 //! Every path of the `PinLogin` state machine on a virtual clock: time only moves when a
 //! test says so, and nothing sleeps.
 
+mod common;
+
 // On wasm32 these run under wasm-bindgen-test: its attribute stands in for `#[test]`.
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use std::time::Duration;
 
+use common::{config, json};
+
 use plex_pin::{
-    AfterFailure, ClientId, Config, Error, ExpiredBy, ForwardUrl, Instant, LoginOptions, PinLogin,
+    AfterFailure, ClientId, Error, ExpiredBy, ForwardUrl, Instant, LoginOptions, PinLogin,
     PinOptions, Step,
 };
 
 const SEC: Duration = Duration::from_secs(1);
-
-fn config() -> Config {
-    Config::builder("Test App", ClientId::new("client-1").unwrap())
-        .base_url("http://127.0.0.1:9")
-        .build()
-        .unwrap()
-}
-
-fn json(status: u16, body: &str) -> http::Response<Vec<u8>> {
-    http::Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .body(body.as_bytes().to_vec())
-        .unwrap()
-}
 
 fn created(expires_in: u64) -> http::Response<Vec<u8>> {
     json(
