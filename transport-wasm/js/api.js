@@ -3,7 +3,10 @@
 //
 // The sign-in itself runs in WebAssembly (the plex-pin core: requests, parsing, polling,
 // backoff, deadlines). This is the JavaScript face of it: validated options,
-// `PlexPinError`, `AbortSignal` on every call, and callbacks whose exceptions end the login.
+// `PlexPinError`, `AbortSignal` on every call, and callbacks whose exceptions end the login;
+// and the IO the module asks for (./fetch.js, timers).
+
+import { OTHER, send } from './fetch.js';
 
 /** Every error of this package: `code` says what happened (see the README's table). */
 export class PlexPinError extends Error {
@@ -58,7 +61,7 @@ function checkOptions(options) {
   }
 }
 
-// The WebAssembly side rejects with plain `Error`s carrying `code`, `status`, `retryAfter`.
+// The WebAssembly side throws plain `Error`s carrying `code`, `status`, `retryAfter`.
 function wrap(error) {
   if (error instanceof PlexPinError || typeof error?.code !== 'string') return error;
   return new PlexPinError(error.code, error.message, { status: error.status, retryAfter: error.retryAfter });
@@ -68,24 +71,67 @@ function aborted(signal) {
   return signal.reason ?? new DOMException('The operation was aborted.', 'AbortError');
 }
 
-// The WebAssembly side's promise, its errors as `PlexPinError`s.
-const typed = (promise) => promise.catch((e) => { throw wrap(e); });
-
-// The promise `begin()` makes, rejected at once when `signal` aborts (`stop` then ends the
-// work behind it). Nothing begins under a signal that has aborted already.
-function abortable(signal, begin, stop) {
-  if (signal?.aborted) return Promise.reject(aborted(signal));
-  const promise = begin();
-  if (!signal) return promise;
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      stop?.();
-      reject(aborted(signal));
+// Runs a WebAssembly task (one call or login, src/task.rs) to its end: each request on
+// fetch, each wait on a timer, each step in the module. `failed()` reports an exception a
+// callback threw, which ends it. `signal` or `stop(reason)` ends it at once: its request is
+// aborted, its timer cleared, the task freed. Nothing starts under an aborted signal.
+function run(begin, { signal, failed } = {}) {
+  if (signal?.aborted) return { promise: Promise.reject(aborted(signal)), stop() {} };
+  let stop;
+  const promise = new Promise((resolve, reject) => {
+    let task;
+    let done = false;
+    // A callback run inside `task.step()` may end the task (an abort in `onPin`): it is
+    // freed once the step has returned, not under it.
+    let stepping = false;
+    let timer;
+    let request;
+    const end = (settle, value) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      request?.abort();
+      signal?.removeEventListener('abort', onAbort);
+      if (!stepping) task?.free();
+      settle(value);
     };
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject)
-      .finally(() => signal.removeEventListener('abort', onAbort));
+    const onAbort = () => end(reject, aborted(signal));
+    stop = (reason) => end(reject, reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const step = () => {
+      if (done) return;
+      let next;
+      let error;
+      stepping = true;
+      try {
+        next = task.step();
+      } catch (e) {
+        error = wrap(e);
+      }
+      stepping = false;
+      if (done) return task.free();
+      if (error) return end(reject, error);
+      const thrown = failed?.();
+      if (thrown) return end(reject, thrown.e);
+      if (next[0] === 0) return end(resolve, next[1]);
+      if (next[0] === 1) {
+        timer = setTimeout(step, next[1]);
+        return;
+      }
+      request = new AbortController();
+      send(next.slice(1), request.signal).then(
+        ([status, headers, body]) => done || (task.respond(status, headers, body), step()),
+        (e) => done || (task.fail(e.kind ?? OTHER, String(e.message ?? e)), step()),
+      );
+    };
+    try {
+      task = begin();
+    } catch (e) {
+      return end(reject, wrap(e));
+    }
+    step();
   });
+  return { promise, stop };
 }
 
 const noJwt = () => invalid('the JWT sign-in is in the `plex-pin-wasm/jwt` entry point');
@@ -148,17 +194,17 @@ export function api(WasmClient) {
 
     /** Creates a pin without waiting for it (the forwarding flow). */
     createPin({ signal } = {}) {
-      return abortable(signal, () => typed(this.#client.createPin()));
+      return run(() => this.#client.createPin(), { signal }).promise;
     }
 
     /** Checks a pin once: the token once approved, `null` before. */
     checkPin(id, { signal } = {}) {
-      return abortable(signal, () => typed(this.#client.checkPin(id)));
+      return run(() => this.#client.checkPin(id), { signal }).promise;
     }
 
     /** The account a token belongs to; rejects with `UNAUTHORIZED` for a bad token. */
     user(token, { signal } = {}) {
-      return abortable(signal, () => typed(this.#client.user(token)));
+      return run(() => this.#client.user(token), { signal }).promise;
     }
 
     /**
@@ -170,40 +216,22 @@ export function api(WasmClient) {
     login(options = {}, onProgress) {
       if (typeof options === 'function') options = { onPin: options, onProgress };
       const { signal, onPin } = options;
-      return this.#run(signal, (own, guard) => own.login(guard(onPin), guard(options.onProgress)));
+      return this.#login(signal, (guard) => this.#client.login(guard(onPin), guard(options.onProgress)));
     }
 
-    // Runs one login on a WebAssembly client of its own (so that cancelling it stops it
-    // alone), with callbacks whose exceptions end it, and `signal`.
-    #run(signal, start) {
-      if (signal?.aborted) return Promise.reject(aborted(signal));
-      const own = new WasmClient(this.#options);
+    // Runs one login, with callbacks whose exceptions end it, `signal`, and `cancel()`.
+    #login(signal, begin) {
       let thrown;
       const guard = (callback) => callback && ((value) => {
         try {
           callback(value);
         } catch (e) {
           thrown ??= { e };
-          own.cancel();
         }
       });
-      // Started now, not in a later microtask: a cancel or abort that comes before the
-      // Rust side holds this login's cancel handle would miss it.
-      let started;
-      try {
-        started = start(own, guard);
-      } catch (e) {
-        started = Promise.reject(e);
-      }
-      const running = started.catch((e) => { throw thrown ? thrown.e : wrap(e); });
-      const entry = { cancel: () => own.cancel() };
-      this.#logins.add(entry);
-      return abortable(signal, () => running, entry.cancel).finally(() => {
-        this.#logins.delete(entry);
-        // Its Rust side now, not at the next garbage collection (a running future keeps
-        // what it needs of it).
-        own.free();
-      });
+      const login = run(() => begin(guard), { signal, failed: () => thrown });
+      this.#logins.add(login);
+      return login.promise.finally(() => this.#logins.delete(login));
     }
 
     /**
@@ -218,13 +246,13 @@ export function api(WasmClient) {
         return Promise.reject(invalid('waitForPin takes a PinInfo or a pin id (a non-negative integer)'));
       }
       if (deviceKey === undefined) {
-        return this.#run(signal, (own, guard) =>
-          own.waitForPin(id, code, expiresAt, guard(onProgress)));
+        return this.#login(signal, (guard) =>
+          this.#client.waitForPin(id, code, expiresAt, guard(onProgress)));
       }
       // A pin of the JWT sign-in: its polls are signed with the same key.
       if (!WasmClient.prototype.waitForPinJwt) return Promise.reject(noJwt());
-      return this.#run(signal, (own, guard) =>
-        own.waitForPinJwt(id, code, expiresAt, deviceKeySeed(deviceKey), guard(onProgress)));
+      return this.#login(signal, (guard) =>
+        this.#client.waitForPinJwt(id, code, expiresAt, deviceKeySeed(deviceKey), guard(onProgress)));
     }
 
     /**
@@ -234,20 +262,20 @@ export function api(WasmClient) {
      */
     loginJwt(deviceKey, { signal, onPin, onProgress } = {}) {
       if (!WasmClient.prototype.loginJwt) return Promise.reject(noJwt());
-      return this.#run(signal, (own, guard) =>
-        own.loginJwt(deviceKeySeed(deviceKey), guard(onPin), guard(onProgress)));
+      return this.#login(signal, (guard) =>
+        this.#client.loginJwt(deviceKeySeed(deviceKey), guard(onPin), guard(onProgress)));
     }
 
     /** A new Plex JWT for this device (`plex-pin-wasm/jwt`): when less than a day is left,
      *  or after a 498. */
     refresh(deviceKey, { signal } = {}) {
       if (!WasmClient.prototype.refresh) return Promise.reject(noJwt());
-      return abortable(signal, () => typed(Promise.resolve().then(() => this.#client.refresh(deviceKeySeed(deviceKey)))));
+      return run(() => this.#client.refresh(deviceKeySeed(deviceKey)), { signal }).promise;
     }
 
     /** Stops every running login of this client: each rejects with `CANCELLED`. */
     cancel() {
-      for (const login of this.#logins) login.cancel();
+      for (const login of this.#logins) login.stop(new PlexPinError('CANCELLED', 'the login was cancelled'));
     }
   }
 }

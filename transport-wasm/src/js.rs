@@ -2,23 +2,23 @@
 //!
 //! Exported to JS by wasm-bindgen; Rust callers use [`Client`] instead.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Function, Object, Reflect};
 use plex_pin::{
     auth_url, ClientId, Config, ExpiredBy, ForwardUrl, LoginOptions, Pin, PinKind, PinOptions,
     Token, User,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::future_to_promise;
 
-use plex_pin::drive::{Cancel, Event};
+use plex_pin::drive::{self, Event};
 use plex_pin::{Call, Instant, SavedPin, TransportErrorKind as Kind};
 
-use crate::{Client, Error};
+use crate::task::Io;
+pub use crate::task::Task;
+use crate::Error;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
@@ -216,15 +216,15 @@ fn user_info(user: &User) -> JsValue {
 type Setter = fn(plex_pin::ConfigBuilder, String) -> plex_pin::ConfigBuilder;
 
 struct Inner {
-    client: Client,
+    config: Config,
+    /// Each request's timeout.
+    timeout: Duration,
     options: LoginOptions,
     forward_url: Option<ForwardUrl>,
-    /// The cancel handle every login started since the last `cancel()` shares: `cancel()`
-    /// cancels it (stopping them all) and puts a fresh one in its place.
-    cancel: RefCell<Cancel>,
 }
 
-/// Signs a user in to Plex.tv with a PIN, from JavaScript.
+/// Signs a user in to Plex.tv with a PIN, from JavaScript: each call returns a [`Task`]
+/// that `js/api.js` runs.
 #[wasm_bindgen(js_name = PlexPinClient)]
 pub struct JsClient(Rc<Inner>);
 
@@ -283,168 +283,162 @@ impl JsClient {
         if let Some(timeout) = millis(get_number(&options, "loginTimeoutMs")) {
             login = login.with_timeout(timeout);
         }
-        let mut client = Client::new(config);
-        if let Some(timeout) = millis(get_number(&options, "requestTimeoutMs")) {
-            client = client.with_timeout(timeout);
-        }
+        let timeout =
+            millis(get_number(&options, "requestTimeoutMs")).unwrap_or(drive::DEFAULT_TIMEOUT);
         Ok(JsClient(Rc::new(Inner {
-            client,
+            config,
+            timeout,
             options: login,
             forward_url,
-            cancel: RefCell::new(Cancel::new()),
         })))
     }
 
     /// The Auth App URL for a strong code (with the `forwardUrl` option, if set).
     #[wasm_bindgen(js_name = authUrl)]
     pub fn auth_url(&self, code: &str) -> String {
-        auth_url(self.0.client.config(), code, self.0.forward_url.as_ref())
+        auth_url(&self.0.config, code, self.0.forward_url.as_ref())
     }
 
     /// Creates a pin without waiting for it (for the forwarding flow: store `id`, send the
-    /// user to `url`, then call `checkPin(id)` when the browser comes back).
-    #[wasm_bindgen(js_name = createPin, unchecked_return_type = "Promise<PinInfo>")]
-    pub fn create_pin(&self) -> Promise {
+    /// user to `url`, then call `checkPin(id)` when the browser comes back). Ends in a
+    /// `PinInfo`.
+    #[wasm_bindgen(js_name = createPin)]
+    pub fn create_pin(&self) -> Task {
         let inner = Rc::clone(&self.0);
-        future_to_promise(async move {
-            let config = inner.client.config();
-            let call = Call::create_pin(config, &inner.options.pin);
-            let pin = inner.client.call(call).await.map_err(to_js)?;
+        self.task(move |io| async move {
+            let config = &inner.config;
+            let pin = io.call(Call::create_pin(config, &inner.options.pin)).await;
+            let pin = pin.map_err(to_js)?;
             let url = match pin.kind() {
-                PinKind::Link => plex_pin::link_url(inner.client.config(), &pin.code),
-                _ => auth_url(inner.client.config(), &pin.code, inner.forward_url.as_ref()),
+                PinKind::Link => plex_pin::link_url(config, &pin.code),
+                _ => auth_url(config, &pin.code, inner.forward_url.as_ref()),
             };
             Ok(pin_info(&pin, &url))
         })
     }
 
-    /// Checks a pin once: resolves to the token once approved, `null` before.
-    #[wasm_bindgen(js_name = checkPin, unchecked_return_type = "Promise<string | null>")]
-    pub fn check_pin(&self, id: f64) -> Promise {
-        let inner = Rc::clone(&self.0);
-        future_to_promise(async move {
-            if !(id.is_finite() && id >= 0.0 && id.fract() == 0.0) {
-                return Err(invalid("pin id must be a non-negative integer"));
-            }
-            let call = Call::check_pin(inner.client.config(), id as u64);
-            let pin = inner.client.call(call).await.map_err(to_js)?;
+    /// Checks a pin once: ends in the token once approved, `null` before.
+    #[wasm_bindgen(js_name = checkPin)]
+    pub fn check_pin(&self, id: f64) -> Result<Task, JsValue> {
+        if !(id.is_finite() && id >= 0.0 && id.fract() == 0.0) {
+            return Err(invalid("pin id must be a non-negative integer"));
+        }
+        let call = Call::check_pin(&self.0.config, id as u64);
+        Ok(self.task(move |io| async move {
+            let pin = io.call(call).await.map_err(to_js)?;
             Ok(pin
                 .auth_token
                 .map_or(JsValue::NULL, |t| t.expose_secret().into()))
-        })
+        }))
     }
 
-    /// The whole sign-in: resolves to the token. `onPin(pin)` is called once with the code
+    /// Checks a token: ends in the account; `UNAUTHORIZED` if it is not valid.
+    pub fn user(&self, token: String) -> Result<Task, JsValue> {
+        let token = Token::new(&token).map_err(|e| error("UNAUTHORIZED", &e.to_string()))?;
+        let call = Call::user(&self.0.config, &token);
+        Ok(self.task(move |io| async move {
+            let user = io.call(call).await.map_err(to_js)?;
+            Ok(user_info(&user))
+        }))
+    }
+
+    /// The whole sign-in: ends in the token. `onPin(pin)` is called once with the code
     /// and URL to show; `onProgress(progress)` about once per poll.
-    #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
-    pub fn login(
-        &self,
-        #[wasm_bindgen(js_name = onPin, unchecked_optional_param_type = "(pin: PinInfo) => void")]
-        on_pin: Option<Function>,
-        #[wasm_bindgen(js_name = onProgress, unchecked_optional_param_type = "(progress: LoginProgress) => void")]
-        on_progress: Option<Function>,
-    ) -> Promise {
-        let login = plex_pin::PinLogin::new(self.0.client.config(), self.0.options.clone());
+    pub fn login(&self, on_pin: Option<Function>, on_progress: Option<Function>) -> Task {
+        let login = plex_pin::PinLogin::new(&self.0.config, self.0.options.clone());
         self.run(login, on_pin, on_progress)
     }
 
     /// Waits on a pin created earlier (a page reloaded mid-login), with the same polling,
     /// backoff and deadlines as `login`: `code` and `expiresAt` are the stored `PinInfo`'s
-    /// (an empty code and 0 if only the id was kept). Resolves to the token.
-    #[wasm_bindgen(js_name = waitForPin, unchecked_return_type = "Promise<string>")]
+    /// (an empty code and 0 if only the id was kept). Ends in the token.
+    #[wasm_bindgen(js_name = waitForPin)]
     pub fn wait_for_pin(
         &self,
         id: f64,
         code: String,
         #[wasm_bindgen(js_name = expiresAt)] expires_at: f64,
-        #[wasm_bindgen(js_name = onProgress, unchecked_optional_param_type = "(progress: LoginProgress) => void")]
-        on_progress: Option<Function>,
-    ) -> Promise {
-        let config = self.0.client.config();
-        let unix_now = (js_sys::Date::now() / 1000.0) as u64;
+        #[wasm_bindgen(js_name = onProgress)] on_progress: Option<Function>,
+    ) -> Result<Task, JsValue> {
+        let config = &self.0.config;
         let saved = SavedPin::new(id as u64, code, config.client_id(), expires_at as u64);
-        match plex_pin::PinLogin::resume(config, self.0.options.clone(), &saved, unix_now) {
-            Ok(login) => self.run(login, None, on_progress),
-            // Saved under this client's own identifier: resume cannot refuse it.
-            Err(e) => Promise::reject(&to_js(Error::Plex(e))),
-        }
+        let options = self.0.options.clone();
+        // Saved under this client's own identifier: resume cannot refuse it.
+        let login = plex_pin::PinLogin::resume(config, options, &saved, unix_now());
+        Ok(self.run(login.map_err(plex)?, None, on_progress))
     }
 
     /// The JWT sign-in (the `jwt` build, `plex-pin-wasm/jwt`): like `login`, with every
-    /// poll signed by the device key whose 32-byte seed is `seed`; resolves to a Plex JWT.
+    /// poll signed by the device key whose 32-byte seed is `seed`; ends in a Plex JWT.
     #[cfg(feature = "jwt")]
-    #[wasm_bindgen(js_name = loginJwt, unchecked_return_type = "Promise<string>")]
+    #[wasm_bindgen(js_name = loginJwt)]
     pub fn login_jwt(
         &self,
         seed: &[u8],
-        #[wasm_bindgen(js_name = onPin, unchecked_optional_param_type = "(pin: PinInfo) => void")]
-        on_pin: Option<Function>,
-        #[wasm_bindgen(js_name = onProgress, unchecked_optional_param_type = "(progress: LoginProgress) => void")]
-        on_progress: Option<Function>,
-    ) -> Promise {
-        let Some(key) = device_key(seed) else {
-            return Promise::reject(&invalid("the device key is 32 bytes"));
-        };
-        let unix_now = (js_sys::Date::now() / 1000.0) as u64;
-        let config = self.0.client.config();
+        #[wasm_bindgen(js_name = onPin)] on_pin: Option<Function>,
+        #[wasm_bindgen(js_name = onProgress)] on_progress: Option<Function>,
+    ) -> Result<Task, JsValue> {
+        let key = device_key(seed)?;
         let options = self.0.options.clone();
-        let login = plex_pin::PinLogin::with_device_key(config, options, key, unix_now);
-        self.run(login, on_pin, on_progress)
+        let login = plex_pin::PinLogin::with_device_key(&self.0.config, options, key, unix_now());
+        Ok(self.run(login, on_pin, on_progress))
     }
 
     /// `waitForPin` for a pin the JWT sign-in created (the `jwt` build): its polls are
     /// signed with the device key whose seed is `seed`, as `loginJwt`'s were.
     #[cfg(feature = "jwt")]
-    #[wasm_bindgen(js_name = waitForPinJwt, unchecked_return_type = "Promise<string>")]
+    #[wasm_bindgen(js_name = waitForPinJwt)]
     pub fn wait_for_pin_jwt(
         &self,
         id: f64,
         code: String,
         #[wasm_bindgen(js_name = expiresAt)] expires_at: f64,
         seed: &[u8],
-        #[wasm_bindgen(js_name = onProgress, unchecked_optional_param_type = "(progress: LoginProgress) => void")]
-        on_progress: Option<Function>,
-    ) -> Promise {
-        let Some(key) = device_key(seed) else {
-            return Promise::reject(&invalid("the device key is 32 bytes"));
-        };
-        let config = self.0.client.config();
-        let unix_now = (js_sys::Date::now() / 1000.0) as u64;
+        #[wasm_bindgen(js_name = onProgress)] on_progress: Option<Function>,
+    ) -> Result<Task, JsValue> {
+        let key = device_key(seed)?;
+        let config = &self.0.config;
         let saved = SavedPin::new(id as u64, code, config.client_id(), expires_at as u64);
         let options = self.0.options.clone();
-        match plex_pin::PinLogin::resume_with_device_key(config, options, &saved, key, unix_now) {
-            Ok(login) => self.run(login, None, on_progress),
-            Err(e) => Promise::reject(&to_js(Error::Plex(e))),
-        }
+        let login =
+            plex_pin::PinLogin::resume_with_device_key(config, options, &saved, key, unix_now());
+        Ok(self.run(login.map_err(plex)?, None, on_progress))
     }
 
     /// A new Plex JWT for the device whose key's seed is `seed` (the `jwt` build).
     #[cfg(feature = "jwt")]
-    #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
-    pub fn refresh(&self, seed: &[u8]) -> Promise {
-        let Some(key) = device_key(seed) else {
-            return Promise::reject(&invalid("the device key is 32 bytes"));
-        };
-        let inner = Rc::clone(&self.0);
-        future_to_promise(async move {
-            let token = inner.client.refresh(&key).await.map_err(to_js)?;
+    pub fn refresh(&self, seed: &[u8]) -> Result<Task, JsValue> {
+        let key = device_key(seed)?;
+        let refresh = plex_pin::JwtRefresh::new(&self.0.config, key, unix_now());
+        Ok(self.task(move |io| async move {
+            let token = io.run(refresh, |_| {}).await.map_err(to_js)?;
             Ok(token.expose_secret().into())
-        })
+        }))
+    }
+}
+
+impl JsClient {
+    /// A task over a transport with this client's request timeout.
+    fn task<W>(&self, work: impl FnOnce(Io) -> W) -> Task
+    where
+        W: std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
+    {
+        let io = Io::new(self.0.timeout);
+        Task::new(io.clone(), work(io))
     }
 
-    // Not inlined: its async body would be copied into both callers.
+    // Not inlined: its async body would be copied into every caller.
     #[inline(never)]
     fn run(
         &self,
         login: plex_pin::PinLogin,
         on_pin: Option<Function>,
         on_progress: Option<Function>,
-    ) -> Promise {
-        let inner = Rc::clone(&self.0);
-        let cancel = inner.cancel.borrow().clone();
-        future_to_promise(async move {
+    ) -> Task {
+        self.task(move |io| async move {
             let call = |f: &Option<Function>, value: JsValue| {
                 if let Some(f) = f {
+                    // js/api.js's callbacks catch what the caller's throw, and end the task.
                     let _ = f.call1(&JsValue::UNDEFINED, &value);
                 }
             };
@@ -457,9 +451,8 @@ impl JsClient {
                 set(&info, "failures", failures);
                 info.into()
             };
-            let result = inner
-                .client
-                .run(login, Some(&cancel), |event| match event {
+            let result = io
+                .run(login, |event| match event {
                     Event::PinReady { pin, url, .. } => call(&on_pin, pin_info(pin, url)),
                     Event::Waiting { deadline, .. } => call(&on_progress, progress(deadline, 0)),
                     Event::Retrying {
@@ -471,29 +464,22 @@ impl JsClient {
             Ok(result.map_err(to_js)?.expose_secret().into())
         })
     }
+}
 
-    /// Stops every running `login` of this client: their promises reject with code
-    /// `CANCELLED`.
-    pub fn cancel(&self) {
-        self.0.cancel.replace(Cancel::new()).cancel();
-    }
+/// `Date.now()` in whole seconds.
+fn unix_now() -> u64 {
+    (js_sys::Date::now() / 1000.0) as u64
+}
 
-    /// Checks a token: resolves to the account, rejects with `UNAUTHORIZED` if invalid.
-    #[wasm_bindgen(unchecked_return_type = "Promise<PlexUser>")]
-    pub fn user(&self, token: String) -> Promise {
-        let inner = Rc::clone(&self.0);
-        future_to_promise(async move {
-            let token = Token::new(&token).map_err(|e| error("UNAUTHORIZED", &e.to_string()))?;
-            let call = Call::user(inner.client.config(), &token);
-            let user = inner.client.call(call).await.map_err(to_js)?;
-            Ok(user_info(&user))
-        })
-    }
+fn plex(error: plex_pin::Error) -> JsValue {
+    to_js(Error::Plex(error))
 }
 
 /// The device key of a 32-byte seed.
 #[cfg(feature = "jwt")]
-fn device_key(seed: &[u8]) -> Option<plex_pin::jwt::DeviceKey> {
-    let seed: [u8; 32] = seed.try_into().ok()?;
-    Some(plex_pin::jwt::DeviceKey::from_seed(seed))
+fn device_key(seed: &[u8]) -> Result<plex_pin::jwt::DeviceKey, JsValue> {
+    let seed: [u8; 32] = seed
+        .try_into()
+        .map_err(|_| invalid("the device key is 32 bytes"))?;
+    Ok(plex_pin::jwt::DeviceKey::from_seed(seed))
 }

@@ -18,6 +18,10 @@
 mod fetch;
 #[cfg(target_arch = "wasm32")]
 pub mod js;
+#[cfg(target_arch = "wasm32")]
+mod task;
+#[cfg(target_arch = "wasm32")]
+mod wire;
 
 #[cfg(target_arch = "wasm32")]
 pub use client::*;

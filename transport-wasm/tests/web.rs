@@ -1,5 +1,5 @@
 //! The shared conformance suite (`plex-pin-conformance`) over `fetch`, in node and in
-//! headless Chromium, and what only this crate has: the JavaScript API.
+//! headless Chromium, and what only this crate has: the JavaScript API's step protocol.
 //!
 //! Run by scripts/wasm-tests, which starts one emulator and builds these tests with its URL
 //! in `PLEX_PIN_EMULATOR_URL`. The scenarios share that emulator: each uses its own client
@@ -9,12 +9,12 @@
 
 use std::time::Duration;
 
-use js_sys::{Function, Reflect};
-use plex_pin::{ClientId, Config};
-use plex_pin_conformance::{Emulator, Failure, Rig};
+use js_sys::{Array, Function, Object, Reflect};
+use plex_pin::Config;
+use plex_pin_conformance::{Failure, Rig};
+use plex_pin_wasm::js::JsClient;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 fn emulator() -> &'static str {
@@ -70,99 +70,128 @@ fn rig() -> WasmRig {
 
 plex_pin_conformance::scenarios!(wasm_bindgen_test, rig());
 
-/// The emulator's control routes, through a client of this crate.
-async fn control(route: &str, body: serde_json::Value) -> serde_json::Value {
-    let config = Config::builder("control", ClientId::generate())
-        .server(emulator())
-        .build()
-        .unwrap();
-    let client = plex_pin_wasm::Client::new(config);
-    Emulator::new(&client, emulator())
-        .control(route, body)
-        .await
-}
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let set_timeout: Function = Reflect::get(&js_sys::global(), &"setTimeout".into())
-            .unwrap()
-            .unchecked_into();
-        set_timeout
-            .call2(&JsValue::UNDEFINED, &resolve, &ms.into())
-            .unwrap();
-    });
-    JsFuture::from(promise).await.unwrap();
-}
-
-/// The JS API end to end: options object, onPin and onProgress callbacks, the token, and
-/// `cancel()` rejecting every running login with code CANCELLED.
-#[wasm_bindgen_test]
-async fn js_api_login_and_cancel() {
-    let options = js_sys::Object::new();
-    let client_id = ClientId::generate().to_string();
-    for (key, value) in [
-        ("product", "plex-pin JS API test"),
-        ("clientId", &client_id),
-        ("baseUrl", emulator()),
-        ("authAppUrl", &format!("{}/auth", emulator())),
-    ] {
-        Reflect::set(&options, &key.into(), &value.into()).unwrap();
+/// The JS API's options for a client of the fixture's identifier.
+fn js_client(extra: &[(&str, JsValue)]) -> Result<JsClient, JsValue> {
+    let options = Object::new();
+    let fields = [
+        ("product", JsValue::from("plex-pin JS API test")),
+        ("clientId", CLIENT_ID.into()),
+        ("baseUrl", emulator().into()),
+    ];
+    for (key, value) in fields.iter().chain(extra) {
+        Reflect::set(&options, &(*key).into(), value).unwrap();
     }
-    Reflect::set(&options, &"pollIntervalMs".into(), &100.into()).unwrap();
-    let client = plex_pin_wasm::js::JsClient::new(options.clone().into()).unwrap();
+    JsClient::new(options.into())
+}
 
-    let progress_calls = std::rc::Rc::new(std::cell::Cell::new(0));
-    let counter = progress_calls.clone();
-    let on_pin = Closure::<dyn FnMut(JsValue)>::new(|pin: JsValue| {
-        let url = Reflect::get(&pin, &"url".into())
-            .unwrap()
-            .as_string()
-            .unwrap();
-        assert!(url.contains("/auth#?clientID="), "{url}");
-        let id = Reflect::get(&pin, &"id".into()).unwrap().as_f64().unwrap();
-        // Approve after a few polls, so progress is reported.
-        wasm_bindgen_futures::spawn_local(async move {
-            sleep(350).await;
-            control("approve", serde_json::json!({ "id": id as u64 })).await;
-        });
-    });
-    let on_progress = Closure::<dyn FnMut(JsValue)>::new(move |p: JsValue| {
-        let left = Reflect::get(&p, &"secondsLeft".into()).unwrap();
-        assert!(left.as_f64().unwrap() > 0.0);
-        counter.set(counter.get() + 1);
-    });
-    let token = JsFuture::from(client.login(
-        Some(on_pin.as_ref().unchecked_ref::<Function>().clone()),
-        Some(on_progress.as_ref().unchecked_ref::<Function>().clone()),
-    ))
-    .await
-    .unwrap();
-    assert_eq!(token.as_string().unwrap().len(), 20);
-    assert!(progress_calls.get() >= 2, "{}", progress_calls.get());
-    let user = JsFuture::from(client.user(token.as_string().unwrap()))
-        .await
-        .unwrap();
+/// The fixture pin's client identifier.
+const CLIENT_ID: &str = "6f1c2c1e-8a8e-4a4e-9d55-3f3b0f6a9b21";
+
+fn field(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &key.into()).unwrap()
+}
+
+/// The JS API's step protocol (src/task.rs), which js/api.js runs: a task asks for each
+/// request with its timeout and body cap, takes the answer or the failure, and ends in a
+/// value or a typed error, never a panic. js/api.js over it is tested from the packed npm
+/// package (e2e/), in node and in Chromium.
+#[wasm_bindgen_test]
+fn js_api_tasks_ask_for_io_and_end_in_values() {
+    let client = js_client(&[("requestTimeoutMs", 2500.into())]).unwrap();
+    let mut task = client.create_pin();
+    let send = task.step().unwrap();
+    assert_eq!(send.get(0), 2, "a request first");
+    assert_eq!(send.get(1), "POST");
+    let url = send.get(2).as_string().unwrap();
+    assert!(
+        url.starts_with(&format!("{}/api/v2/pins", emulator())),
+        "{url}"
+    );
+    let headers: Array = send.get(3).unchecked_into();
+    let headers: Vec<String> = headers.iter().filter_map(|h| h.as_string()).collect();
+    let id_at = headers
+        .iter()
+        .position(|h| h.eq_ignore_ascii_case("x-plex-client-identifier"))
+        .expect("the client identifier is sent");
+    assert_eq!(headers[id_at + 1], CLIENT_ID);
+    assert_eq!(send.get(5), 2500, "the request timeout");
     assert_eq!(
-        Reflect::get(&user, &"displayName".into()).unwrap(),
-        "Emulated User"
+        send.get(6),
+        plex_pin_wasm::DEFAULT_MAX_BODY as f64,
+        "the body cap"
     );
 
-    // cancel() ends every login that nobody approves, at once: both of two.
-    let first = client.login(None, None);
-    let second = client.login(None, None);
-    client.cancel();
-    for waiting in [first, second] {
-        let error = JsFuture::from(waiting).await.unwrap_err();
-        assert_eq!(Reflect::get(&error, &"code".into()).unwrap(), "CANCELLED");
+    let created = include_bytes!("../../core/tests/fixtures/strong-pin-created.json");
+    task.respond(
+        201,
+        "content-type: application/json\nx-other: 1",
+        created.to_vec(),
+    );
+    let done = task.step().unwrap();
+    assert_eq!(done.get(0), 0, "then done");
+    let pin = done.get(1);
+    assert_eq!(field(&pin, "code"), "k2v9q0x7m4t1z8c3b6n5w0r2e");
+    assert_eq!(field(&pin, "kind"), "strong");
+    assert!(task.step().is_err(), "an ended task refuses another step");
+
+    // A failed request ends a single call with the kind's code and fetch's words.
+    for (kind, code) in [
+        (0, "NETWORK"),
+        (1, "REQUEST_TIMEOUT"),
+        (2, "BODY_TOO_LARGE"),
+    ] {
+        let mut task = client.check_pin(42.0).unwrap();
+        assert_eq!(task.step().unwrap().get(0), 2);
+        task.fail(kind, "what fetch.js said".into());
+        let error = task.step().unwrap_err();
+        assert_eq!(field(&error, "code"), code);
+        assert!(field(&error, "message")
+            .as_string()
+            .unwrap()
+            .contains("what fetch.js said"));
     }
+
+    // A rate limit is read from the headers the task was given.
+    let mut task = client.check_pin(42.0).unwrap();
+    task.step().unwrap();
+    let limited = br#"{"errors":[{"code":1003,"message":"slow down","status":429}]}"#;
+    task.respond(
+        429,
+        "Retry-After: 7\ncontent-type: application/json",
+        limited.to_vec(),
+    );
+    let error = task.step().unwrap_err();
+    assert_eq!(field(&error, "code"), "RATE_LIMITED");
+    assert_eq!(field(&error, "retryAfter"), 7);
+
+    // A login waits between polls: a step asks for a wait in milliseconds, within the
+    // poll interval, after reporting the pin to `onPin`.
+    let client = js_client(&[("pollIntervalMs", 200.into())]).unwrap();
+    let shown = std::rc::Rc::new(std::cell::Cell::new(false));
+    let on_pin = {
+        let shown = shown.clone();
+        Closure::<dyn FnMut(JsValue)>::new(move |_| shown.set(true))
+    };
+    let mut task = client.login(
+        Some(on_pin.as_ref().unchecked_ref::<Function>().clone()),
+        None,
+    );
+    task.step().unwrap();
+    task.respond(201, "content-type: application/json", created.to_vec());
+    let mut next = task.step().unwrap();
+    assert!(shown.get(), "onPin was called");
+    if next.get(0) == 2 {
+        // The first poll may come at once; answer it with the pin still waiting.
+        task.respond(200, "content-type: application/json", created.to_vec());
+        next = task.step().unwrap();
+    }
+    assert_eq!(next.get(0), 1, "a wait");
+    let ms = next.get(1).as_f64().unwrap();
+    assert!(ms > 0.0 && ms <= 200.0, "{ms}");
 
     // Bad options are refused up front with a typed error.
-    Reflect::set(&options, &"baseUrl".into(), &"http://plex.tv".into()).unwrap();
-    let error = plex_pin_wasm::js::JsClient::new(options.into())
+    let error = js_client(&[("baseUrl", "http://plex.tv".into())])
         .err()
         .unwrap();
-    assert_eq!(
-        Reflect::get(&error, &"code".into()).unwrap(),
-        "INVALID_OPTIONS"
-    );
+    assert_eq!(field(&error, "code"), "INVALID_OPTIONS");
 }
