@@ -236,3 +236,46 @@ test('a signal aborted before the call sends nothing and leaves nothing unhandle
     process.off('unhandledRejection', onUnhandled);
   }
 });
+
+// A server that is not plex.tv, on a raw socket: what the JS API's own IO (fetch.js, the
+// task loop in api.js) must survive without hanging or growing.
+test('a hostile server: an endless body is cut at the cap, a stalled one at the timeout', async () => {
+  const { createServer } = await import('node:http');
+  const server = createServer((request, response) => {
+    if (request.url.includes('endless')) {
+      // No content-length, and more than the 64 KiB cap, a chunk at a time.
+      response.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(16 * 1024, 0x20);
+      let sent = 0;
+      const more = () => {
+        while (sent < 4096 && response.write(chunk)) sent += 1;
+        if (sent < 4096) response.once('drain', more);
+        else response.end();
+      };
+      more();
+    } else {
+      // Headers, the start of a body, then nothing.
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+      response.write('{"id":');
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  try {
+    const endless = client({ baseUrl: `${base}/endless` });
+    const started = performance.now();
+    const tooLarge = await endless.createPin().catch((e) => e);
+    assert.equal(tooLarge.code, 'BODY_TOO_LARGE', String(tooLarge));
+    assert.ok(performance.now() - started < 5_000);
+
+    const stalled = client({ baseUrl: `${base}/stalled`, requestTimeoutMs: 300 });
+    const before = performance.now();
+    const timedOut = await stalled.checkPin(7).catch((e) => e);
+    assert.equal(timedOut.code, 'REQUEST_TIMEOUT', String(timedOut));
+    const took = performance.now() - before;
+    assert.ok(took >= 250 && took < 2_000, `${took} ms`);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});

@@ -86,42 +86,52 @@ function run(begin, { signal, failed } = {}) {
     let stepping = false;
     let timer;
     let request;
+    // After a trap in the module (a bug), dropping the task may trap too: the caller is told
+    // all the same.
+    const free = () => {
+      try {
+        task?.free();
+      } catch {}
+    };
     const end = (settle, value) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       request?.abort();
       signal?.removeEventListener('abort', onAbort);
-      if (!stepping) task?.free();
+      if (!stepping) free();
       settle(value);
     };
     const onAbort = () => end(reject, aborted(signal));
     stop = (reason) => end(reject, reason);
     signal?.addEventListener('abort', onAbort, { once: true });
-    const step = () => {
+    // One step, after `answer` (the last request's outcome) is given to the task.
+    const step = (answer) => {
       if (done) return;
       let next;
       let error;
       stepping = true;
       try {
+        answer?.();
         next = task.step();
       } catch (e) {
         error = wrap(e);
       }
       stepping = false;
-      if (done) return task.free();
-      if (error) return end(reject, error);
+      if (done) return free();
+      // A callback's exception first: the error may only follow from it.
       const thrown = failed?.();
       if (thrown) return end(reject, thrown.e);
+      if (error) return end(reject, error);
       if (next[0] === 0) return end(resolve, next[1]);
       if (next[0] === 1) {
-        timer = setTimeout(step, next[1]);
+        timer = setTimeout(() => step(), next[1]);
         return;
       }
       request = new AbortController();
       send(next.slice(1), request.signal).then(
-        ([status, headers, body]) => done || (task.respond(status, headers, body), step()),
-        (e) => done || (task.fail(e.kind ?? OTHER, String(e.message ?? e)), step()),
+        ([status, headers, body]) => step(() => task.respond(status, headers, body)),
+        (e) => step(() => task.fail(e.kind ?? OTHER, String(e.message ?? e))),
       );
     };
     try {
