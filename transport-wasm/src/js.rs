@@ -1,6 +1,7 @@
 //! The JavaScript API: `PlexPinClient`, for web apps with no Rust of their own.
 //!
-//! Exported to JS by wasm-bindgen; Rust callers use [`Client`] instead.
+//! Exported to JS by wasm-bindgen and run by the npm package's `js/api.js`; Rust callers use
+//! [`Client`](crate::Client) instead.
 
 use std::rc::Rc;
 use std::time::Duration;
