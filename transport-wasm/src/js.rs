@@ -19,6 +19,7 @@ use plex_pin::{Call, Instant, SavedPin, TransportErrorKind as Kind};
 
 use crate::task::Io;
 pub use crate::task::Task;
+use crate::wire::unix_now;
 use crate::Error;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -465,11 +466,6 @@ impl JsClient {
             Ok(result.map_err(to_js)?.expose_secret().into())
         })
     }
-}
-
-/// `Date.now()` in whole seconds.
-fn unix_now() -> u64 {
-    (js_sys::Date::now() / 1000.0) as u64
 }
 
 fn plex(error: plex_pin::Error) -> JsValue {

@@ -170,9 +170,8 @@ mod client {
             Instant::now()
         }
 
-        /// `Date.now()` in seconds.
         fn unix_now(&self) -> u64 {
-            (js_sys::Date::now() / 1000.0) as u64
+            crate::wire::unix_now()
         }
     }
 

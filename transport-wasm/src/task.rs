@@ -88,9 +88,8 @@ impl Clock for Io {
         Instant::now()
     }
 
-    /// `Date.now()` in seconds.
     fn unix_now(&self) -> u64 {
-        (js_sys::Date::now() / 1000.0) as u64
+        wire::unix_now()
     }
 }
 

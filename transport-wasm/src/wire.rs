@@ -12,6 +12,11 @@ use wasm_bindgen::prelude::*;
 
 use crate::Error;
 
+/// `Date.now()` in whole seconds: the Unix time of every [`plex_pin::drive::Clock`] here.
+pub(crate) fn unix_now() -> u64 {
+    (js_sys::Date::now() / 1000.0) as u64
+}
+
 /// Milliseconds for `setTimeout`, which takes at most 2³¹ − 1 (a longer wait fires at once).
 pub(crate) fn millis(duration: Duration) -> f64 {
     duration.as_millis().min(i32::MAX as u128) as f64
