@@ -4,7 +4,7 @@
 //! - From Rust compiled to `wasm32-unknown-unknown`: `Client` sends any `plex_pin::Call`
 //!   and runs the core's loop (`plex_pin::drive`), as the native transports do.
 //! - From JavaScript, with no Rust in sight: the npm package (`scripts/wasm-release`), whose
-//!   `PlexPinClient` (`js/api.js`) runs this crate's [`js::Task`]s: the core's loop in
+//!   `PlexPinClient` (`js/api.js`) runs this crate's `js::Task`s: the core's loop in
 //!   WebAssembly, the fetches and timers in JavaScript.
 //!
 //! Both send every request with `js/fetch.js` (a local JS snippet, so a wasm-bindgen target
