@@ -239,7 +239,7 @@ test('a signal aborted before the call sends nothing and leaves nothing unhandle
 
 // A server that is not plex.tv, on a raw socket: what the JS API's own IO (fetch.js, the
 // task loop in api.js) must survive without hanging or growing.
-test('a hostile server: an endless body is cut at the cap, a stalled one at the timeout', async () => {
+test('a hostile server: an endless body is cut at the cap, a stalled one at the timeout, numbers past 2^53 refused or saturated', async () => {
   const { createServer } = await import('node:http');
   const server = createServer((request, response) => {
     if (request.url.includes('endless')) {
@@ -253,6 +253,12 @@ test('a hostile server: an endless body is cut at the cap, a stalled one at the 
         else response.end();
       };
       more();
+    } else if (request.url.includes('numbers')) {
+      // The package decodes with JSON.parse: past 2^53 an id cannot be exact (refused),
+      // seconds saturate (and are clamped to an hour).
+      const id = request.url.includes('big-id') ? '9007199254740993' : '4242';
+      response.writeHead(201, { 'content-type': 'application/json' });
+      response.end(`{"id":${id},"code":"ABCD","expiresIn":18446744073709551615}`);
     } else {
       // Headers, the start of a body, then nothing.
       response.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
@@ -267,6 +273,12 @@ test('a hostile server: an endless body is cut at the cap, a stalled one at the 
     const tooLarge = await endless.createPin().catch((e) => e);
     assert.equal(tooLarge.code, 'BODY_TOO_LARGE', String(tooLarge));
     assert.ok(performance.now() - started < 5_000);
+
+    const pin = await client({ baseUrl: `${base}/numbers` }).createPin();
+    assert.equal(pin.id, 4242);
+    const bigId = await client({ baseUrl: `${base}/numbers-big-id` }).createPin().catch((e) => e);
+    assert.equal(bigId.code, 'BAD_RESPONSE', String(bigId));
+    assert.match(bigId.message, /\bid\b/);
 
     const stalled = client({ baseUrl: `${base}/stalled`, requestTimeoutMs: 300 });
     const before = performance.now();

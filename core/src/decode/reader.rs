@@ -28,26 +28,20 @@ pub(crate) struct Invalid {
     pub(crate) at: usize,
 }
 
+impl Invalid {
+    /// What was wrong, and where.
+    pub(crate) fn message(&self) -> String {
+        format!("{} at byte {}", self.what, self.at)
+    }
+}
+
 pub(crate) type Result<T> = std::result::Result<T, Invalid>;
 
 /// Reads the value of one field; `object` hands it the reader and the key.
 type Field<'f, 'a> = dyn FnMut(&mut Reader<'a>, &str) -> Result<()> + 'f;
 
-/// Where [`Reader::fields`] puts the value of a key. `null` leaves the slot as it is.
-///
-/// A table of slots instead of a `match` on keys: each field is then data, not code,
-/// which is what keeps the browser build small.
-pub(crate) enum Slot<'s, 'a> {
-    Str(&'s mut Option<String>),
-    Bool(&'s mut Option<bool>),
-    U64(&'s mut Option<u64>),
-    I64(&'s mut Option<i64>),
-    U16(&'s mut Option<u16>),
-    /// A string or an integer, kept as text.
-    StrOrInt(&'s mut Option<String>),
-    /// Anything else: the closure reads the (non-null) value.
-    With(&'s mut dyn FnMut(&mut Reader<'a>) -> Result<()>),
-}
+/// Where [`Reader::fields`] puts the value of a key.
+pub(crate) type Slot<'s, 'a> = super::slot::Slot<'s, Reader<'a>, Invalid>;
 
 /// A position in a JSON text. Every read skips whitespace first.
 pub(crate) struct Reader<'a> {
@@ -177,7 +171,7 @@ impl<'a> Reader<'a> {
             match slot {
                 Slot::Str(out) => **out = Some(r.string()?.into_owned()),
                 Slot::Bool(out) => **out = Some(r.bool()?),
-                Slot::U64(out) => **out = Some(r.u64()?),
+                Slot::U64(out) | Slot::Seconds(out) => **out = Some(r.u64()?),
                 Slot::I64(out) => **out = Some(r.i64()?),
                 Slot::U16(out) => **out = Some(r.u16()?),
                 Slot::StrOrInt(out) => **out = Some(r.string_or_integer()?),
