@@ -165,8 +165,7 @@ impl Client {
     /// Sends any plex.tv call ([`Call`]: create or check a pin, the account, …) and reads
     /// its answer.
     pub fn call<T>(&self, call: Call<T>) -> Result<T, Error> {
-        let (request, parser) = call.into_parts();
-        Ok(parser.parse(self.send(request, self.timeout)?)?)
+        drive::call_blocking(self, call)
     }
 
     /// Runs the whole sign-in: creates a pin, calls `on_pin` once with it and the URL the

@@ -126,8 +126,7 @@ mod client {
 
         /// Sends any plex.tv call ([`Call`]) and reads its answer.
         pub async fn call<T>(&self, call: Call<T>) -> Result<T, Error> {
-            let (request, parser) = call.into_parts();
-            Ok(parser.parse(self.send(request, self.timeout).await?)?)
+            drive::call(self, call).await
         }
 
         /// Runs the whole sign-in; `on_pin` sees the pin and its approval URL once.

@@ -53,8 +53,7 @@ impl Io {
 
     /// Sends one call and reads its answer.
     pub(crate) async fn call<T>(&self, call: Call<T>) -> Result<T, Error> {
-        let (request, parser) = call.into_parts();
-        Ok(parser.parse(self.send(request, self.timeout).await?)?)
+        drive::call(self, call).await
     }
 
     /// Runs a flow with the core's loop.

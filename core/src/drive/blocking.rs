@@ -9,9 +9,18 @@ use std::time::Duration;
 use web_time::Instant;
 
 use super::{AsyncTransport, BlockingTransport, Cancel, Clock, Event, Flow};
+use crate::call::Call;
 use crate::request::Request;
 use crate::response::Response;
 use crate::token::Token;
+
+/// Sends one [`Call`] over `transport` within its [`timeout`](BlockingTransport::timeout)
+/// and reads the answer: [`call`](super::call) for a blocking transport.
+pub fn call_blocking<T: BlockingTransport, V>(transport: &T, call: Call<V>) -> Result<V, T::Error> {
+    let (request, parser) = call.into_parts();
+    let response = transport.send(request, transport.timeout())?;
+    Ok(parser.parse(response)?)
+}
 
 /// Runs `flow` to its end on this thread: [`run`](super::run)'s loop, with `transport`
 /// sending and the thread waiting on `cancel` (or a handle of its own) between polls, so

@@ -6,6 +6,7 @@ use std::task::Poll;
 
 use super::cancel::Registration;
 use super::{AsyncTransport, Cancel, Event, Failure, Flow};
+use crate::call::Call;
 use crate::error::Error;
 use crate::login::{AfterFailure, Step};
 use crate::token::Token;
@@ -94,6 +95,14 @@ where
         failed = None;
         until_cancelled(cancel, pin!(transport.sleep_until(wait))).await?;
     }
+}
+
+/// Sends one [`Call`] over `transport` within its [`timeout`](AsyncTransport::timeout) and
+/// reads the answer: what every async transport's `call` does.
+pub async fn call<T: AsyncTransport, V>(transport: &T, call: Call<V>) -> Result<V, T::Error> {
+    let (request, parser) = call.into_parts();
+    let response = transport.send(request, transport.timeout()).await?;
+    Ok(parser.parse(response)?)
 }
 
 /// A failure the flow will retry after.

@@ -71,12 +71,12 @@ use web_time::Instant;
 use crate::request::Request;
 use crate::response::Response;
 
-pub use blocking::run_blocking;
+pub use blocking::{call_blocking, run_blocking};
 pub use cancel::Cancel;
 pub use error::TransportError;
 pub use event::{Event, Failure};
 pub use flow::Flow;
-pub use future::run;
+pub use future::{call, run};
 pub use kind::TransportErrorKind;
 
 /// The transport's clocks. The core reads none itself.
