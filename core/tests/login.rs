@@ -49,9 +49,14 @@ struct Harness {
 
 impl Harness {
     fn new(options: LoginOptions) -> Self {
+        Self::of(PinLogin::new(&config(), options))
+    }
+
+    /// Drives `login` (a resumed or JWT one) on a virtual clock.
+    fn of(login: PinLogin) -> Self {
         // The one real clock read: the origin of the virtual clock.
         Self {
-            login: PinLogin::new(&config(), options),
+            login,
             now: Instant::now(),
         }
     }
@@ -361,10 +366,12 @@ fn jwt_login_signs_every_poll_and_renews_the_nonce() {
     let key = DeviceKey::from_seed([42; 32]);
     let unix_start = 1_800_000_000;
     let options = LoginOptions::default().with_poll_interval(Duration::from_secs(60));
-    let mut h = Harness {
-        login: PinLogin::with_device_key(&config(), options, key.clone(), unix_start),
-        now: Instant::now(),
-    };
+    let mut h = Harness::of(PinLogin::with_device_key(
+        &config(),
+        options,
+        key.clone(),
+        unix_start,
+    ));
     let start = h.now;
     let create = h.expect_send();
     assert_eq!(create.headers()["content-type"], "application/json");
@@ -429,10 +436,12 @@ fn jwt_login_retries_a_rejected_signature_over_a_new_nonce() {
     use plex_pin::jwt::DeviceKey;
 
     let options = LoginOptions::default().with_max_consecutive_failures(3);
-    let mut h = Harness {
-        login: PinLogin::with_device_key(&config(), options, DeviceKey::from_seed([1; 32]), 1_000),
-        now: Instant::now(),
-    };
+    let mut h = Harness::of(PinLogin::with_device_key(
+        &config(),
+        options,
+        DeviceKey::from_seed([1; 32]),
+        1_000,
+    ));
     h.expect_send();
     h.respond(created(1800)).unwrap();
     h.poll().unwrap();
@@ -785,10 +794,7 @@ fn a_saved_pin_resumes_in_a_fresh_login() {
         unix_start + 600,
     )
     .unwrap();
-    let mut second = Harness {
-        login,
-        now: Instant::now(),
-    };
+    let mut second = Harness::of(login);
     let req = second.expect_send();
     assert_eq!(
         req.uri().path(),
@@ -828,10 +834,8 @@ fn a_saved_pin_is_refused_under_another_client_id_and_ends_when_expired() {
     );
     // An expiry absurdly far away is held to the longest pin life.
     ours.expires_at = u64::MAX;
-    let mut far = Harness {
-        login: PinLogin::resume(&config(), LoginOptions::default(), &ours, 0).unwrap(),
-        now: Instant::now(),
-    };
+    let mut far =
+        Harness::of(PinLogin::resume(&config(), LoginOptions::default(), &ours, 0).unwrap());
     far.expect_send();
     assert_eq!(
         far.login.pin_expires_at().unwrap() - far.now,
@@ -846,10 +850,9 @@ fn a_saved_pin_is_refused_under_another_client_id_and_ends_when_expired() {
 fn a_pin_resumed_by_its_id_alone_learns_its_code_from_the_first_answer() {
     let id = ClientId::new("client-1").unwrap();
     let saved = plex_pin::SavedPin::new(77, "", &id, 0);
-    let mut login = Harness {
-        login: PinLogin::resume(&config(), LoginOptions::default(), &saved, 1_800_000_000).unwrap(),
-        now: Instant::now(),
-    };
+    let mut login = Harness::of(
+        PinLogin::resume(&config(), LoginOptions::default(), &saved, 1_800_000_000).unwrap(),
+    );
     login.expect_send();
     assert_eq!(
         login.login.pin_expires_at().unwrap() - login.now,
@@ -877,15 +880,12 @@ fn a_jwt_sign_in_resumes_with_its_device_key() {
 
     let key = DeviceKey::from_seed([9; 32]);
     let unix_start = 1_800_000_000;
-    let mut first = Harness {
-        login: PinLogin::with_device_key(
-            &config(),
-            LoginOptions::default(),
-            key.clone(),
-            unix_start,
-        ),
-        now: Instant::now(),
-    };
+    let mut first = Harness::of(PinLogin::with_device_key(
+        &config(),
+        LoginOptions::default(),
+        key.clone(),
+        unix_start,
+    ));
     first.expect_send();
     first.respond(created(1800)).unwrap();
     assert!(matches!(first.poll(), Ok(Step::PinReady { .. })));
@@ -905,10 +905,7 @@ fn a_jwt_sign_in_resumes_with_its_device_key() {
         unix_start + 60,
     )
     .unwrap();
-    let mut second = Harness {
-        login,
-        now: Instant::now(),
-    };
+    let mut second = Harness::of(login);
     let nonce = second.expect_send();
     assert_eq!(nonce.uri().path(), "/api/v2/auth/nonce");
     second.respond(json(200, r#"{"nonce":"n-1"}"#)).unwrap();
