@@ -6,7 +6,7 @@
 //! [`ConfigBuilder::build`](crate::ConfigBuilder::build), [`Token::new`] and
 //! [`ForwardUrl::parse`].
 
-use http::header::{HeaderValue, CONTENT_TYPE, ORIGIN};
+use http::header::{HeaderName, HeaderValue, CONTENT_TYPE, ORIGIN};
 use http::{Method, Uri};
 
 use crate::config::Config;
@@ -88,6 +88,30 @@ fn build(config: &Config, method: Method, uri: Uri) -> Request {
     *request.uri_mut() = uri;
     *request.headers_mut() = config.headers().clone();
     request
+}
+
+/// The text of a header name the builders here set, such as `"x-plex-product"`; `None` for
+/// any other name.
+///
+/// For transports that hand header names to JavaScript as text: `HeaderName::as_str` carries
+/// http's table of every standard name, 1 KB of a gzipped browser build for the three the
+/// core uses (BENCHMARKS.md).
+///
+/// ```
+/// use plex_pin::{request, ClientId, Config, PinOptions};
+///
+/// let config = Config::builder("My App", ClientId::new("my-device-1")?).build()?;
+/// for name in request::create_pin(&config, &PinOptions::strong()).headers().keys() {
+///     assert_eq!(request::header_name(name), Some(name.as_str()));
+/// }
+/// assert_eq!(request::header_name(&plex_pin::http::header::COOKIE), None);
+/// # Ok::<(), plex_pin::ConfigError>(())
+/// ```
+pub fn header_name(name: &HeaderName) -> Option<&'static str> {
+    crate::header_names::SENT
+        .into_iter()
+        .find(|(_, sent)| sent == name)
+        .map(|(text, _)| text)
 }
 
 /// `POST /api/v2/pins[?strong=true]`: asks plex.tv for a new pin.
@@ -273,4 +297,69 @@ pub fn plex_keys(config: &Config) -> Request {
         Method::GET,
         config.endpoint(format_args!("api/v2/auth/keys")),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ClientId;
+
+    /// Every request any builder makes, with every optional header set.
+    fn every_request() -> Vec<Request> {
+        let config = Config::builder("App", ClientId::new("id-1").unwrap())
+            .version("1")
+            .platform("Web")
+            .platform_version("2")
+            .device("Browser")
+            .device_name("Desk")
+            .model("m")
+            .build()
+            .unwrap();
+        let forward = PinOptions::strong()
+            .with_forward_url(ForwardUrl::parse("https://app.example/back").unwrap());
+        let token = Token::new("token-1").unwrap();
+        #[allow(unused_mut)]
+        let mut all = vec![
+            create_pin(&config, &PinOptions::strong()),
+            create_pin(&config, &PinOptions::link()),
+            create_pin(&config, &forward),
+            check_pin(&config, 7),
+            user(&config, &token),
+            link_pin(&config, &token, "ABCD"),
+        ];
+        #[cfg(feature = "jwt")]
+        {
+            let key = crate::jwt::DeviceKey::from_seed([7; 32]);
+            let jwt = key.device_jwt(&crate::jwt::DeviceClaims::new(config.client_id(), "n", 1));
+            all.extend([
+                create_pin_with_key(&config, &forward, key.jwk()),
+                check_pin_with_jwt(&config, 7, &jwt),
+                nonce(&config),
+                register_key(&config, &token, key.jwk()),
+                exchange_jwt(&config, &jwt),
+                refresh_with_nonce(&config, &key, "n", 1),
+                plex_keys(&config),
+            ]);
+        }
+        all
+    }
+
+    #[test]
+    fn header_name_names_every_header_the_builders_set() {
+        let mut seen = std::collections::BTreeSet::new();
+        for request in every_request() {
+            for name in request.headers().keys() {
+                assert_eq!(header_name(name), Some(name.as_str()), "{name}");
+                seen.insert(name.as_str().to_owned());
+            }
+        }
+        // Every listed name is right, and the requests above reach all but the ones only
+        // the JWT builders set.
+        for (text, name) in crate::header_names::SENT {
+            assert_eq!(text, name.as_str());
+            assert!(seen.contains(text) || (text == "content-type" && !cfg!(feature = "jwt")));
+        }
+        assert_eq!(header_name(&http::header::COOKIE), None);
+        assert_eq!(header_name(&HeaderName::from_static("x-plex-other")), None);
+    }
 }

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use http::HeaderName;
 use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -70,7 +71,9 @@ pub(crate) async fn send(
         )
     })?;
     let guard = AbortOnDrop(controller);
-    let sent = fetch_send(&wire::request(&request, timeout, limit), &guard.0.signal());
+    let name = |name: &HeaderName| Some(name.as_str().into());
+    let request = wire::request(&request, timeout, limit, name)?;
+    let sent = fetch_send(&request, &guard.0.signal());
     match JsFuture::from(sent).await {
         Ok(answer) => {
             let answer: Array = answer.unchecked_into();

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use http::header::{self, HeaderValue};
+use http::header::{self, HeaderName, HeaderValue};
 use js_sys::{Array, Uint8Array};
 use plex_pin::TransportErrorKind;
 use wasm_bindgen::prelude::*;
@@ -40,10 +40,26 @@ fn url(uri: &http::Uri) -> String {
 /// `request` as js/fetch.js's `send` takes it: `[method, url, headers, body, timeoutMs,
 /// limit]`, `headers` as `[name, value, …]`, `body` a `Uint8Array` or `undefined`, `limit`
 /// the most body bytes to read.
-pub(crate) fn request(request: &plex_pin::Request, timeout: Duration, limit: usize) -> Array {
+///
+/// Each header's name is the string `name` makes of it: from `HeaderName::as_str` for any
+/// request (the Rust API sends its callers' too), or, where only the core's requests are sent
+/// (the JS API), from [`plex_pin::request::header_name`], which keeps http's table of every
+/// standard name out of the module (1 KB gzipped). A name it gives none for fails the request.
+pub(crate) fn request(
+    request: &plex_pin::Request,
+    timeout: Duration,
+    limit: usize,
+    name: impl Fn(&HeaderName) -> Option<JsValue>,
+) -> Result<Array, Error> {
     let headers = Array::new();
-    for (name, value) in request.headers() {
-        headers.push(&name.as_str().into());
+    for (key, value) in request.headers() {
+        let Some(key) = name(key) else {
+            return Err(Error::transport(
+                TransportErrorKind::Other,
+                "a request header the JS API's transport cannot name",
+            ));
+        };
+        headers.push(&key);
         headers.push(&byte_string(value.as_bytes()).into());
     }
     let body = request.body();
@@ -60,7 +76,7 @@ pub(crate) fn request(request: &plex_pin::Request, timeout: Duration, limit: usi
         &millis(timeout).into(),
     );
     out.push(&(limit as f64).into());
-    out
+    Ok(out)
 }
 
 /// The response the core reads, from what fetch gave: the status, the headers as
@@ -79,13 +95,18 @@ pub(crate) fn response(
     // Built in place: http's Response builder costs 2.5 KB gzipped of the .wasm.
     let mut out = http::Response::new(body);
     *out.status_mut() = status;
-    // The core reads only these. Constant names keep http's header-name parser out, and a
-    // char (not a str) pattern str's two-way searcher.
-    for name in [header::CONTENT_TYPE, header::RETRY_AFTER, header::DATE] {
+    // The core reads only these. Constant names keep http's header-name parser out (and
+    // texts its table of names), and a char (not a str) pattern str's two-way searcher.
+    let read = [
+        (header::CONTENT_TYPE, "content-type"),
+        (header::RETRY_AFTER, "retry-after"),
+        (header::DATE, "date"),
+    ];
+    for (name, text) in read {
         let value = headers
             .split('\n')
             .filter_map(|line| line.split_once(':'))
-            .find(|(key, _)| key.eq_ignore_ascii_case(name.as_str()))
+            .find(|(key, _)| key.eq_ignore_ascii_case(text))
             .and_then(|(_, value)| HeaderValue::from_str(value.trim_ascii_start()).ok());
         if let Some(value) = value {
             out.headers_mut().insert(name, value);
@@ -104,4 +125,46 @@ pub(crate) fn failure(kind: u8, detail: String) -> Error {
         _ => TransportErrorKind::Other,
     };
     Error::transport(kind, detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use plex_pin::{request, ClientId, Config, PinOptions};
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    fn core_names(name: &HeaderName) -> Option<JsValue> {
+        request::header_name(name).map(JsValue::from)
+    }
+
+    /// The JS API's naming gives the core's requests the same names as `as_str`, and refuses
+    /// a request with a header it cannot name rather than sending it without.
+    #[wasm_bindgen_test]
+    fn the_core_names_its_headers_and_refuses_others() {
+        let config = Config::builder("App", ClientId::new("id-1").unwrap())
+            .device_name("Desk")
+            .build()
+            .unwrap();
+        let mut create = request::create_pin(&config, &PinOptions::strong());
+        let names = |sent: &Array| {
+            let headers: Array = sent.get(2).unchecked_into();
+            (0..headers.length())
+                .step_by(2)
+                .map(|i| headers.get(i).as_string().unwrap())
+                .collect::<Vec<_>>()
+        };
+        let timeout = Duration::from_secs(1);
+        let by_core = request(&create, timeout, 10, core_names).unwrap();
+        let by_http = request(&create, timeout, 10, |n| Some(n.as_str().into())).unwrap();
+        assert_eq!(names(&by_core), names(&by_http));
+        assert!(names(&by_core).contains(&"x-plex-device-name".to_owned()));
+
+        create
+            .headers_mut()
+            .insert(header::COOKIE, HeaderValue::from_static("a=b"));
+        let refused = request(&create, timeout, 10, core_names).unwrap_err();
+        assert_eq!(refused.kind(), Some(TransportErrorKind::Other));
+        assert!(request(&create, timeout, 10, |n| Some(n.as_str().into())).is_ok());
+    }
 }
