@@ -94,8 +94,8 @@ fn build(config: &Config, method: Method, uri: Uri) -> Request {
 /// any other name.
 ///
 /// For transports that hand header names to JavaScript as text: `HeaderName::as_str` carries
-/// http's table of every standard name, 1 KB of a gzipped browser build for the three the
-/// core uses (BENCHMARKS.md).
+/// http's table of every standard name (672 B of the gzipped browser build, BENCHMARKS.md)
+/// where the core uses three.
 ///
 /// ```
 /// use plex_pin::{request, ClientId, Config, PinOptions};

@@ -44,7 +44,7 @@ fn url(uri: &http::Uri) -> String {
 /// Each header's name is the string `name` makes of it: from `HeaderName::as_str` for any
 /// request (the Rust API sends its callers' too), or, where only the core's requests are sent
 /// (the JS API), from [`plex_pin::request::header_name`], which keeps http's table of every
-/// standard name out of the module (1 KB gzipped). A name it gives none for fails the request.
+/// standard name out of the module (672 B gzipped). A name it gives none for fails the request.
 pub(crate) fn request(
     request: &plex_pin::Request,
     timeout: Duration,
