@@ -302,7 +302,7 @@ pub fn plex_keys(config: &Config) -> Request {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ClientId;
+    use crate::client_id::ClientId;
 
     /// Every request any builder makes, with every optional header set.
     fn every_request() -> Vec<Request> {
