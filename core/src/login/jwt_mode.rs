@@ -60,10 +60,10 @@ impl JwtMode {
 
     /// Reads the nonce answer and signs a new device JWT over it; `elapsed` is the
     /// monotonic time since the login's first poll.
-    pub(crate) fn nonce_received<B: AsRef<[u8]>>(
+    pub(crate) fn nonce_received(
         &mut self,
         config: &Config,
-        response: &Response<B>,
+        response: &Response<&[u8]>,
         now: Instant,
         elapsed: Duration,
     ) -> Result<(), Error> {
