@@ -1,8 +1,8 @@
 // One request on the global `fetch`, as the plex-pin core asks for it: within a timeout,
 // never following a redirect, the body capped. Works in a window, a worker and node.
 //
-// It settles with `[status, headers, body]` (`headers` as "name: value" lines, `body` a
-// Uint8Array), or rejects with a `TransportFailure` whose `kind` is the core's
+// It settles with `[status, headers, body]` (`headers` the values of `READ`, in its order,
+// `null` where absent; `body` a Uint8Array), or rejects with a `TransportFailure` whose `kind` is the core's
 // `TransportErrorKind` as `Task.fail` numbers it.
 
 export const CONNECT = 0;
@@ -10,6 +10,9 @@ export const TIMEOUT = 1;
 export const BODY_TOO_LARGE = 2;
 export const REDIRECT = 3;
 export const OTHER = 4;
+
+/** The response headers the core reads, in the order `Task.respond` takes them (src/wire.rs). */
+export const READ = ['content-type', 'retry-after', 'date'];
 
 /** A request that got no usable answer. */
 export class TransportFailure extends Error {
@@ -56,8 +59,6 @@ export async function send([method, url, headers, body, timeoutMs, limit], signa
     if (response.type === 'opaqueredirect') {
       throw new TransportFailure(REDIRECT, 'the server answered with a redirect, which is not followed');
     }
-    const lines = [];
-    response.headers.forEach((value, name) => lines.push(`${name}: ${value}`));
     if (Number(response.headers.get('content-length')) > limit) throw tooLarge(limit);
     const chunks = [];
     let size = 0;
@@ -85,7 +86,7 @@ export async function send([method, url, headers, body, timeoutMs, limit], signa
       all.set(chunk, at);
       at += chunk.length;
     }
-    return [response.status, lines.join('\n'), all];
+    return [response.status, READ.map((name) => response.headers.get(name)), all];
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener('abort', stop);

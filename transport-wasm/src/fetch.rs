@@ -78,7 +78,7 @@ pub(crate) async fn send(
         Ok(answer) => {
             let answer: Array = answer.unchecked_into();
             let status = answer.get(0).as_f64().unwrap_or(0.0) as u16;
-            let headers = answer.get(1).as_string().unwrap_or_default();
+            let headers: Array = answer.get(1).unchecked_into();
             let body = answer.get(2).unchecked_into::<Uint8Array>().to_vec();
             wire::response(status, &headers, body)
         }

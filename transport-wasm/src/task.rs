@@ -185,9 +185,10 @@ impl Task {
         })
     }
 
-    /// The answer to the request `step()` asked for: its status, its headers as "name: value"
-    /// lines, and its body (already capped by the caller).
-    pub fn respond(&mut self, status: u16, headers: &str, body: Vec<u8>) {
+    /// The answer to the request `step()` asked for: its status, the values of the headers
+    /// the core reads (js/fetch.js's `READ`, in its order, `null` where absent), and its body
+    /// (already capped by the caller).
+    pub fn respond(&mut self, status: u16, headers: &Array, body: Vec<u8>) {
         self.io.slot.borrow_mut().answer = Some(wire::response(status, headers, body));
     }
 

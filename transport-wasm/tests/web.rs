@@ -87,6 +87,12 @@ fn js_client(extra: &[(&str, JsValue)]) -> Result<JsClient, JsValue> {
 /// The fixture pin's client identifier.
 const CLIENT_ID: &str = "6f1c2c1e-8a8e-4a4e-9d55-3f3b0f6a9b21";
 
+/// The header values `Task.respond` takes, in js/fetch.js's `READ` order: `Content-Type`,
+/// then `Retry-After`.
+fn read(values: &[&str]) -> Array {
+    values.iter().map(|v| JsValue::from(*v)).collect()
+}
+
 fn field(value: &JsValue, key: &str) -> JsValue {
     Reflect::get(value, &key.into()).unwrap()
 }
@@ -122,11 +128,7 @@ fn js_api_tasks_ask_for_io_and_end_in_values() {
     );
 
     let created = include_bytes!("../../core/tests/fixtures/strong-pin-created.json");
-    task.respond(
-        201,
-        "content-type: application/json\nx-other: 1",
-        created.to_vec(),
-    );
+    task.respond(201, &read(&["application/json"]), created.to_vec());
     let done = task.step().unwrap();
     assert_eq!(done.get(0), 0, "then done");
     let pin = done.get(1);
@@ -155,11 +157,7 @@ fn js_api_tasks_ask_for_io_and_end_in_values() {
     let mut task = client.check_pin(42.0).unwrap();
     task.step().unwrap();
     let limited = br#"{"errors":[{"code":1003,"message":"slow down","status":429}]}"#;
-    task.respond(
-        429,
-        "Retry-After: 7\ncontent-type: application/json",
-        limited.to_vec(),
-    );
+    task.respond(429, &read(&["application/json", "7"]), limited.to_vec());
     let error = task.step().unwrap_err();
     assert_eq!(field(&error, "code"), "RATE_LIMITED");
     assert_eq!(field(&error, "retryAfter"), 7);
@@ -177,12 +175,12 @@ fn js_api_tasks_ask_for_io_and_end_in_values() {
         None,
     );
     task.step().unwrap();
-    task.respond(201, "content-type: application/json", created.to_vec());
+    task.respond(201, &read(&["application/json"]), created.to_vec());
     let mut next = task.step().unwrap();
     assert!(shown.get(), "onPin was called");
     if next.get(0) == 2 {
         // The first poll may come at once; answer it with the pin still waiting.
-        task.respond(200, "content-type: application/json", created.to_vec());
+        task.respond(200, &read(&["application/json"]), created.to_vec());
         next = task.step().unwrap();
     }
     assert_eq!(next.get(0), 1, "a wait");
