@@ -67,7 +67,8 @@ pub(crate) fn check_field(field: &'static str, value: &str) -> Result<(), Config
 }
 
 pub(crate) fn check_required(field: &'static str, value: &str) -> Result<(), ConfigError> {
-    if value.trim().is_empty() {
+    // Not `trim().is_empty()`: the same test, without str's trimming code in a browser build.
+    if value.chars().all(char::is_whitespace) {
         return Err(ConfigError::Empty { field });
     }
     check_field(field, value)

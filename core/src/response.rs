@@ -195,7 +195,8 @@ fn server_text(text: &str, max: usize) -> String {
 /// `Retry-After` as delta-seconds, or as an HTTP date measured against the response's own
 /// `Date` header (the core has no wall clock, and the server's two clocks agree).
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    // HTTP's optional whitespace is ASCII (space, tab).
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim_ascii();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
@@ -258,7 +259,7 @@ fn xml_errors(_body: &[u8]) -> Vec<ApiError> {
 fn xml_errors(body: &[u8]) -> Vec<ApiError> {
     use quick_xml::events::Event;
 
-    let text = String::from_utf8_lossy(body);
+    let text = crate::utf8::lossy(body);
     let mut reader = quick_xml::Reader::from_str(&text);
     let mut errors = Vec::new();
     let mut open: Option<ApiError> = None;
