@@ -57,7 +57,7 @@ pub struct BodyExcerpt(String);
 impl BodyExcerpt {
     pub(crate) fn new(body: &[u8]) -> Self {
         let cut = body.get(..MAX_EXCERPT).unwrap_or(body);
-        let text = String::from_utf8_lossy(cut);
+        let text = crate::utf8::lossy(cut);
         BodyExcerpt(redact_tokens(&text))
     }
 

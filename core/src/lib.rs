@@ -78,6 +78,7 @@ pub mod request;
 pub mod response;
 mod token;
 mod user;
+mod utf8;
 mod web_url;
 
 pub use auth_url::{auth_url, link_url, short_auth_url};
