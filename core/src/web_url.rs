@@ -30,7 +30,7 @@ impl WebUrl {
             reason: reason.to_owned(),
         };
         crate::field::check_field(field, raw)?;
-        if raw.contains('#') {
+        if holds(raw, b'#') {
             return Err(invalid("a fragment is not allowed"));
         }
         let uri = Uri::try_from(raw).map_err(|_| {
@@ -45,20 +45,20 @@ impl WebUrl {
             .authority()
             .ok_or_else(|| invalid("a host is required"))?
             .as_str();
-        if authority.contains('@') {
+        if holds(authority, b'@') {
             return Err(invalid("credentials in the URL are not allowed"));
         }
         // Host and port split here: http's `Authority::host` and `port` index into the str,
         // which would bring str slicing's panic messages into the browser build.
-        let (host, port) = match authority.rsplit_once(':') {
+        let colon = authority.bytes().rposition(|b| b == b':');
+        let split = colon.and_then(|at| Some((authority.get(..at)?, authority.get(at + 1..)?)));
+        let (host, port) = match split {
             // A colon inside `[…]` belongs to an IPv6 address; `host:` means the default.
             Some((host, "")) => (host, None),
-            Some((host, port)) if !port.contains(']') => match port.parse::<u16>() {
-                Ok(number) if number > 0 && port.bytes().all(|b| b.is_ascii_digit()) => {
-                    (host, Some(number))
-                }
+            Some((host, port)) if !holds(port, b']') => match port_number(port) {
+                Some(number) => (host, Some(number)),
                 // Dropping it would quietly connect to port 80 or 443 instead.
-                _ => return Err(invalid("the port must be a number from 1 to 65535")),
+                None => return Err(invalid("the port must be a number from 1 to 65535")),
             },
             _ => (authority, None),
         };
@@ -72,7 +72,7 @@ impl WebUrl {
             port,
             has_query: uri
                 .path_and_query()
-                .is_some_and(|p| p.as_str().contains('?')),
+                .is_some_and(|p| holds(p.as_str(), b'?')),
         })
     }
 
@@ -124,6 +124,24 @@ impl WebUrl {
     }
 }
 
+/// Whether `text` holds the ASCII `byte`. A plain loop, as are the port's digits below: str's
+/// searches and integer parsing cost the browser build 530 B gzipped here (measured).
+fn holds(text: &str, byte: u8) -> bool {
+    text.bytes().any(|b| b == byte)
+}
+
+/// A port from 1 to 65535 in decimal digits (leading zeros allowed, no sign).
+fn port_number(port: &str) -> Option<u16> {
+    let digits = port.as_bytes();
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let value = digits.iter().fold(0u32, |n, b| {
+        n.saturating_mul(10).saturating_add(u32::from(b - b'0'))
+    });
+    u16::try_from(value).ok().filter(|n| *n > 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +168,11 @@ mod tests {
             "an empty port is the default"
         );
         assert_eq!(url("http://h:65535").port, Some(65535));
+        assert_eq!(
+            url("http://h:0080").port,
+            Some(80),
+            "leading zeros, as u16's parser takes"
+        );
         assert!(url("https://h/a?b").has_query());
         assert!(url("https://h/?").has_query());
         assert!(!url("https://h/a").has_query());
@@ -185,6 +208,8 @@ mod tests {
             "http://127.0.0.1:0",
             "http://127.0.0.1:+80",
             "http://[::1]:70000/",
+            "http://h:99999999999999999999",
+            "http://h:-1",
         ] {
             assert!(WebUrl::parse("test", bad).is_err(), "{bad}");
         }
