@@ -24,6 +24,8 @@ const STRING = ['product', 'clientId', 'version', 'platform', 'platformVersion',
   'deviceName', 'model', 'baseUrl', 'authAppUrl', 'linkPageUrl', 'forwardUrl'];
 const MILLIS = ['requestTimeoutMs', 'pollIntervalMs', 'loginTimeoutMs'];
 const BOOLEAN = ['link'];
+// Every option, in the order the module's constructor takes their values (src/js.rs).
+const OPTIONS = [...STRING, ...MILLIS, ...BOOLEAN];
 
 const invalid = (message) => new PlexPinError('INVALID_OPTIONS', message);
 
@@ -46,7 +48,7 @@ function checkOptions(options) {
     const known = STRING.includes(key) ? 'string' : MILLIS.includes(key) ? 'number'
       : BOOLEAN.includes(key) ? 'boolean' : null;
     if (!known) {
-      const near = [...STRING, ...MILLIS, ...BOOLEAN].find((k) => k.toLowerCase() === key.toLowerCase());
+      const near = OPTIONS.find((k) => k.toLowerCase() === key.toLowerCase());
       throw invalid(`unknown option \`${key}\`${near ? ` (did you mean \`${near}\`?)` : ''}`);
     }
     if (typeof value !== known) {
@@ -181,7 +183,7 @@ export function api(WasmClient) {
       checkOptions(options);
       this.#options = { ...options, clientId: options.clientId ?? uuid() };
       try {
-        this.#client = new WasmClient(this.#options);
+        this.#client = new WasmClient(OPTIONS.map((key) => this.#options[key]));
       } catch (e) {
         throw wrap(e);
       }

@@ -6,7 +6,7 @@
 use std::rc::Rc;
 use std::time::Duration;
 
-use js_sys::{Function, Object, Reflect};
+use js_sys::{Array, Function, Object, Reflect};
 use plex_pin::{
     auth_url, ClientId, Config, ExpiredBy, ForwardUrl, LoginOptions, Pin, PinKind, PinOptions,
     Token, User,
@@ -91,14 +91,6 @@ export interface PlexPinError extends Error { code: string }
 
 fn set(target: &Object, key: &str, value: impl Into<JsValue>) {
     let _ = Reflect::set(target, &key.into(), &value.into());
-}
-
-fn get_string(options: &JsValue, key: &str) -> Option<String> {
-    Reflect::get(options, &key.into()).ok()?.as_string()
-}
-
-fn get_number(options: &JsValue, key: &str) -> Option<f64> {
-    Reflect::get(options, &key.into()).ok()?.as_f64()
 }
 
 fn error(code: &str, message: &str) -> JsValue {
@@ -214,6 +206,30 @@ fn user_info(user: &User) -> JsValue {
     info.into()
 }
 
+/// `PlexPinOptions`, in the order of the values the constructor takes: js/api.js's
+/// `OPTIONS` (strings, then milliseconds, then booleans). By index, not by name: the names
+/// would cost the module their texts and a property lookup each (220 B gzipped, measured).
+#[derive(Clone, Copy)]
+#[cfg_attr(test, derive(Debug))]
+pub(crate) enum Opt {
+    Product,
+    ClientId,
+    Version,
+    Platform,
+    PlatformVersion,
+    Device,
+    DeviceName,
+    Model,
+    BaseUrl,
+    AuthAppUrl,
+    LinkPageUrl,
+    ForwardUrl,
+    RequestTimeoutMs,
+    PollIntervalMs,
+    LoginTimeoutMs,
+    Link,
+}
+
 /// Applies one option to the configuration.
 type Setter = fn(plex_pin::ConfigBuilder, String) -> plex_pin::ConfigBuilder;
 
@@ -232,45 +248,43 @@ pub struct JsClient(Rc<Inner>);
 
 #[wasm_bindgen(js_class = PlexPinClient)]
 impl JsClient {
-    /// Validates the options; throws an `INVALID_OPTIONS` error for a bad value.
+    /// Validates the options; throws an `INVALID_OPTIONS` error for a bad value. `options`
+    /// holds `PlexPinOptions`' values in js/api.js's `OPTIONS` order ([`Opt`]), their types
+    /// checked there.
     #[wasm_bindgen(constructor)]
-    pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "PlexPinOptions")] options: JsValue,
-    ) -> Result<JsClient, JsValue> {
-        let product = get_string(&options, "product").unwrap_or_default();
-        let client_id = match get_string(&options, "clientId") {
+    pub fn new(options: Array) -> Result<JsClient, JsValue> {
+        let string = |at: Opt| options.get(at as u32).as_string();
+        let number = |at: Opt| options.get(at as u32).as_f64();
+        let client_id = match string(Opt::ClientId) {
             Some(id) => ClientId::new(id).map_err(invalid)?,
-            // The JS API (js/index.js) makes one with the browser's crypto when none is
+            // The JS API (js/api.js) makes one with the browser's crypto when none is
             // given: Rust's UUID generator would cost the module a kilobyte.
             None => return Err(invalid("clientId is required")),
         };
+        let product = string(Opt::Product).unwrap_or_default();
         let mut builder = Config::builder(product, client_id);
-        let fields: [(&str, Setter); 9] = [
-            ("version", |b, v| b.version(v)),
-            ("platform", |b, v| b.platform(v)),
-            ("platformVersion", |b, v| b.platform_version(v)),
-            ("device", |b, v| b.device(v)),
-            ("deviceName", |b, v| b.device_name(v)),
-            ("model", |b, v| b.model(v)),
-            ("baseUrl", |b, v| b.base_url(v)),
-            ("authAppUrl", |b, v| b.auth_app_url(v)),
-            ("linkPageUrl", |b, v| b.link_page_url(v)),
+        let setters: [(Opt, Setter); 9] = [
+            (Opt::Version, |b, v| b.version(v)),
+            (Opt::Platform, |b, v| b.platform(v)),
+            (Opt::PlatformVersion, |b, v| b.platform_version(v)),
+            (Opt::Device, |b, v| b.device(v)),
+            (Opt::DeviceName, |b, v| b.device_name(v)),
+            (Opt::Model, |b, v| b.model(v)),
+            (Opt::BaseUrl, |b, v| b.base_url(v)),
+            (Opt::AuthAppUrl, |b, v| b.auth_app_url(v)),
+            (Opt::LinkPageUrl, |b, v| b.link_page_url(v)),
         ];
-        for (key, apply) in fields {
-            if let Some(value) = get_string(&options, key) {
+        for (at, apply) in setters {
+            if let Some(value) = string(at) {
                 builder = apply(builder, value);
             }
         }
         let config = builder.build().map_err(invalid)?;
-        let forward_url = get_string(&options, "forwardUrl")
+        let forward_url = string(Opt::ForwardUrl)
             .map(|u| ForwardUrl::parse(&u))
             .transpose()
             .map_err(invalid)?;
-        let link = Reflect::get(&options, &"link".into())
-            .ok()
-            .and_then(|v| v.as_bool())
-            .unwrap_or(false);
-        let mut pin = if link {
+        let mut pin = if options.get(Opt::Link as u32).as_bool() == Some(true) {
             PinOptions::link()
         } else {
             PinOptions::strong()
@@ -279,14 +293,13 @@ impl JsClient {
             pin = pin.with_forward_url(forward.clone());
         }
         let mut login = LoginOptions::default().with_pin(pin);
-        if let Some(interval) = millis(get_number(&options, "pollIntervalMs")) {
+        if let Some(interval) = millis(number(Opt::PollIntervalMs)) {
             login = login.with_poll_interval(interval.max(Duration::from_millis(50)));
         }
-        if let Some(timeout) = millis(get_number(&options, "loginTimeoutMs")) {
+        if let Some(timeout) = millis(number(Opt::LoginTimeoutMs)) {
             login = login.with_timeout(timeout);
         }
-        let timeout =
-            millis(get_number(&options, "requestTimeoutMs")).unwrap_or(drive::DEFAULT_TIMEOUT);
+        let timeout = millis(number(Opt::RequestTimeoutMs)).unwrap_or(drive::DEFAULT_TIMEOUT);
         Ok(JsClient(Rc::new(Inner {
             config,
             timeout,
@@ -479,4 +492,55 @@ fn device_key(seed: &[u8]) -> Result<plex_pin::jwt::DeviceKey, JsValue> {
         .try_into()
         .map_err(|_| invalid("the device key is 32 bytes"))?;
     Ok(plex_pin::jwt::DeviceKey::from_seed(seed))
+}
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::Opt;
+
+    /// js/api.js's `OPTIONS`: its `STRING`, `MILLIS` and `BOOLEAN` lists, joined.
+    fn api_js_options() -> Vec<String> {
+        let api = include_str!("../js/api.js");
+        let list = |start: &str| {
+            let (_, rest) = api.split_once(start).expect("the list is in js/api.js");
+            let (items, _) = rest.split_once("];").expect("the list ends");
+            items
+                .split(',')
+                .map(|item| item.trim().trim_matches('\'').to_owned())
+                .collect::<Vec<_>>()
+        };
+        let lists = ["const STRING = [", "const MILLIS = [", "const BOOLEAN = ["];
+        lists.into_iter().flat_map(list).collect()
+    }
+
+    /// The constructor reads each value where js/api.js puts it: a reordered list on either
+    /// side would set one option from another's value.
+    #[wasm_bindgen_test]
+    fn options_are_read_in_the_order_js_api_sends_them() {
+        let ours = [
+            (Opt::Product, "product"),
+            (Opt::ClientId, "clientId"),
+            (Opt::Version, "version"),
+            (Opt::Platform, "platform"),
+            (Opt::PlatformVersion, "platformVersion"),
+            (Opt::Device, "device"),
+            (Opt::DeviceName, "deviceName"),
+            (Opt::Model, "model"),
+            (Opt::BaseUrl, "baseUrl"),
+            (Opt::AuthAppUrl, "authAppUrl"),
+            (Opt::LinkPageUrl, "linkPageUrl"),
+            (Opt::ForwardUrl, "forwardUrl"),
+            (Opt::RequestTimeoutMs, "requestTimeoutMs"),
+            (Opt::PollIntervalMs, "pollIntervalMs"),
+            (Opt::LoginTimeoutMs, "loginTimeoutMs"),
+            (Opt::Link, "link"),
+        ];
+        let theirs = api_js_options();
+        assert_eq!(theirs.len(), ours.len(), "{theirs:?}");
+        for (opt, name) in ours {
+            assert_eq!(theirs[opt as usize], name, "{opt:?}");
+        }
+    }
 }

@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Array, Function, Reflect};
 use plex_pin::Config;
 use plex_pin_conformance::{Failure, Rig};
 use plex_pin_wasm::js::JsClient;
@@ -71,17 +71,41 @@ fn rig() -> WasmRig {
 plex_pin_conformance::scenarios!(wasm_bindgen_test, rig());
 
 /// The JS API's options for a client of the fixture's identifier.
+/// A client made as js/api.js makes it: the options' values in its `OPTIONS` order (the
+/// order itself is checked by `js::tests`).
 fn js_client(extra: &[(&str, JsValue)]) -> Result<JsClient, JsValue> {
-    let options = Object::new();
+    const OPTIONS: [&str; 16] = [
+        "product",
+        "clientId",
+        "version",
+        "platform",
+        "platformVersion",
+        "device",
+        "deviceName",
+        "model",
+        "baseUrl",
+        "authAppUrl",
+        "linkPageUrl",
+        "forwardUrl",
+        "requestTimeoutMs",
+        "pollIntervalMs",
+        "loginTimeoutMs",
+        "link",
+    ];
     let fields = [
         ("product", JsValue::from("plex-pin JS API test")),
         ("clientId", CLIENT_ID.into()),
         ("baseUrl", emulator().into()),
     ];
+    let values = Array::new_with_length(OPTIONS.len() as u32);
     for (key, value) in fields.iter().chain(extra) {
-        Reflect::set(&options, &(*key).into(), value).unwrap();
+        let at = OPTIONS
+            .iter()
+            .position(|k| k == key)
+            .expect("a known option");
+        values.set(at as u32, value.clone());
     }
-    JsClient::new(options.into())
+    JsClient::new(values)
 }
 
 /// The fixture pin's client identifier.
