@@ -130,8 +130,9 @@ function run(begin, { signal, failed } = {}) {
         timer = setTimeout(() => step(), next[1]);
         return;
       }
+      // Otherwise a request: `[method, url, …]`.
       request = new AbortController();
-      send(next.slice(1), request.signal).then(
+      send(next, request.signal).then(
         ([status, headers, body]) => step(() => task.respond(status, headers, body)),
         (e) => step(() => task.fail(e.kind ?? OTHER, String(e.message ?? e))),
       );

@@ -149,8 +149,8 @@ impl Task {
 #[wasm_bindgen]
 impl Task {
     /// Runs the task until it needs something: `[0, value]` when it is done, `[1, ms]` to
-    /// wait, `[2, …request]` to send the request (as js/fetch.js's `send` takes it). Throws
-    /// the task's error.
+    /// wait, or a request to send, as js/fetch.js's `send` takes it (`[method, url, …]`:
+    /// told apart by its first item, a string). Throws the task's error.
     pub fn step(&mut self) -> Result<Array, JsValue> {
         let Some(work) = self.work.as_mut() else {
             return Err(JsValue::from_str("the task is over"));
@@ -169,10 +169,7 @@ impl Task {
                 let limit = drive::DEFAULT_MAX_BODY;
                 let name = |name: &_| plex_pin::request::header_name(name).map(JsValue::from);
                 match wire::request(&request, timeout, limit, name) {
-                    Ok(out) => {
-                        out.unshift(&2.into());
-                        out
-                    }
+                    Ok(out) => out,
                     // The send's outcome, at once (the core's tests keep it from happening).
                     Err(failure) => {
                         self.io.slot.borrow_mut().answer = Some(Err(failure));
