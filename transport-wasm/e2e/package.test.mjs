@@ -134,6 +134,20 @@ test('bad options are refused, naming the key', () => {
   assert.throws(() => new PlexPinClient({ product: 'x', baseURL: emulator }), /did you mean `baseUrl`/);
 });
 
+test('client ids are UUID v4, also where crypto.randomUUID is missing (plain http pages)', () => {
+  const v4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  assert.match(PlexPinClient.generateClientId(), v4);
+  Object.defineProperty(globalThis.crypto, 'randomUUID', { value: undefined, configurable: true });
+  try {
+    const ids = new Set(Array.from({ length: 50 }, () => PlexPinClient.generateClientId()));
+    assert.equal(ids.size, 50);
+    for (const id of ids) assert.match(id, v4);
+  } finally {
+    delete globalThis.crypto.randomUUID;
+  }
+  assert.equal(typeof globalThis.crypto.randomUUID, 'function');
+});
+
 test('waitForPin resumes a stored pin, or a bare id, after a "reload"', async () => {
   const clientId = PlexPinClient.generateClientId();
   // The page before the reload: creates the pin and stores it.
