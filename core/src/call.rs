@@ -80,10 +80,15 @@ impl<T> Parser<T> {
     pub fn parse<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<T, Error> {
         let (parts, body) = response.into_parts();
         let view = Response::from_parts(parts, body.as_ref());
-        (self.parse)(&view).map_err(|error| match &self.secret {
-            Some(token) => error.redact_secret(token.expose_secret()),
-            None => error,
-        })
+        (self.parse)(&view).map_err(|error| masked(error, self.secret.as_ref()))
+    }
+}
+
+// Apart from `parse`, which is copied for every `T` and body type.
+fn masked(error: Error, secret: Option<&Token>) -> Error {
+    match secret {
+        Some(token) => error.redact_secret(token.expose_secret()),
+        None => error,
     }
 }
 

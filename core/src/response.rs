@@ -10,6 +10,7 @@ use std::time::Duration;
 #[cfg(feature = "http-date")]
 use http::header::DATE;
 use http::header::{HeaderMap, CONTENT_TYPE, RETRY_AFTER};
+use http::StatusCode;
 #[cfg(feature = "jwt")]
 use serde::Deserialize;
 
@@ -158,28 +159,39 @@ fn decode_json<T, B: AsRef<[u8]>>(
     response: &Response<B>,
     parse: fn(&[u8]) -> Result<T, decode::Failure>,
 ) -> Result<T, Error> {
-    let status = response.status();
-    let body = response.body().as_ref();
-    if let Some(ct) = content_type(response.headers()) {
-        if !is_json(ct) {
-            let message = if is_xml(ct) {
-                xml_errors(body).into_iter().next().map(|e| e.message)
-            } else {
-                None
-            };
-            return Err(Error::NotJson {
-                status,
-                content_type: server_text(ct, 64),
-                message,
-            });
-        }
+    let (status, body) = (response.status(), response.body().as_ref());
+    check_json(status, response.headers(), body)?;
+    parse(body).map_err(|failure| decode_error(status, failure, body))
+}
+
+// `decode_json`'s parts that do not depend on `T`, apart: one copy in a module, not one per
+// decoded type.
+fn check_json(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<(), Error> {
+    let Some(ct) = content_type(headers) else {
+        return Ok(());
+    };
+    if is_json(ct) {
+        return Ok(());
     }
-    parse(body).map_err(|(path, message)| Error::Decode {
+    let message = if is_xml(ct) {
+        xml_errors(body).into_iter().next().map(|e| e.message)
+    } else {
+        None
+    };
+    Err(Error::NotJson {
+        status,
+        content_type: server_text(ct, 64),
+        message,
+    })
+}
+
+fn decode_error(status: StatusCode, (path, message): decode::Failure, body: &[u8]) -> Error {
+    Error::Decode {
         status,
         path,
         message: server_text(&message, MAX_EXCERPT),
         body: BodyExcerpt::new(body),
-    })
+    }
 }
 
 /// Text from the server as an error keeps it: at most `max` bytes, tokens and JWTs masked.
