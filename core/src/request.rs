@@ -87,7 +87,7 @@ fn build(config: &Config, method: Method, uri: Uri) -> Request {
     *request.method_mut() = method;
     *request.uri_mut() = uri;
     // Copied by appending, not `HeaderMap::clone`: the module then carries one way to fill
-    // a map (append) instead of two (clone's copies of the map's internals, ~550 B).
+    // a map (append) instead of two (clone's copies of the map's internals, 550 B raw).
     let headers = request.headers_mut();
     for (name, value) in config.headers() {
         headers.append(name.clone(), value.clone());

@@ -2,8 +2,8 @@
 // never following a redirect, the body capped. Works in a window, a worker and node.
 //
 // It settles with `[status, headers, body]` (`headers` the values of `READ`, in its order,
-// `null` where absent; `body` a Uint8Array), or rejects with a `TransportFailure` whose `kind` is the core's
-// `TransportErrorKind` as `Task.fail` numbers it.
+// `null` where absent; `body` a Uint8Array), or rejects with a `TransportFailure` whose
+// `kind` is the core's `TransportErrorKind` as `Task.fail` numbers it.
 
 export const CONNECT = 0;
 export const TIMEOUT = 1;

@@ -585,7 +585,7 @@ impl PinLogin {
         response: Response<B>,
     ) -> Result<(), Error> {
         // Read through a `&[u8]` view, as `call::Parser` does: one copy of each response
-        // parser serves every body type (a copy per type costs a browser ~1.5 KB).
+        // parser serves every body type (a copy per type cost the browser build 220 B gzipped).
         let (parts, body) = response.into_parts();
         let response = Response::from_parts(parts, body.as_ref());
         match std::mem::replace(&mut self.state, State::Finished) {
