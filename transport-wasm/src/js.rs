@@ -249,7 +249,7 @@ pub struct JsClient(Rc<Inner>);
 #[wasm_bindgen(js_class = PlexPinClient)]
 impl JsClient {
     /// Validates the options; throws an `INVALID_OPTIONS` error for a bad value. `options`
-    /// holds `PlexPinOptions`' values in js/api.js's `OPTIONS` order ([`Opt`]), their types
+    /// holds `PlexPinOptions`' values in js/api.js's `OPTIONS` order (`Opt`), their types
     /// checked there.
     #[wasm_bindgen(constructor)]
     pub fn new(options: Array) -> Result<JsClient, JsValue> {
