@@ -6,7 +6,7 @@
 //! [`ConfigBuilder::build`](crate::ConfigBuilder::build), [`Token::new`] and
 //! [`ForwardUrl::parse`].
 
-use http::header::{HeaderName, HeaderValue, CONTENT_TYPE, ORIGIN};
+use http::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, ORIGIN};
 use http::{Method, Uri};
 
 use crate::config::Config;
@@ -86,13 +86,25 @@ fn build(config: &Config, method: Method, uri: Uri) -> Request {
     let mut request = Request::new(Vec::new());
     *request.method_mut() = method;
     *request.uri_mut() = uri;
-    // Copied by appending, not `HeaderMap::clone`: the module then carries one way to fill
-    // a map (append) instead of two (clone's copies of the map's internals, 550 B raw).
-    let headers = request.headers_mut();
+    copy_config_headers(config, request.headers_mut());
+    request
+}
+
+/// Gives a new request the configuration's headers: a clone of its map, which is a copy.
+#[cfg(not(target_arch = "wasm32"))]
+fn copy_config_headers(config: &Config, headers: &mut HeaderMap) {
+    *headers = config.headers().clone();
+}
+
+/// Gives a new request the configuration's headers: in a browser build appended one by one,
+/// so that the module carries one way to fill a map (append) instead of two (clone's copy of
+/// the map's internals: 376 B gzipped). Natively the clone stays: it builds a request in
+/// 316 ns where appending took 518 (`cargo bench -p plex-pin --bench roundtrip`).
+#[cfg(target_arch = "wasm32")]
+fn copy_config_headers(config: &Config, headers: &mut HeaderMap) {
     for (name, value) in config.headers() {
         headers.append(name.clone(), value.clone());
     }
-    request
 }
 
 /// The text of a header name the builders here set, such as `"x-plex-product"`; `None` for
