@@ -113,10 +113,7 @@ impl WebUrl {
         let host = self.host.as_str();
         // On bytes: str's char splitting and integer parsing cost the browser build 180 B gzipped.
         let octet = |part: &[u8]| {
-            (1..=3).contains(&part.len())
-                && part.iter().all(u8::is_ascii_digit)
-                && (part == b"0" || !part.starts_with(b"0"))
-                && part.iter().fold(0u32, |n, b| n * 10 + u32::from(b - b'0')) <= 255
+            (part == b"0" || !part.starts_with(b"0")) && decimal(part).is_some_and(|n| n <= 255)
         };
         let mut parts = host.as_bytes().split(|b| *b == b'.');
         let ipv4 = parts.next() == Some(b"127") && parts.clone().count() == 3 && parts.all(octet);
@@ -132,14 +129,19 @@ fn holds(text: &str, byte: u8) -> bool {
 
 /// A port from 1 to 65535 in decimal digits (leading zeros allowed, no sign).
 fn port_number(port: &str) -> Option<u16> {
-    let digits = port.as_bytes();
+    let value = decimal(port.as_bytes())?;
+    u16::try_from(value).ok().filter(|n| *n > 0)
+}
+
+/// The value of one or more ASCII digits, saturating at `u32::MAX`; `None` for anything else
+/// (an empty text, a sign, a space).
+fn decimal(digits: &[u8]) -> Option<u32> {
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let value = digits.iter().fold(0u32, |n, b| {
+    Some(digits.iter().fold(0u32, |n, b| {
         n.saturating_mul(10).saturating_add(u32::from(b - b'0'))
-    });
-    u16::try_from(value).ok().filter(|n| *n > 0)
+    }))
 }
 
 #[cfg(test)]
