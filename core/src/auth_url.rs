@@ -2,7 +2,27 @@
 
 use crate::config::Config;
 use crate::percent::{self, unreserved};
+use crate::pin::{Pin, PinKind};
 use crate::request::ForwardUrl;
+
+/// Where the user approves `pin`: the Auth App URL ([`auth_url`]) for a strong code, the
+/// link page ([`link_url`]) for a 4-character one. Every transport and UI shows this one
+/// choice, so it is made here.
+///
+/// ```
+/// use plex_pin::{approval_url, ClientId, Config, Pin};
+///
+/// let config = Config::builder("My App", ClientId::new("abc")?).build()?;
+/// let pin: Pin = serde_json::from_str(r#"{"id":1,"code":"ABCD"}"#)?;
+/// assert_eq!(approval_url(&config, &pin, None), "https://plex.tv/link/?pin=ABCD");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn approval_url(config: &Config, pin: &Pin, forward_url: Option<&ForwardUrl>) -> String {
+    match pin.kind() {
+        PinKind::Link => link_url(config, &pin.code),
+        PinKind::Strong => auth_url(config, &pin.code, forward_url),
+    }
+}
 
 /// The Auth App URL for a strong code:
 /// `https://app.plex.tv/auth#?clientID=…&code=…&context%5Bdevice%5D%5Bproduct%5D=…`, with

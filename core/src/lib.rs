@@ -81,7 +81,7 @@ mod user;
 mod utf8;
 mod web_url;
 
-pub use auth_url::{auth_url, link_url, short_auth_url};
+pub use auth_url::{approval_url, auth_url, link_url, short_auth_url};
 pub use call::{Call, Parser};
 pub use config::{
     ClientId, Config, ConfigBuilder, ConfigError, AUTH_APP, CLIENTS_PLEX_TV, LINK_PAGE,

@@ -4,12 +4,12 @@ use std::time::Duration;
 
 use web_time::Instant;
 
-use crate::auth_url::{auth_url, link_url};
+use crate::auth_url::approval_url;
 use crate::config::Config;
 use crate::error::Error;
 use crate::error::ExpiredBy;
 use crate::pin::MAX_PIN_LIFETIME;
-use crate::pin::{Pin, PinKind, SavedPin};
+use crate::pin::{Pin, SavedPin};
 use crate::request::{self, PinOptions, Request};
 use crate::response::{self, Response};
 use crate::token::Token;
@@ -432,14 +432,11 @@ impl PinLogin {
     /// the link page for a 4-character one.
     pub fn approval_url(&self) -> Option<String> {
         let pin = self.pin.as_ref()?;
-        Some(match pin.kind() {
-            PinKind::Link => link_url(&self.config, &pin.code),
-            _ => auth_url(
-                &self.config,
-                &pin.code,
-                self.options.pin.forward_url.as_ref(),
-            ),
-        })
+        Some(approval_url(
+            &self.config,
+            pin,
+            self.options.pin.forward_url.as_ref(),
+        ))
     }
 
     /// When the pin expires on the caller's clock (receipt time + `expiresIn`).
