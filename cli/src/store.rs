@@ -10,6 +10,7 @@ use plex_pin::jwt::DeviceKey;
 use plex_pin::ClientId;
 
 use crate::exit::Failure;
+use crate::stderr::say;
 
 /// `$PLEX_PIN_CONFIG_DIR`, else the platform's config directory for plex-pin
 /// (`~/.config/plex-pin` on Linux).
@@ -131,7 +132,7 @@ fn warn_if_shared(path: &Path, meta: &fs::Metadata) {
         use std::os::unix::fs::PermissionsExt;
         let mode = meta.permissions().mode();
         if path.ends_with("device-key") && mode & 0o077 != 0 {
-            eprintln!(
+            say!(
                 "plex-pin: warning: {} can be read by other users (mode {:o}); run chmod 600 on it",
                 path.display(),
                 mode & 0o777

@@ -228,6 +228,64 @@ fn a_broken_stdout_is_a_clear_error() {
     );
 }
 
+/// Issue #23, item 3: a full or closed stderr ends nothing: the login goes on and prints
+/// its token (no panic, exit 0), with every kind of line it writes there on the way: the
+/// pin, the retries, the account.
+#[test]
+fn a_broken_stderr_does_not_end_the_login() {
+    let args = [
+        "login",
+        "--emulator",
+        "--auto-approve",
+        "0.3",
+        "--emulator-fault",
+        "500*1",
+        "--poll-interval",
+        "0.1",
+    ];
+    let token = |output: &std::process::Output| {
+        let stdout = text(&output.stdout);
+        assert_eq!(output.status.code(), Some(0), "stdout: {stdout:?}");
+        let token = stdout.strip_suffix('\n').expect("one line").to_owned();
+        assert_eq!(token.len(), 20, "{stdout:?}");
+    };
+    let scratch = scratch();
+    // `2>/dev/full`: every write fails with ENOSPC.
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let output = plex_pin_in(scratch.path(), &args)
+        .stdout(Stdio::piped())
+        .stderr(full)
+        .output()
+        .unwrap();
+    token(&output);
+
+    // stderr a pipe whose reader is gone: every write fails with EPIPE.
+    let mut child = plex_pin_in(scratch.path(), &args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    let output = child.wait_with_output().unwrap();
+    token(&output);
+
+    // And the last line, an error's, fails quietly too: the documented code, no panic.
+    let output = plex_pin_in(scratch.path(), &["login", "--emulator", "--timeout", "0.2"])
+        .stdout(Stdio::piped())
+        .stderr(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap(),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(6));
+}
+
 /// Item 11: with every answer a 500, the error says so, not "gave up waiting for approval".
 #[test]
 fn a_deadline_cut_failure_streak_reports_the_failure() {
