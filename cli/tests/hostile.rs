@@ -330,7 +330,7 @@ fn bad_numbers_are_refused() {
 }
 
 /// Item 14: stored files that are links to /dev/zero or FIFOs are refused at once; the
-/// config directory is owner-only; a device key others can read is warned about.
+/// config directory is owner-only; a device key others can read is refused.
 #[cfg(unix)]
 #[test]
 fn stored_files_are_read_bounded_and_private() {
@@ -382,6 +382,7 @@ fn stored_files_are_read_bounded_and_private() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let mode = std::fs::metadata(&nested).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o700);
+    // A device key others can read is refused (issue #23, item 5), naming the fix.
     let key = nested.join("device-key");
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
     let output = plex_pin_in(
@@ -390,7 +391,14 @@ fn stored_files_are_read_bounded_and_private() {
     )
     .output()
     .unwrap();
-    assert!(text(&output.stderr).contains("can be read by other users"));
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("can be read or written by other users (mode 644)")
+            && stderr.contains(&format!("chmod 600 {}", key.display())),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
 }
 
 /// Item 15: the token can come on standard input, out of sight of `ps`.
