@@ -420,3 +420,59 @@ fn a_token_can_be_read_from_stdin() {
     assert_eq!(output.status.code(), Some(0));
     assert!(text(&output.stdout).contains("emulated-user"));
 }
+
+/// Issue #23, item 14: `link` checks the code before anything else and does not echo what
+/// it refuses, whatever its length; nothing reaches the server.
+#[test]
+fn link_refuses_a_bad_code_without_echoing_it_or_connecting() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let long = "x".repeat(100_000);
+    for code in [long.as_str(), "ABCDE", "AB C", "\x1b[2JAB"] {
+        let output = run(&["link", code, "--base-url", &url, "--token", "t0ken"]);
+        no_panic(&output);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.len() < 200, "{} bytes: {stderr}", stderr.len());
+        assert!(
+            !stderr.contains("xxxx") && !stderr.contains("ABC"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("4 letters or digits"), "{stderr}");
+    }
+    assert!(
+        listener.accept().is_err(),
+        "no connection before the code is checked"
+    );
+}
+
+/// Issue #23, item 4: a Plex JWT that is not plex.tv's (not a JWT, unsigned, junk) ends
+/// `refresh` in an error: nothing on stdout, nothing stored beside the device's own files.
+#[test]
+#[ignore = "needs the core to verify Plex JWTs (issue #23, item 4)"]
+fn refresh_refuses_a_forged_jwt_and_prints_nothing() {
+    let unsigned = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJleHAiOjQxMDI0NDQ4MDB9.";
+    let junk = "A".repeat(8 * 1024);
+    for forged in ["not-a-jwt", unsigned, &junk] {
+        let url = raw_server(
+            "200 OK",
+            format!(r#"{{"nonce":"n-1","auth_token":"{forged}"}}"#),
+        );
+        let scratch = scratch();
+        let output = plex_pin_in(scratch.path(), &["refresh", "--base-url", &url])
+            .output()
+            .unwrap();
+        no_panic(&output);
+        let stderr = text(&output.stderr);
+        assert_ne!(output.status.code(), Some(0), "{stderr}");
+        assert!(output.stdout.is_empty(), "{}", text(&output.stdout));
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        let mut stored: Vec<_> = std::fs::read_dir(scratch.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        stored.sort();
+        assert_eq!(stored, [".lock", "client-id", "device-key"]);
+    }
+}
