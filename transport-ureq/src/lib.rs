@@ -20,6 +20,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod cancel;
 mod error;
 mod resolver;
 mod route;
@@ -271,5 +272,53 @@ impl BlockingTransport for Client {
 
     fn timeout(&self) -> Duration {
         self.timeout
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::TcpListener;
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use plex_pin::{Call, ClientId, Config, PinOptions};
+
+    use crate::cancel::InFlight;
+    use crate::{BlockingTransport, Client};
+
+    /// A server that accepts connections and never answers; the streams stay open.
+    fn silent_server() -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let held: Vec<_> = listener.incoming().collect();
+            drop(held);
+        });
+        url
+    }
+
+    /// Firing the request's `InFlight` from another thread ends a request blocked on a
+    /// server that never answers, well before the 15 s timeout.
+    #[test]
+    fn firing_ends_a_request_in_flight() {
+        let url = silent_server();
+        let config = Config::builder("plex-pin cancel", ClientId::new("cancel").unwrap())
+            .server(&url)
+            .build()
+            .unwrap();
+        let client = Client::new(config).unwrap();
+        let in_flight = Arc::new(InFlight::default());
+        let remote = Arc::clone(&in_flight);
+        let fired_at = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            remote.fire();
+            Instant::now()
+        });
+        let (request, _) = Call::create_pin(client.config(), &PinOptions::strong()).into_parts();
+        let result = in_flight.run(|| BlockingTransport::send(&client, request, client.timeout));
+        let ended = Instant::now();
+        let latency = ended - fired_at.join().unwrap();
+        assert!(result.is_err());
+        assert!(latency < Duration::from_millis(100), "{latency:?}");
     }
 }

@@ -16,6 +16,7 @@ use ureq::tls::TlsConfig;
 use ureq::unversioned::transport::DefaultConnector;
 use ureq::Agent;
 
+use crate::cancel;
 use crate::resolver::LiteralFirst;
 
 /// The agents of a client, and the proxy setting that picks one.
@@ -81,5 +82,6 @@ fn agent(settings: &Settings, proxy: Option<ureq::Proxy>) -> Agent {
         .tls_config(settings.tls.clone())
         .proxy(proxy)
         .build();
-    Agent::with_parts(config, DefaultConnector::new(), LiteralFirst::default())
+    let connector = cancel::Connector(DefaultConnector::new());
+    Agent::with_parts(config, connector, LiteralFirst::default())
 }
