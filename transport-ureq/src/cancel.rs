@@ -39,8 +39,6 @@ struct State {
     connections: Vec<(u64, Vec<Weak<dyn ShutdownHandle>>)>,
 }
 
-// `fire` and `run` wait for the core's `Cancel::on_cancel` to be called from `send`.
-#[allow(dead_code)]
 impl InFlight {
     /// Shuts down every socket the request uses, and any it uses from now on.
     pub(crate) fn fire(&self) {

@@ -1,9 +1,18 @@
 //! Blocking Plex.tv PIN sign-in over [ureq](https://docs.rs/ureq) 3.
 //!
-//! A thin transport for the sans-IO [`plex_pin`] core: it sends the core's requests with one
-//! pooled [`ureq::Agent`], caps every response body, times out every call and follows no
+//! A thin transport for the sans-IO [`plex_pin`] core: it sends the core's requests with
+//! pooled [`ureq::Agent`]s, caps every response body, times out every call and follows no
 //! redirect. Everything else, the login's loop included, is the core's
-//! ([`plex_pin::drive`]).
+//! ([`plex_pin::drive`]). What it adds to ureq:
+//!
+//! - Proxies follow [`plex_pin::proxy`]'s rule, never ureq's own
+//!   ([`ClientBuilder::proxy`]): plain-http loopback requests are never proxied.
+//! - A [`Cancel`] ends a request in flight at once ([`Client::run`]).
+//! - A refused certificate is kind `Tls`, in words, and ends a login without retry
+//!   ([`UreqError`]).
+//!
+//! Features: `jwt` (off by default) turns on Plex's JWT sign-in and `Client::refresh`
+//! (plex-pin's `jwt`).
 //!
 //! ```no_run
 //! use plex_pin::{ClientId, Config, LoginOptions};
@@ -28,7 +37,7 @@ mod route;
 use std::sync::Arc;
 use std::time::Duration;
 
-use plex_pin::drive::{self, BlockingTransport, Cancel, Clock, Event, Flow};
+use plex_pin::drive::{self, BlockingTransport, Cancel, Clock, Event, Flow, SystemClock};
 use plex_pin::proxy::Proxy;
 use plex_pin::{Call, Config, Instant, LoginOptions, Pin, PinLogin, Token, TransportErrorKind};
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
@@ -39,6 +48,7 @@ pub use plex_pin;
 /// Default cap on a response body (the core's, for every transport).
 pub use plex_pin::drive::DEFAULT_MAX_BODY;
 
+use cancel::InFlight;
 use error::failed;
 use route::{Route, Settings};
 
@@ -182,6 +192,15 @@ impl Client {
         drive::call_blocking(self, call)
     }
 
+    /// [`call`](Self::call), ended at once with [`plex_pin::Error::Cancelled`] when `cancel`
+    /// cancels, even while the request waits for an answer (see [`run`](Self::run)).
+    /// A handle that already cancelled sends nothing.
+    pub fn call_with_cancel<T>(&self, call: Call<T>, cancel: &Cancel) -> Result<T, Error> {
+        let (request, parser) = call.into_parts();
+        let response = self.send_cancellable(request, self.timeout, cancel)?;
+        Ok(parser.parse(response)?)
+    }
+
     /// Runs the whole sign-in: creates a pin, calls `on_pin` once with it and the URL the
     /// user should open, polls until approval and returns the token. Blocks the thread;
     /// bounded by the pin's lifetime and [`LoginOptions::timeout`].
@@ -201,6 +220,31 @@ impl Client {
     /// [`PinLogin`] (a resumed one, or with the `jwt` feature the JWT sign-in of
     /// `PinLogin::with_device_key`) or a JWT refresh, with every [`Event`] (the pin, each
     /// retry and its cause) and a [`Cancel`] handle another thread can use.
+    ///
+    /// [`Cancel::cancel`] ends the run with [`plex_pin::Error::Cancelled`] at once, in a
+    /// wait between polls or in the middle of a request the server has not answered: the
+    /// sockets of that request are shut down (its connection is not used again). Measured
+    /// against a server that never answers, the run returns within milliseconds of the
+    /// cancel. A DNS lookup or a TCP connect in progress is the exception: it finishes
+    /// first, within the connect timeout ([`ClientBuilder::connect_timeout`], 5 s). A token
+    /// that arrived before the cancel is returned.
+    ///
+    /// ```no_run
+    /// use plex_pin::drive::{Cancel, Event};
+    /// use plex_pin::{LoginOptions, PinLogin};
+    /// # let config = plex_pin::Config::builder("My App", plex_pin::ClientId::generate()).build()?;
+    ///
+    /// let client = plex_pin_ureq::Client::new(config)?;
+    /// let cancel = Cancel::new();
+    /// let on_ctrl_c = cancel.clone(); // e.g. to the `ctrlc` crate's handler: on_ctrl_c.cancel()
+    /// let login = PinLogin::new(client.config(), LoginOptions::default());
+    /// let token = client.run(login, Some(&cancel), |event| {
+    ///     if let Event::PinReady { url, .. } = event {
+    ///         eprintln!("Open {url}");
+    ///     }
+    /// })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn run(
         &self,
         flow: impl Flow,
@@ -221,12 +265,11 @@ impl Client {
 
 impl Clock for Client {
     fn now(&self) -> Instant {
-        Instant::now()
+        SystemClock.now()
     }
 
     fn unix_now(&self) -> u64 {
-        let now = web_time::SystemTime::now().duration_since(web_time::UNIX_EPOCH);
-        now.map_or(0, |d| d.as_secs())
+        SystemClock.unix_now()
     }
 }
 
@@ -270,8 +313,32 @@ impl BlockingTransport for Client {
         Ok(http::Response::from_parts(parts, bytes))
     }
 
+    /// [`send`](Self::send), with the sockets it uses shut down when `cancel` cancels: the
+    /// request then ends with [`plex_pin::Error::Cancelled`] at once, not at its timeout.
+    fn send_cancellable(
+        &self,
+        request: plex_pin::Request,
+        timeout: Duration,
+        cancel: &Cancel,
+    ) -> Result<http::Response<Vec<u8>>, Error> {
+        if cancel.is_cancelled() {
+            return Err(plex_pin::Error::Cancelled.into());
+        }
+        let in_flight = Arc::new(InFlight::default());
+        let fire = Arc::clone(&in_flight);
+        let _watching = cancel.on_cancel(move || fire.fire());
+        match in_flight.run(|| self.send(request, timeout)) {
+            Err(_) if in_flight.fired() => Err(plex_pin::Error::Cancelled.into()),
+            answer => answer,
+        }
+    }
+
     fn timeout(&self) -> Duration {
         self.timeout
+    }
+
+    fn error_kind(&self, error: &Error) -> TransportErrorKind {
+        error.kind().unwrap_or(TransportErrorKind::Other)
     }
 }
 
@@ -283,8 +350,7 @@ mod tests {
 
     use plex_pin::{Call, ClientId, Config, PinOptions};
 
-    use crate::cancel::InFlight;
-    use crate::{BlockingTransport, Client};
+    use crate::{BlockingTransport, Client, InFlight};
 
     /// A server that accepts connections and never answers; the streams stay open.
     fn silent_server() -> String {
