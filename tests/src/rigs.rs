@@ -109,6 +109,10 @@ impl AsyncTransport for Ureq {
     fn timeout(&self) -> Duration {
         BlockingTransport::timeout(&self.0)
     }
+
+    fn error_kind(&self, error: &Self::Error) -> plex_pin::TransportErrorKind {
+        BlockingTransport::error_kind(&self.0, error)
+    }
 }
 
 impl Rig for UreqRig {

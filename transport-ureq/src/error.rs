@@ -101,9 +101,8 @@ pub(crate) fn failed(source: ureq::Error) -> Error {
 
 /// A proxy setting the client cannot use, as a build error.
 pub(crate) fn proxy_refused(error: plex_pin::proxy::ProxyError) -> Error {
-    let words = error.to_string();
-    let source = ureq::Error::Other(Box::new(error));
-    Error::transport(TransportErrorKind::Other, UreqError::worded(words, source))
+    // A setting the client cannot use: the configuration's error, as for a bad base URL.
+    Error::Plex(plex_pin::Error::Config(error.into()))
 }
 
 /// The rustls error inside ureq's: given as is when building the TLS configuration, or
