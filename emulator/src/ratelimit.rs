@@ -158,6 +158,28 @@ mod tests {
         assert_eq!(limiter.len(), 0);
     }
 
+    /// The defaults hold the benchmark (10,000 concurrent logins under one client
+    /// identifier, `tests/benches/transports.rs`), then stop the identifier, not its
+    /// neighbours; and a client flooding for a strong pin's whole life (1,800 s) cannot
+    /// hold half of the emulator's pins, nor an address all of them.
+    #[test]
+    fn the_defaults_hold_the_benchmark_and_stop_a_flood() {
+        let limits = crate::Limits::default();
+        let mut limiter = Limiter::new(limits.per_client, limits.per_address);
+        let (here, now) = (Some(IpAddr::from([127, 0, 0, 1])), Instant::now());
+        for _ in 0..20_000 {
+            limiter.take("bench-client", here, now).unwrap();
+        }
+        assert!(limiter.take("bench-client", here, now).is_err());
+        limiter.take("another-test", here, now).unwrap();
+        let most = |limit: Option<RateLimit>| {
+            let limit = limit.unwrap();
+            limit.burst as usize + (1800_000 / limit.refill_every.as_millis()) as usize
+        };
+        assert!(most(limits.per_client) < crate::MAX_PINS / 2);
+        assert!(most(limits.per_address) < crate::MAX_PINS);
+    }
+
     #[test]
     fn no_limit_and_zero_burst() {
         let mut open = Limiter::new(None, None);

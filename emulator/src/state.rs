@@ -509,6 +509,56 @@ mod tests {
         assert!(state.create_pin(now, true, "small", "p", None).is_some());
     }
 
+    /// Expired pins go at the sweep with their bytes, codes and fault rules, and the maps
+    /// they filled give their memory back.
+    #[test]
+    fn the_sweep_releases_expired_pins_and_shrinks() {
+        let mut state = state();
+        state.lifetimes = (Duration::from_millis(1), Duration::from_millis(1));
+        let now = Instant::now();
+        for i in 0..5_000 {
+            let pin = state.create_pin(now, i % 2 == 0, "c", "p", None).unwrap();
+            if i < 10 {
+                state
+                    .add_fault(FaultRule::always(Fault::ServerError).for_pin(pin.id))
+                    .unwrap();
+            }
+        }
+        state
+            .add_fault(FaultRule::always(Fault::ServerError))
+            .unwrap();
+        assert!(state.pins.capacity() >= 5_000 && state.stored().pins.bytes == 5_000 * 2);
+        state.sweep(now + Duration::from_millis(5));
+        assert_eq!(state.stored().pins, Amount::new(0, 0));
+        assert_eq!(
+            state.stored().fault_rules.items,
+            1,
+            "the rule for no pin stays"
+        );
+        assert!(state.pins.capacity() < 100, "{}", state.pins.capacity());
+        assert!(state.codes.capacity() < 100, "{}", state.codes.capacity());
+    }
+
+    /// A device key and the token issued for it count in the pin's bytes.
+    #[test]
+    fn keys_and_tokens_count_in_the_pin_budget() {
+        let mut limits = Limits::default();
+        limits.pins = Amount::new(100, 4_000);
+        let mut state = state_with(limits);
+        let key = plex_pin::jwt::DeviceKey::from_seed([7; 32]).jwk().clone();
+        let key_bytes = crate::auth::jwk_bytes(&key);
+        assert!(key_bytes > 50);
+        let now = Instant::now();
+        let pin = state
+            .create_pin(now, true, "client", "p", Some(key))
+            .unwrap();
+        assert_eq!(state.stored().pins.bytes, 6 + 1 + key_bytes);
+        let token = state.approve(pin.id).unwrap();
+        assert_eq!(state.stored().pins.bytes, 6 + 1 + key_bytes + token.len());
+        assert!(state.deny(pin.id));
+        assert_eq!(state.stored().pins, Amount::new(0, 0));
+    }
+
     /// Codes are found through the index, and leave it with their pin.
     #[test]
     fn codes_are_indexed_and_forgotten() {
