@@ -174,7 +174,7 @@ mod tests {
         limiter.take("another-test", here, now).unwrap();
         let most = |limit: Option<RateLimit>| {
             let limit = limit.unwrap();
-            limit.burst as usize + (1800_000 / limit.refill_every.as_millis()) as usize
+            limit.burst as usize + (1_800_000 / limit.refill_every.as_millis()) as usize
         };
         assert!(most(limits.per_client) < crate::MAX_PINS / 2);
         assert!(most(limits.per_address) < crate::MAX_PINS);

@@ -542,9 +542,10 @@ mod tests {
     /// A device key and the token issued for it count in the pin's bytes.
     #[test]
     fn keys_and_tokens_count_in_the_pin_budget() {
-        let mut limits = Limits::default();
-        limits.pins = Amount::new(100, 4_000);
-        let mut state = state_with(limits);
+        let mut state = state_with(Limits {
+            pins: Amount::new(100, 4_000),
+            ..Limits::default()
+        });
         let key = plex_pin::jwt::DeviceKey::from_seed([7; 32]).jwk().clone();
         let key_bytes = crate::auth::jwk_bytes(&key);
         assert!(key_bytes > 50);
