@@ -21,8 +21,19 @@
 //! - Fault injection ([`FaultRule`]) globally, per route, per pin or per client identifier,
 //!   and statistics of what clients sent ([`Emulator::stats`]).
 //! - The same controls over HTTP under `/emulator/` (`approve`, `deny`, `expire`, `pin`,
-//!   `fault`, `clear-faults`, `issue-token`, `revoke`, `stats`), for tests that run in a
-//!   browser or another process.
+//!   `fault`, `clear-faults`, `issue-token`, `revoke`, `stats`, `version`), for tests that
+//!   run in a browser, in another process or in another language: see [the control
+//!   API](#the-control-api).
+//!
+//! # The control API
+//!
+//! The `/emulator/*` routes are a stable contract, versioned by [`CONTROL_API_VERSION`]
+//! (`GET /emulator/version` answers `{"controlApi": 1, "emulator": "0.1.0"}`), written for
+//! developers of any language in the crate's README, section "Control API" (on
+//! [crates.io](https://crates.io/crates/plex-pin-emulator) and in the repository): every
+//! route with its method, body fields, answers and errors, the fault and route names, and
+//! the command-line flags. A test reads that section and walks every route in it, so the
+//! two cannot drift apart.
 //!
 //! # Who can reach it
 //!
@@ -33,10 +44,19 @@
 //! no page can send to another origin without a CORS preflight, and the emulator grants
 //! that preflight to loopback origins only (its own pages, test pages served on
 //! 127.0.0.1); a `Host` header that is not loopback (DNS rebinding) is refused. `stats`
-//! also answers `GET`. Request bodies must arrive within
-//! [`Options::body_read_timeout`] and are capped at 64 KiB; the request log keeps bounded
-//! copies ([`MAX_LOGGED_HEADERS`], [`MAX_LOGGED_VALUE`]). It is a test server: do not
-//! expose it beyond the machine.
+//! and `version` also answer `GET`. No page may frame it (`X-Frame-Options: DENY`, CSP
+//! `frame-ancestors 'none'`), its pages run only their own scripts (a
+//! Content-Security-Policy naming them by hash), and the Auth App page forwards only to
+//! http(s) URLs.
+//!
+//! Other people's tests may share one emulator, so everything a client can make it store
+//! is bounded and counted in bytes ([`Limits`], what is held in [`Stats::stored`]), what
+//! expires is released within a second, pin and nonce creation is rate-limited per client
+//! identifier and per address (429 with `Retry-After`), connections are capped with the
+//! idlest closed to make room, and idle ones are closed after [`Options::idle_timeout`].
+//! Request bodies must arrive within [`Options::body_read_timeout`] and are capped at
+//! 64 KiB; the request log keeps bounded copies ([`MAX_LOGGED_HEADERS`],
+//! [`MAX_LOGGED_VALUE`]). It is a test server: do not expose it beyond the machine.
 //!
 //! The server runs on its own thread and tokio runtime, so blocking and async callers use
 //! it alike; dropping the [`Emulator`] stops it.
