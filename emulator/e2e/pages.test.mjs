@@ -1,6 +1,7 @@
 // The emulator's own pages in headless Chromium (issue 23, item 9): a `javascript:`
 // forwardUrl does not run after Approve (and the page's policy would block it besides), an
-// http(s) one is followed, and a page on another origin cannot frame /auth or /link.
+// http(s) one is followed, a page on another origin cannot frame /auth or /link; and under
+// their policy the pages still work: the link page links, another page shows the QR.
 // Run by scripts/emulator-browser-tests, which starts the emulator and sets EMULATOR_URL.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,7 +44,11 @@ async function control(route, body) {
 }
 
 async function strongPin(client) {
-  const response = await fetch(`${emulator}/api/v2/pins?strong=true`, {
+  return createPin(client, '?strong=true');
+}
+
+async function createPin(client, query = '') {
+  const response = await fetch(`${emulator}/api/v2/pins${query}`, {
     method: 'POST',
     headers: { accept: 'application/json', 'x-plex-client-identifier': client, 'x-plex-product': 'e2e' },
   });
@@ -102,21 +107,53 @@ test('an http(s) forwardUrl is followed after Approve', async () => {
   await page.close();
 });
 
-test('a page on another origin cannot frame /auth or /link, though it can frame others', async () => {
-  // Another origin on this machine (a public one would be stopped by Chromium's private
-  // network rules before the emulator's headers are even read).
-  const framer = createServer((request, response) => {
+test('the link page links a 4-character code under its policy', async () => {
+  const pin = await createPin('e2e-link');
+  const { page, refusals, errors } = await watchedPage();
+  await page.goto(`${emulator}/link?pin=${pin.code}`);
+  await page.click('#approve');
+  await page.locator('#status', { hasText: 'Linked' }).waitFor();
+  assert.equal((await control('pin', { id: pin.id })).approved, true);
+  assert.deepEqual([refusals, errors], [[], []]);
+  await page.close();
+});
+
+/** A server on another loopback origin (a public one would be stopped by Chromium's
+ * private network rules before the emulator's headers are even read), serving `pages`. */
+async function otherOrigin(pages) {
+  const server = createServer((request, response) => {
     response.setHeader('content-type', 'text/html');
-    response.end(request.url === '/inner'
-      ? '<p id="inner">framed</p>'
-      : `<iframe id="auth" src="${emulator}/auth#?code=abc"></iframe>
-         <iframe id="link" src="${emulator}/link"></iframe>
-         <iframe id="inner" src="/inner"></iframe>`);
+    response.end(pages[request.url] ?? '');
   });
-  await new Promise((resolve) => framer.listen(0, '127.0.0.1', resolve));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${server.address().port}` };
+}
+
+test("another origin's page shows a pin's QR image", async () => {
+  const pin = await createPin('e2e-qr');
+  const { server, url } = await otherOrigin({
+    '/': `<img id="qr" src="${emulator}/api/v2/pins/qr/${pin.code}">`,
+  });
   const { page } = await watchedPage();
   try {
-    await page.goto(`http://127.0.0.1:${framer.address().port}/`, { waitUntil: 'load' });
+    await page.goto(`${url}/`, { waitUntil: 'load' });
+    await page.waitForFunction(() => document.querySelector('#qr').naturalWidth > 0);
+  } finally {
+    await page.close();
+    server.close();
+  }
+});
+
+test('a page on another origin cannot frame /auth or /link, though it can frame others', async () => {
+  const { server: framer, url } = await otherOrigin({
+    '/inner': '<p id="inner">framed</p>',
+    '/': `<iframe id="auth" src="${emulator}/auth#?code=abc"></iframe>
+          <iframe id="link" src="${emulator}/link"></iframe>
+          <iframe id="inner" src="/inner"></iframe>`,
+  });
+  const { page } = await watchedPage();
+  try {
+    await page.goto(`${url}/`, { waitUntil: 'load' });
     await page.waitForTimeout(500);
     const frame = async (id) => (await page.$(`iframe#${id}`)).contentFrame();
     assert.ok(await (await frame('inner')).$('#inner'), 'the harness sees a frame that loads');
