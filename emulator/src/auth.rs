@@ -220,3 +220,39 @@ impl AuthState {
             .is_ok_and(|claims| claims.exp <= unix_now())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(seed: u8) -> Jwk {
+        DeviceKey::from_seed([seed; 32]).jwk().clone()
+    }
+
+    /// Past the limit the oldest registration goes with its thumbprint; a client that
+    /// changes its key frees the old thumbprint (it stayed taken for ever before).
+    #[test]
+    fn device_keys_are_bounded_and_thumbprints_follow_them() {
+        let limits = Limits {
+            device_keys: Amount::new(2, 1024 * 1024),
+            ..Limits::default()
+        };
+        let mut auth = AuthState::new(Duration::from_secs(60), &limits);
+        auth.register("a", key(1)).unwrap();
+        assert_eq!(
+            auth.register("b", key(1)),
+            Err(()),
+            "a's thumbprint is taken"
+        );
+        auth.register("b", key(2)).unwrap();
+        auth.register("c", key(3)).unwrap();
+        assert_eq!(auth.device_keys().items, 2);
+        assert!(auth.registered_key("a").is_none(), "the oldest went");
+        auth.register("d", key(1)).unwrap();
+        assert!(auth.device_keys().bytes > 2 * jwk_bytes(&key(1)));
+
+        auth.register("d", key(4)).unwrap();
+        auth.register("e", key(1)).unwrap();
+        assert_eq!(auth.thumbprints.len(), auth.device_keys().items);
+    }
+}
