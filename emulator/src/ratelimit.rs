@@ -164,7 +164,7 @@ mod tests {
     /// hold half of the emulator's pins, nor an address all of them.
     #[test]
     fn the_defaults_hold_the_benchmark_and_stop_a_flood() {
-        let limits = crate::Limits::default();
+        let limits = crate::limits::Limits::default();
         let mut limiter = Limiter::new(limits.per_client, limits.per_address);
         let (here, now) = (Some(IpAddr::from([127, 0, 0, 1])), Instant::now());
         for _ in 0..20_000 {
@@ -176,8 +176,8 @@ mod tests {
             let limit = limit.unwrap();
             limit.burst as usize + (1_800_000 / limit.refill_every.as_millis()) as usize
         };
-        assert!(most(limits.per_client) < crate::MAX_PINS / 2);
-        assert!(most(limits.per_address) < crate::MAX_PINS);
+        assert!(most(limits.per_client) < crate::limits::MAX_PINS / 2);
+        assert!(most(limits.per_address) < crate::limits::MAX_PINS);
     }
 
     #[test]
