@@ -21,7 +21,7 @@ fn config_for(emulator: &Emulator, client_id: &str) -> Config {
 fn the_token_never_shows_in_debug_display_or_errors() {
     let emulator = Emulator::start(Options::default().auto_approve(Duration::ZERO)).unwrap();
     let config = config_for(&emulator, "security");
-    let client = plex_pin_ureq::Client::new(config.clone());
+    let client = plex_pin_ureq::Client::new(config.clone()).unwrap();
     let options = LoginOptions::default().with_poll_interval(Duration::from_millis(20));
     let mut shown_pin = String::new();
     let token = client
@@ -95,6 +95,9 @@ fn clear_text_base_urls_are_refused_unless_loopback() {
         "http://plex.tv",
         "http://192.168.1.2:32400",
         "http://[2001:db8::1]/",
+        // A name is only as local as the resolver says.
+        "http://localhost:2",
+        "http://localhost.",
     ] {
         let refused = Config::builder("App", ClientId::generate())
             .base_url(remote)
@@ -104,7 +107,7 @@ fn clear_text_base_urls_are_refused_unless_loopback() {
             "{remote}"
         );
     }
-    for local in ["http://127.0.0.1:1", "http://localhost:2", "http://[::1]:3"] {
+    for local in ["http://127.0.0.1:1", "http://127.8.0.1:2", "http://[::1]:3"] {
         assert!(Config::builder("App", ClientId::generate())
             .base_url(local)
             .build()

@@ -17,7 +17,7 @@ fn client(emulator: &Emulator) -> plex_pin_ureq::Client {
         .server(emulator.url())
         .build()
         .unwrap();
-    plex_pin_ureq::Client::new(config)
+    plex_pin_ureq::Client::new(config).unwrap()
 }
 
 /// `Client::login` (the core's blocking loop): the pin once, then the token.
@@ -85,7 +85,6 @@ fn an_expired_plex_jwt_is_a_498_and_a_refresh_recovers() {
         client.config(),
         LoginOptions::default().with_poll_interval(Duration::from_millis(50)),
         key.clone(),
-        plex_pin::drive::Clock::unix_now(&client),
     );
     let token = client.run(login, None, |_| {}).unwrap();
     std::thread::sleep(Duration::from_millis(2100));

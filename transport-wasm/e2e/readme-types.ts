@@ -1,9 +1,9 @@
 // The README's types are the package's: scripts/wasm-tests writes the README's TypeScript
-// block to readme-types.d.ts (with an import of the two types it names without declaring)
+// block to readme.d.ts (with an import of the two types it names without declaring)
 // and type-checks this file with `tsc --strict`. A field the README lacks or adds (as
 // PinInfo's `expiresAt` once was) fails here.
 import type * as Package from 'plex-pin-wasm';
-import type * as Readme from './readme-types.js';
+import type * as Readme from './readme.js';
 
 type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 

@@ -151,7 +151,7 @@ impl Task {
 #[wasm_bindgen]
 impl Task {
     /// Runs the task until it needs something, and says what: `[tag, value]`, as
-    /// js/contract.js describes it ([`Step`](crate::contract::Step)). Throws the task's error.
+    /// js/contract.js describes it (the tags are `contract::Step`). Throws the task's error.
     pub fn step(&mut self) -> Result<JsValue, JsValue> {
         let Some(work) = self.work.as_mut() else {
             return Err(JsValue::from_str("the task is over"));

@@ -2,14 +2,14 @@
 
 use crate::error::Error;
 
-use super::TransportErrorKind;
+use crate::transport_kind::TransportErrorKind;
 
 /// What a transport's call or login can end in: the core's [`Error`] (plex.tv answered, or
 /// the flow ended: deadline, cancel), or a request that got no answer, with its
 /// [`TransportErrorKind`] and the HTTP client's own error `S` as its `source()`.
 ///
 /// The native transports' `Error` is this type (`plex_pin_ureq::Error` is
-/// `TransportError<ureq::Error>`), so every one reads alike: match [`TransportError::Plex`]
+/// `TransportError<plex_pin_ureq::UreqError>`), so every one reads alike: match [`TransportError::Plex`]
 /// for plex.tv's answers, and branch on [`kind`](Self::kind) for the rest.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
