@@ -56,21 +56,18 @@ const visible = (page, selector) => page.locator(selector).isVisible();
 const style = (page, selector, property) =>
   page.$eval(selector, (e, p) => getComputedStyle(e)[p], property);
 
-test('a page a user would trust: notes for developers folded away, a disabled button that looks it, errors apart from status', { timeout: 60_000 }, async () => {
-  const { context, page } = await open('http://127.0.0.1:1');
-  await ready(page);
+test('a page a user would trust: notes for developers folded away, a disabled button that looks it', { timeout: 60_000 }, async () => {
+  const { context, page } = await open();
+  const clientId = await ready(page);
   assert.equal(await page.getByText('runs in WebAssembly').isVisible(), false, 'developer notes are folded');
   const enabled = await style(page, '#signin', 'backgroundColor');
+  await control('fault', { client: clientId, route: 'create', fault: 'slow:5000', times: 1 });
   await page.click('#signin');
   assert.ok(await page.isDisabled('#signin'));
   const disabled = await style(page, '#signin', 'backgroundColor');
   assert.notEqual(disabled, enabled, 'a disabled button is not painted as an enabled one');
   assert.equal(await style(page, '#signin', 'cursor'), 'not-allowed');
-  await page.locator('#error', { hasText: 'Could not reach' }).waitFor({ timeout: 20_000 });
-  const clear = 'rgba(0, 0, 0, 0)';
-  assert.notEqual(await style(page, '#error', 'backgroundColor'), clear, 'an error is boxed');
-  assert.equal(await style(page, '#status', 'backgroundColor'), clear, 'status text is not');
-  assert.notEqual(await style(page, '#error', 'color'), await style(page, '#status', 'color'));
+  await page.click('#cancel');
   await context.close();
 });
 
@@ -174,6 +171,11 @@ test('a server that is not there: a network error naming it', { timeout: 60_000 
   await ready(page);
   await page.click('#signin');
   await page.locator('#error', { hasText: 'Could not reach 127.0.0.1:1' }).waitFor({ timeout: 20_000 });
+  // An error is boxed, in its own colours, apart from the status line.
+  const clear = 'rgba(0, 0, 0, 0)';
+  assert.notEqual(await style(page, '#error', 'backgroundColor'), clear, 'an error is boxed');
+  assert.equal(await style(page, '#status', 'backgroundColor'), clear, 'status text is not');
+  assert.notEqual(await style(page, '#error', 'color'), await style(page, '#status', 'color'));
   await shot(page, 'network-error');
   await context.close();
 });

@@ -94,6 +94,7 @@ $('signin').onclick = async () => {
   $('user').textContent = '';
   $('progress').textContent = '';
   $('signin').disabled = true;
+  $('link-mode').disabled = true;
   show('cancel', true);
   status(`Contacting ${server}…`, 'busy');
   pinShown = false;
@@ -112,6 +113,7 @@ $('signin').onclick = async () => {
     show('cancel', false);
     $('progress').textContent = '';
     $('signin').disabled = false;
+    $('link-mode').disabled = false;
     running = null;
   }
 };
