@@ -1,11 +1,10 @@
 //! The native test harness: the rigs that run the shared conformance suite
-//! (`plex-pin-conformance`) over ureq and hyper, the hostile server, heap measurement, and
-//! the READMEs compiled as doctests.
+//! (`plex-pin-conformance`, which also holds the hostile server) over ureq, hyper and
+//! reqwest, heap measurement, and the READMEs compiled as doctests.
 
 #![deny(missing_docs)]
 
 pub mod alloc;
-pub mod hostile;
 
 /// The README's examples, compiled as doctests so they cannot rot.
 #[doc = include_str!("../../README.md")]

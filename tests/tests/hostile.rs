@@ -1,12 +1,14 @@
-//! The hostile-server suite (issue #12) over both native transports: every scenario ends in
-//! a token or a typed error, within the deadline, with the heap bounded. The client's side
-//! is the shared suite's (`plex_pin_conformance::hostile`), which the wasm transport runs too.
+//! The hostile-server suite (issue #12) over the native transports: every scenario ends in a
+//! token or a typed error, within the deadline, with the heap bounded. Server and client
+//! side are the kit's (`plex_pin_conformance::hostile`), which the wasm transport runs too;
+//! the server runs as a process of its own (this package's `hostile-server` binary), so
+//! that its allocations are not counted as the client's.
 
 use std::sync::Mutex;
 
+use plex_pin_conformance::hostile::server::ServerProcess;
 use plex_pin_conformance::hostile::survives_a_hostile_server;
 use plex_pin_conformance::Rig;
-use plex_pin_tests::hostile::ServerProcess;
 use plex_pin_tests::rigs::{HyperRig, UreqRig};
 
 #[global_allocator]
