@@ -1,15 +1,21 @@
 //! The login: the core's blocking loop over the ureq client, telling the person what it
 //! waits for.
 
-use plex_pin::drive::Event;
+use plex_pin::drive::{Cancel, Event};
 use plex_pin::{PinKind, PinLogin, Token};
 use plex_pin_ureq::{Client, Error};
 
 use crate::prompt::Prompt;
 
-/// Runs `login` to its end through `client`, showing the pin and every retry on `prompt`.
-pub fn login(client: &Client, login: PinLogin, prompt: &mut Prompt) -> Result<Token, Error> {
-    client.run(login, None, |event| match event {
+/// Runs `login` to its end through `client`, showing the pin and every retry on `prompt`;
+/// `cancel` ends it with `Error::Cancelled` (at once during a wait).
+pub fn login(
+    client: &Client,
+    login: PinLogin,
+    prompt: &mut Prompt,
+    cancel: &Cancel,
+) -> Result<Token, Error> {
+    client.run(login, Some(cancel), |event| match event {
         Event::PinReady {
             pin,
             url,

@@ -21,6 +21,7 @@
 //!   whole login with it in about 30 lines (see the module's example).
 //! - Validation of everything the caller gives before it reaches the wire ([`ConfigError`]).
 //! - What plex.tv does and on which sources each rule rests: [`protocol`].
+//! - Which proxy a request may use, one rule for every native transport: [`proxy`].
 //!
 //! # Out of scope
 //! - Sockets, TLS, timers, clocks, body size limits: the transport's job.
@@ -72,6 +73,7 @@ mod login;
 mod percent;
 mod pin;
 pub mod protocol;
+pub mod proxy;
 #[cfg(feature = "jwt")]
 mod refresh;
 pub mod request;
