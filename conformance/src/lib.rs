@@ -66,8 +66,8 @@ impl Failure {
 pub enum Report {
     /// [`Event::PinReady`]: the pin and the URL where the user approves it.
     PinReady {
-        /// The pin.
-        pin: Pin,
+        /// The pin (boxed: it is ten times the size of the other reports).
+        pin: Box<Pin>,
         /// Where the user approves it.
         url: String,
     },
@@ -87,7 +87,7 @@ impl Report {
     pub fn of<R: Rig + ?Sized>(event: &Event<'_, TransportError<R>>) -> Self {
         match event {
             Event::PinReady { pin, url, .. } => Report::PinReady {
-                pin: (*pin).clone(),
+                pin: Box::new((*pin).clone()),
                 url: (*url).to_owned(),
             },
             Event::Retrying { attempt, error, .. } => Report::Retrying {

@@ -61,7 +61,7 @@ async fn sign_in<R: Rig>(
             .run(transport, flow, Some(&cancel), |report| {
                 let line = match report {
                     Report::PinReady { pin, url } => {
-                        *shown.borrow_mut() = Some((pin, url));
+                        *shown.borrow_mut() = Some((*pin, url));
                         "pin".to_owned()
                     }
                     Report::Retrying {

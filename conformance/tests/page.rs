@@ -2,7 +2,7 @@
 //! the README under "Check your transport" is, line for line, one of those files' lines
 //! between their `// page: NAME` and `// page end` markers.
 
-fn region<'a>(file: &'a str, name: &str) -> String {
+fn region(file: &str, name: &str) -> String {
     let start = format!("// page: {name}\n");
     let from = file.find(&start).expect("a page marker") + start.len();
     let to = from + file[from..].find("// page end").expect("an end marker");

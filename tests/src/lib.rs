@@ -18,4 +18,7 @@ pub mod ureq_readme {}
 /// The async transport's README.
 #[doc = include_str!("../../transport-hyper/README.md")]
 pub mod hyper_readme {}
+/// The reqwest transport's README.
+#[doc = include_str!("../../transport-reqwest/README.md")]
+pub mod reqwest_readme {}
 pub mod rigs;

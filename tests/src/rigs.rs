@@ -63,6 +63,47 @@ impl Rig for HyperRig {
     }
 }
 
+/// `plex-pin-reqwest` on the test's tokio runtime.
+pub struct ReqwestRig(Emulator);
+
+impl ReqwestRig {
+    /// A rig with its own emulator.
+    pub fn new() -> Self {
+        ReqwestRig(emulator())
+    }
+}
+
+impl Default for ReqwestRig {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Rig for ReqwestRig {
+    type Transport = plex_pin_reqwest::Client;
+
+    fn url(&self) -> &str {
+        self.0.url()
+    }
+
+    fn transport(&self, config: Config, timeout: Duration) -> Self::Transport {
+        let builder = plex_pin_reqwest::Client::builder(config).timeout(timeout);
+        builder.build().unwrap()
+    }
+
+    fn failure(error: &plex_pin_reqwest::Error) -> Failure {
+        Failure::of(error.plex(), error.kind())
+    }
+
+    fn reset_memory_peak(&self) {
+        alloc::reset_peak();
+    }
+
+    fn memory_peak_growth(&self) -> Option<usize> {
+        Some(alloc::peak_growth())
+    }
+}
+
 /// `plex-pin-ureq`: logins through its blocking loop, calls through its blocking `send`.
 pub struct UreqRig(Emulator);
 

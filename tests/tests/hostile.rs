@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use plex_pin_conformance::hostile::server::ServerProcess;
 use plex_pin_conformance::hostile::survives_a_hostile_server;
 use plex_pin_conformance::Rig;
-use plex_pin_tests::rigs::{HyperRig, UreqRig};
+use plex_pin_tests::rigs::{HyperRig, ReqwestRig, UreqRig};
 
 #[global_allocator]
 static ALLOC: plex_pin_tests::alloc::Counting = plex_pin_tests::alloc::Counting;
@@ -39,6 +39,11 @@ fn ureq_survives_a_hostile_server() {
 #[test]
 fn hyper_survives_a_hostile_server() {
     run_all(HyperRig::new());
+}
+
+#[test]
+fn reqwest_survives_a_hostile_server() {
+    run_all(ReqwestRig::new());
 }
 /// The emulator as the target of a hostile client (issue #12 items 4 and 17): a request body
 /// dripped one byte per segment is held in one bounded buffer, and a body that stops
