@@ -20,13 +20,14 @@ pub fn login(
             pin,
             url,
             expires_at,
+            ..
         } => {
             // The QR code encodes the shortest URL that signs in.
             let qr_url = match pin.kind() {
                 PinKind::Link => url.to_owned(),
                 _ => plex_pin::short_auth_url(client.config(), &pin.code),
             };
-            prompt.show(pin, url, &qr_url, expires_at);
+            prompt.show(pin, url, &qr_url, Some(expires_at));
         }
         Event::Retrying {
             error, next_try, ..

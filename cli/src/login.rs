@@ -9,7 +9,7 @@
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
-use plex_pin::drive::{Cancel, Clock};
+use plex_pin::drive::Cancel;
 use plex_pin::{Call, LoginOptions, PinLogin, PinOptions, Token, TransportErrorKind, User};
 use plex_pin_ureq::{Client, Error};
 
@@ -39,7 +39,7 @@ pub fn login(args: LoginArgs) -> Result<(), Failure> {
     let options = options(&args)?;
     let login = if args.jwt {
         let key = store::device_key()?;
-        PinLogin::with_device_key(client.config(), options, key, client.unix_now())
+        PinLogin::with_device_key(client.config(), options, key)
     } else {
         PinLogin::new(client.config(), options)
     };

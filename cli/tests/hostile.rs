@@ -450,7 +450,6 @@ fn link_refuses_a_bad_code_without_echoing_it_or_connecting() {
 /// Issue #23, item 4: a Plex JWT that is not plex.tv's (not a JWT, unsigned, junk) ends
 /// `refresh` in an error: nothing on stdout, nothing stored beside the device's own files.
 #[test]
-#[ignore = "needs the core to verify Plex JWTs (issue #23, item 4)"]
 fn refresh_refuses_a_forged_jwt_and_prints_nothing() {
     let unsigned = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJleHAiOjQxMDI0NDQ4MDB9.";
     let junk = "A".repeat(8 * 1024);

@@ -225,9 +225,8 @@ fn a_bad_client_identifier_names_where_it_came_from() {
 }
 
 /// Surrounding spaces are the value's: only the newline plex-pin writes is taken off the
-/// file. Needs the core's `ClientId::new` to refuse them (issue #23, item 7).
+/// file; the core's `ClientId::new` refuses them.
 #[test]
-#[ignore = "needs plex_pin::ClientId::new to refuse leading and trailing whitespace"]
 fn a_client_identifier_with_spaces_is_refused_not_trimmed() {
     assert_bad_client_id(" abc", "X-Plex-Client-Identifier");
     assert_bad_client_id("abc ", "X-Plex-Client-Identifier");
