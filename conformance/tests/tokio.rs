@@ -38,8 +38,8 @@ mod tiny;
 mod my_transport {
     use std::time::Duration;
 
-    use plex_pin::drive::{AsyncTransport, Clock};
-    use plex_pin::{Config, Instant, Request};
+    use plex_pin::drive::{AsyncTransport, Clock, SystemClock};
+    use plex_pin::{Config, Instant, Request, TransportErrorKind};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     use crate::tiny;
@@ -57,11 +57,11 @@ mod my_transport {
 
     impl Clock for Client {
         fn now(&self) -> Instant {
-            Instant::now()
+            SystemClock.now()
         }
 
         fn unix_now(&self) -> u64 {
-            tiny::unix_now()
+            SystemClock.unix_now()
         }
     }
 
@@ -98,6 +98,10 @@ mod my_transport {
 
         fn timeout(&self) -> Duration {
             self.timeout
+        }
+
+        fn error_kind(&self, error: &Error) -> TransportErrorKind {
+            error.kind().unwrap_or(TransportErrorKind::Other)
         }
     }
 }

@@ -11,7 +11,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use plex_pin::drive::{AsyncTransport, BlockingTransport, Cancel, Clock, Flow};
-use plex_pin::{Config, Instant, Token};
+use plex_pin::{Config, Instant, Token, TransportErrorKind};
 use plex_pin_conformance::{blocking, start_emulator, Failure, Report, Rig};
 use plex_pin_emulator::Emulator;
 
@@ -152,6 +152,10 @@ impl AsyncTransport for Ureq {
 
     fn timeout(&self) -> Duration {
         BlockingTransport::timeout(&self.0)
+    }
+
+    fn error_kind(&self, error: &plex_pin_ureq::Error) -> TransportErrorKind {
+        BlockingTransport::error_kind(&self.0, error)
     }
 }
 

@@ -51,7 +51,9 @@ use std::future::Future;
 use std::time::Duration;
 
 use bytes::Bytes;
-use plex_pin::drive::{self, AsyncTransport, Cancel, Clock, Event, Flow, TransportError};
+use plex_pin::drive::{
+    self, Cancel, Clock, Event, Flow, SendTransport, SystemClock, TransportError,
+};
 use plex_pin::proxy::Proxy;
 use plex_pin::{Call, Config, Instant, LoginOptions, Pin, PinLogin, Token, TransportErrorKind};
 
@@ -249,7 +251,7 @@ impl Client {
     /// A new Plex JWT for a device whose key is registered ([`plex_pin::JwtRefresh`]).
     #[cfg(feature = "jwt")]
     pub async fn refresh(&self, key: &plex_pin::jwt::DeviceKey) -> Result<Token, Error> {
-        let refresh = plex_pin::JwtRefresh::new(&self.config, key.clone(), self.unix_now());
+        let refresh = plex_pin::JwtRefresh::new(&self.config, key.clone());
         self.run(refresh, None, |_| {}).await
     }
 
@@ -338,16 +340,16 @@ fn is_tls(error: &reqwest::Error) -> bool {
 
 impl Clock for Client {
     fn now(&self) -> Instant {
-        Instant::now()
+        SystemClock.now()
     }
 
     fn unix_now(&self) -> u64 {
-        let now = web_time::SystemTime::now().duration_since(web_time::UNIX_EPOCH);
-        now.map_or(0, |d| d.as_secs())
+        SystemClock.unix_now()
     }
 }
 
-impl AsyncTransport for Client {
+/// `Send` futures: generic code can spawn the login on a multi-threaded runtime.
+impl SendTransport for Client {
     type Body = Bytes;
     type Error = Error;
 
@@ -371,5 +373,10 @@ impl AsyncTransport for Client {
 
     fn timeout(&self) -> Duration {
         self.timeout
+    }
+
+    /// The error's own kind: a TLS failure ends a login at once.
+    fn error_kind(&self, error: &Error) -> TransportErrorKind {
+        error.kind().unwrap_or(TransportErrorKind::Other)
     }
 }

@@ -65,6 +65,28 @@ async fn a_failed_handshake_is_a_tls_error() {
     assert_eq!(error.kind(), Some(TransportErrorKind::Tls), "{error:?}");
 }
 
+/// A login whose TLS fails ends at once with the TLS error, without a retry
+/// (`SendTransport::error_kind` tells the loop).
+#[tokio::test]
+async fn a_login_whose_tls_fails_ends_without_retrying() {
+    use plex_pin::drive::Event;
+    let emulator = Emulator::start(Options::default()).unwrap();
+    let https = emulator.url().replace("http://", "https://");
+    let client = plex_pin_reqwest::Client::new(config(&https)).unwrap();
+    let login = plex_pin::PinLogin::new(client.config(), plex_pin::LoginOptions::default());
+    let mut retries = 0;
+    let ended = client
+        .run(login, None, |event| {
+            if let Event::Retrying { .. } = event {
+                retries += 1;
+            }
+        })
+        .await;
+    let error = ended.expect_err("no TLS server there");
+    assert_eq!(error.kind(), Some(TransportErrorKind::Tls), "{error:?}");
+    assert_eq!(retries, 0);
+}
+
 /// A stand-in proxy on loopback: records each request line it gets and refuses it.
 struct FakeProxy {
     url: String,

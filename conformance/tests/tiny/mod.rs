@@ -135,9 +135,3 @@ pub fn io_failed(error: io::Error) -> Error {
 pub fn timed_out() -> Error {
     failed(TransportErrorKind::Timeout, "the request timed out")
 }
-
-/// Unix seconds now.
-pub fn unix_now() -> u64 {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-    now.map_or(0, |d| d.as_secs())
-}
