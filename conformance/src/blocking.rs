@@ -11,26 +11,80 @@
 //! - [`Rig::run`](crate::Rig::run), which every login and refresh of the scenarios goes
 //!   through, calls [`on_a_thread`] with the transport's own `run` (the blocking loop):
 //!
-//! ```ignore
-//! fn run<F: Flow + Send + 'static>(
-//!     &self,
-//!     transport: &Self::Transport,
-//!     flow: F,
-//!     cancel: Option<&Cancel>,
-//!     observe: impl FnMut(Report),
-//! ) -> impl Future<Output = Result<Token, Failure>> {
-//!     let client = transport.blocking_client().clone();
-//!     plex_pin_conformance::blocking::on_a_thread(
-//!         move |cancel, report| {
-//!             client
-//!                 .run(flow, Some(cancel), |event| report(Report::of::<Self>(&event)))
-//!                 .map_err(|e| Self::failure(&e))
-//!         },
-//!         cancel,
-//!         observe,
-//!     )
+//! ```no_run
+//! # use std::future::Future;
+//! # use std::time::Duration;
+//! # use plex_pin::drive::{self, AsyncTransport, BlockingTransport, Cancel, Clock, Event, Flow};
+//! # use plex_pin::drive::{SystemClock, TransportError};
+//! # use plex_pin::{Config, Instant, Request, Token};
+//! use plex_pin_conformance::{blocking, Emulator, Failure, Report, Rig};
+//! # type Error = TransportError<std::io::Error>;
+//! # #[derive(Clone)]
+//! # struct MyClient;
+//! # impl Clock for MyClient {
+//! #     fn now(&self) -> Instant { SystemClock.now() }
+//! #     fn unix_now(&self) -> u64 { SystemClock.unix_now() }
+//! # }
+//! # impl BlockingTransport for MyClient {
+//! #     type Body = Vec<u8>;
+//! #     type Error = Error;
+//! #     fn send(&self, _: Request, _: Duration) -> Result<http::Response<Vec<u8>>, Error> {
+//! #         unimplemented!()
+//! #     }
+//! # }
+//! # impl MyClient {
+//! #     fn run(&self, flow: impl Flow, cancel: Option<&Cancel>,
+//! #            observe: impl FnMut(Event<'_, Error>)) -> Result<Token, Error> {
+//! #         drive::run_blocking(self, flow, cancel, observe)
+//! #     }
+//! # }
+//! /// `MyClient` for the single calls: its `send` blocks the task, its waits are the
+//! /// executor's.
+//! struct AsAsync(MyClient);
+//! # impl Clock for AsAsync {
+//! #     fn now(&self) -> Instant { SystemClock.now() }
+//! #     fn unix_now(&self) -> u64 { SystemClock.unix_now() }
+//! # }
+//! # impl AsyncTransport for AsAsync {
+//! #     type Body = Vec<u8>;
+//! #     type Error = Error;
+//! #     async fn send(&self, r: Request, t: Duration) -> Result<http::Response<Vec<u8>>, Error> {
+//! #         self.0.send(r, t)
+//! #     }
+//! #     async fn sleep_until(&self, _: Instant) {}
+//! # }
+//!
+//! struct MyRig(Emulator);
+//!
+//! impl Rig for MyRig {
+//!     type Transport = AsAsync;
+//! #   fn url(&self) -> &str { self.0.url() }
+//! #   fn transport(&self, _: Config, _: Duration) -> AsAsync { AsAsync(MyClient) }
+//! #   fn failure(error: &Error) -> Failure { Failure::of(error.plex(), error.kind()) }
+//!     // url, transport and failure as for any rig, then:
+//!
+//!     fn run<F: Flow + Send + 'static>(
+//!         &self,
+//!         transport: &AsAsync,
+//!         flow: F,
+//!         cancel: Option<&Cancel>,
+//!         observe: impl FnMut(Report),
+//!     ) -> impl Future<Output = Result<Token, Failure>> {
+//!         let client = transport.0.clone();
+//!         blocking::on_a_thread(
+//!             move |cancel, report| {
+//!                 client
+//!                     .run(flow, Some(cancel), |event| report(Report::of::<Self>(&event)))
+//!                     .map_err(|e| Self::failure(&e))
+//!             },
+//!             cancel,
+//!             observe,
+//!         )
+//!     }
 //! }
 //! ```
+//!
+//! plex-pin's own tests run plex-pin-ureq so (their `UreqRig`).
 //!
 //! A scenario's cancel then reaches the blocking loop from the test's thread, as an app's
 //! Ctrl-C handler reaches it from another.

@@ -10,10 +10,10 @@
 
 use std::time::Duration;
 
-use plex_pin::drive::{AsyncTransport, Cancel, Flow};
+use plex_pin::drive::AsyncTransport;
 use plex_pin::{Call, ClientId, Config, Error, Instant, LoginOptions, PinLogin, Token};
 
-use crate::{Failure, Report, Rig, TransportError};
+use crate::{Failure, Rig};
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod server;
@@ -147,42 +147,56 @@ pub async fn run<R: Rig>(rig: &R, server: &str, scenario: &Scenario) -> Result<(
     }
 }
 
-/// Starts the hostile server in this process and runs every scenario over `rig`'s
-/// transport: what [`hostile!`](crate::hostile!) generates. The server's allocations would
-/// count as the client's, so the rig's memory figures are not checked here; run the server
-/// as a process of its own ([`server::ServerProcess`]) and call
-/// [`survives_a_hostile_server`] to check them too.
 #[cfg(not(target_arch = "wasm32"))]
-pub async fn in_process<R: Rig>(rig: &R) {
-    let server = server::HostileServer::start().expect("the hostile server starts");
-    survives_a_hostile_server(&WithoutMemory(rig), &server.url()).await;
-}
+pub use native::in_process;
 
-/// A rig as it is, but for its memory figures.
-struct WithoutMemory<'a, R>(&'a R);
+/// What needs the server in this process: native targets only.
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use std::time::Duration;
 
-impl<R: Rig> Rig for WithoutMemory<'_, R> {
-    type Transport = R::Transport;
+    use plex_pin::drive::{Cancel, Flow};
+    use plex_pin::{Config, Token};
 
-    fn url(&self) -> &str {
-        self.0.url()
+    use super::{server, survives_a_hostile_server};
+    use crate::{Failure, Report, Rig, TransportError};
+
+    /// Starts the hostile server in this process and runs every scenario over `rig`'s
+    /// transport: what [`hostile!`](crate::hostile!) generates. The server's allocations would
+    /// count as the client's, so the rig's memory figures are not checked here; run the server
+    /// as a process of its own ([`server::ServerProcess`]) and call
+    /// [`survives_a_hostile_server`] to check them too.
+    pub async fn in_process<R: Rig>(rig: &R) {
+        let server = server::HostileServer::start().expect("the hostile server starts");
+        survives_a_hostile_server(&WithoutMemory(rig), &server.url()).await;
     }
 
-    fn transport(&self, config: Config, timeout: Duration) -> R::Transport {
-        self.0.transport(config, timeout)
-    }
+    /// A rig as it is, but for its memory figures.
+    struct WithoutMemory<'a, R>(&'a R);
 
-    fn failure(error: &TransportError<R>) -> Failure {
-        R::failure(error)
-    }
+    impl<R: Rig> Rig for WithoutMemory<'_, R> {
+        type Transport = R::Transport;
 
-    fn run<F: Flow + Send + 'static>(
-        &self,
-        transport: &R::Transport,
-        flow: F,
-        cancel: Option<&Cancel>,
-        observe: impl FnMut(Report),
-    ) -> impl std::future::Future<Output = Result<Token, Failure>> {
-        self.0.run(transport, flow, cancel, observe)
+        fn url(&self) -> &str {
+            self.0.url()
+        }
+
+        fn transport(&self, config: Config, timeout: Duration) -> R::Transport {
+            self.0.transport(config, timeout)
+        }
+
+        fn failure(error: &TransportError<R>) -> Failure {
+            R::failure(error)
+        }
+
+        fn run<F: Flow + Send + 'static>(
+            &self,
+            transport: &R::Transport,
+            flow: F,
+            cancel: Option<&Cancel>,
+            observe: impl FnMut(Report),
+        ) -> impl std::future::Future<Output = Result<Token, Failure>> {
+            self.0.run(transport, flow, cancel, observe)
+        }
     }
 }

@@ -7,7 +7,7 @@
 //!   or call through the transport against the emulator, checking the typed outcome, the
 //!   time it took and what the emulator saw on the wire. Each scenario uses its own client
 //!   identifiers and scopes its faults to them, so scenarios may share one emulator.
-//! - [`hostile!`] and [`hostile`]: the same transport against a server that answers wrong
+//! - [`hostile!`] and [`hostile`](mod@hostile): the same transport against a server that answers wrong
 //!   on purpose; every scenario must end in a token or a typed error, in time.
 //! - [`start_emulator`] (native): the plex-pin emulator, in-process. A wasm test gets the
 //!   URL of one started beside it instead ([`Rig::url`]).
