@@ -126,9 +126,9 @@ impl ClientBuilder {
     /// Builds the client and its connection pool. Needs no runtime until first used.
     ///
     /// # Errors
-    /// A proxy variable of the environment that is not an `http://` or `https://` URL, or
-    /// a TLS backend that cannot start (`rustls-no-provider` with no provider installed),
-    /// as [`TransportErrorKind::Other`] and [`TransportErrorKind::Tls`].
+    /// A proxy variable of the environment that is not an `http://` or `https://` URL
+    /// ([`TransportErrorKind::Other`]), or a TLS backend reqwest cannot start
+    /// ([`TransportErrorKind::Tls`]).
     pub fn build(self) -> Result<Client, Error> {
         let http = match self.http {
             Some(http) => http,
