@@ -170,7 +170,8 @@ impl Rig for UreqRig {
         Ureq(
             plex_pin_ureq::Client::builder(config)
                 .timeout(timeout)
-                .build(),
+                .build()
+                .unwrap(),
         )
     }
 
