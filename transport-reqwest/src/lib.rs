@@ -126,17 +126,20 @@ impl ClientBuilder {
     /// Builds the client and its connection pool. Needs no runtime until first used.
     ///
     /// # Errors
-    /// A proxy variable of the environment that is not an `http://` or `https://` URL
-    /// ([`TransportErrorKind::Other`]), or a TLS backend reqwest cannot start
-    /// ([`TransportErrorKind::Tls`]).
+    /// A proxy variable of the environment that is not an `http://` or `https://` URL (a
+    /// SOCKS proxy, a typo), as the configuration's error
+    /// ([`plex_pin::Error::Config`], naming the variable), or a TLS backend reqwest cannot
+    /// start ([`TransportErrorKind::Tls`]).
     pub fn build(self) -> Result<Client, Error> {
         let http = match self.http {
             Some(http) => http,
             None => {
                 let proxy = match self.proxy {
                     Some(proxy) => proxy,
+                    // A setting the client cannot use is the configuration's error, as a bad
+                    // base URL is.
                     None => Proxy::from_env()
-                        .map_err(|e| failed(TransportErrorKind::Other, std::io::Error::other(e)))?,
+                        .map_err(|e| Error::Plex(plex_pin::Error::Config(e.into())))?,
                 };
                 let mut builder = reqwest::Client::builder()
                     .redirect(reqwest::redirect::Policy::none())
@@ -145,7 +148,7 @@ impl ClientBuilder {
                     // reqwest reads the proxy variables itself (HTTP_PROXY too, for the
                     // plain-http loopback URLs): off, and the core's rule instead.
                     .no_proxy();
-                if proxy.is_some() {
+                if proxy.proxy_url().is_some() {
                     builder = builder.proxy(reqwest::Proxy::custom(move |url| {
                         let uri = url.as_str().parse::<http::Uri>().ok()?;
                         proxy.for_uri(&uri).map(str::to_owned)

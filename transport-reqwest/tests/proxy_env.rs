@@ -1,6 +1,7 @@
 //! The environment's proxies, read by the core's rule (`plex_pin::proxy`), not reqwest's:
 //! `HTTP_PROXY` and `ALL_PROXY` never see a request to the loopback emulator (reqwest
-//! would send plain http through them), and `HTTPS_PROXY` carries https to a remote host.
+//! would send plain http through them), `HTTPS_PROXY` carries https to a remote host, and
+//! one the client cannot use is an error.
 //! A test binary of its own: it sets the process's environment.
 
 use std::io::{BufRead, BufReader, Write};
@@ -69,4 +70,13 @@ async fn environment_proxies_follow_the_core_rule() {
         .await;
     assert!(refused.is_err());
     assert_eq!(*seen.lock().unwrap(), ["CONNECT plex.invalid:443 HTTP/1.1"]);
+
+    // A proxy the client cannot use is refused when it is built, not ignored.
+    std::env::set_var("HTTPS_PROXY", "socks5://127.0.0.1:1080");
+    match plex_pin_reqwest::Client::new(config("https://plex.invalid")) {
+        Err(plex_pin_reqwest::Error::Plex(plex_pin::Error::Config(e))) => {
+            assert!(e.to_string().contains("HTTPS_PROXY"), "{e}")
+        }
+        other => panic!("{other:?}"),
+    }
 }
