@@ -40,6 +40,8 @@ pub struct Scenario {
     pub token_check: bool,
     /// The login must end with [`TOKEN`] (the oddity is harmless), not an error.
     pub expect_token: bool,
+    /// A JWT sign-in whose Plex JWT is forged: it must end in [`Error::InvalidJwt`].
+    pub jwt: bool,
 }
 
 fn config(base_url: &str) -> Config {
@@ -71,6 +73,7 @@ pub async fn scenarios<R: Rig>(rig: &R, server: &str) -> Vec<Scenario> {
             name: text(entry, "name"),
             token_check: text(entry, "kind") == "token-check",
             expect_token: text(entry, "expect") == "token",
+            jwt: text(entry, "kind") == "jwt-login",
         })
         .collect()
 }
@@ -79,7 +82,7 @@ pub async fn scenarios<R: Rig>(rig: &R, server: &str) -> Vec<Scenario> {
 /// did not end as they must.
 pub async fn survives_a_hostile_server<R: Rig>(rig: &R, server: &str) {
     let list = scenarios(rig, server).await;
-    assert!(list.len() >= 30, "the server lists its scenarios");
+    assert!(list.len() >= 38, "the server lists its scenarios");
     let mut failures = Vec::new();
     for scenario in &list {
         if let Err(failure) = run(rig, server, scenario).await {
@@ -116,9 +119,16 @@ pub async fn run<R: Rig>(rig: &R, server: &str, scenario: &Scenario) -> Result<(
             .with_poll_interval(Duration::from_millis(50))
             .with_max_consecutive_failures(3)
             .with_timeout(DEADLINE);
-        let login = PinLogin::new(&config(&base), options);
+        let login = if scenario.jwt {
+            let key = plex_pin::jwt::DeviceKey::from_seed([0x44; 32]);
+            PinLogin::with_device_key(&config(&base), options, key)
+        } else {
+            PinLogin::new(&config(&base), options)
+        };
         let outcome = rig.run(&transport, login, None, |_| {}).await;
         let ended = match &outcome {
+            Err(Failure::Plex(Error::InvalidJwt(_))) => scenario.jwt,
+            _ if scenario.jwt => false,
             Ok(token) => scenario.expect_token && token.expose_secret() == TOKEN,
             Err(Failure::Plex(Error::OutOfOrder(_))) => false,
             Err(_) => !scenario.expect_token,
@@ -127,7 +137,9 @@ pub async fn run<R: Rig>(rig: &R, server: &str, scenario: &Scenario) -> Result<(
     };
     let took = start.elapsed();
     if !ended {
-        let expected = if scenario.expect_token {
+        let expected = if scenario.jwt {
+            "Error::InvalidJwt: the forged JWT refused"
+        } else if scenario.expect_token {
             "the token"
         } else {
             "a typed error"

@@ -107,6 +107,18 @@ pub enum Scenario {
     EchoTokenXml,
     /// The same in HTML.
     EchoTokenHtml,
+    /// JWT sign-in: approved with an unsigned Plex JWT (`alg: none`).
+    JwtUnsigned,
+    /// JWT sign-in: approved with a JWT signed by a key `/api/v2/auth/keys` does not list.
+    JwtOtherKey,
+    /// JWT sign-in: approved with a JWT signed by the listed key, expired an hour ago.
+    JwtExpired,
+    /// JWT sign-in: approved with a valid JWT issued for another device's key.
+    JwtOtherDevice,
+    /// JWT sign-in: approved with a token that is no JWT at all.
+    JwtNotAJwt,
+    /// JWT sign-in: approved with 8 KB of junk.
+    JwtJunk,
 }
 
 impl Scenario {
@@ -141,6 +153,17 @@ impl Scenario {
         Scenario::OtherPin,
         Scenario::ControlCode,
         Scenario::ControlFields,
+    ];
+
+    /// Every scenario a JWT sign-in runs: each hands over a Plex JWT that must not be
+    /// handed on.
+    pub const JWT_LOGIN: &'static [Scenario] = &[
+        Scenario::JwtUnsigned,
+        Scenario::JwtOtherKey,
+        Scenario::JwtExpired,
+        Scenario::JwtOtherDevice,
+        Scenario::JwtNotAJwt,
+        Scenario::JwtJunk,
     ];
 
     /// Every scenario a token check (`user`) runs.
@@ -186,6 +209,12 @@ impl Scenario {
             EchoTokenJson => "echo-token-json",
             EchoTokenXml => "echo-token-xml",
             EchoTokenHtml => "echo-token-html",
+            JwtUnsigned => "jwt-unsigned",
+            JwtOtherKey => "jwt-other-key",
+            JwtExpired => "jwt-expired",
+            JwtOtherDevice => "jwt-other-device",
+            JwtNotAJwt => "jwt-not-a-jwt",
+            JwtJunk => "jwt-junk",
         }
     }
 
@@ -193,6 +222,7 @@ impl Scenario {
         Self::LOGIN
             .iter()
             .chain(Self::TOKEN_CHECK)
+            .chain(Self::JWT_LOGIN)
             .copied()
             .find(|s| s.name() == name)
     }
@@ -382,14 +412,15 @@ fn read_request(stream: &mut TcpStream) -> io::Result<(String, Request)> {
     ))
 }
 
-/// `GET /scenarios`: every scenario as `[{"name", "kind": "login"|"token-check", "expect":
-/// "token"|"error"}]`, so that a client in another language (the wasm tests) runs the
-/// same list without a copy of it.
+/// `GET /scenarios`: every scenario as `[{"name", "kind": "login"|"token-check"|"jwt-login",
+/// "expect": "token"|"error"}]`, so that a client in another language (the wasm tests) runs
+/// the same list without a copy of it.
 fn scenario_list() -> String {
     let entries: Vec<String> = Scenario::LOGIN
         .iter()
         .map(|s| (s, "login"))
         .chain(Scenario::TOKEN_CHECK.iter().map(|s| (s, "token-check")))
+        .chain(Scenario::JWT_LOGIN.iter().map(|s| (s, "jwt-login")))
         .map(|(s, kind)| {
             let expect = match s.expect() {
                 Expect::Token => "token",
@@ -660,6 +691,20 @@ fn serve(mut stream: TcpStream, stop: &AtomicBool) -> io::Result<()> {
                 &pin_json(&PIN_ID.to_string(), "ABCD", token, &extra),
             )?;
         }
+        JwtUnsigned | JwtOtherKey | JwtExpired | JwtOtherDevice | JwtNotAJwt | JwtJunk => {
+            if creating {
+                json(&mut stream, "201 Created", &pending)?;
+            } else if request.path.starts_with("/api/v2/auth/nonce") {
+                json(&mut stream, "200 OK", r#"{"nonce":"hostile-nonce"}"#)?;
+            } else if request.path.starts_with("/api/v2/auth/keys") {
+                let keys = format!(r#"{{"keys":[{}]}}"#, forged::listed_keys());
+                json(&mut stream, "200 OK", &keys)?;
+            } else {
+                let token = forged::token(scenario);
+                let body = pin_json(&PIN_ID.to_string(), "ABCD", Some(&token), "");
+                json(&mut stream, "200 OK", &body)?;
+            }
+        }
         EchoTokenJson | EchoTokenXml | EchoTokenHtml => {
             let token = request.token.unwrap_or_default();
             let (content_type, body) = match scenario {
@@ -696,4 +741,51 @@ fn serve(mut stream: TcpStream, stop: &AtomicBool) -> io::Result<()> {
     let mut sink = [0u8; 512];
     while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
     Ok(())
+}
+
+/// The Plex JWTs of the JWT scenarios: each one a client must refuse.
+mod forged {
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+    use base64::Engine;
+    use plex_pin::jwt::DeviceKey;
+
+    use super::Scenario;
+
+    /// The key `/api/v2/auth/keys` lists: the server's stand-in for plex.tv's.
+    fn listed() -> DeviceKey {
+        DeviceKey::from_seed([0x50; 32])
+    }
+
+    pub(super) fn listed_keys() -> String {
+        serde_json::to_string(listed().jwk()).unwrap_or_default()
+    }
+
+    /// The token `scenario` approves with. A thumbprint of a key the client does not hold
+    /// (it never matters: each token fails an earlier check, or that one).
+    pub(super) fn token(scenario: Scenario) -> String {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let stranger = DeviceKey::from_seed([0x51; 32]);
+        let claims = |exp: u64| {
+            serde_json::json!({
+                "iss": "plex.tv", "aud": ["plex.tv"], "iat": now, "exp": exp,
+                "thumbprint": stranger.key_id()
+            })
+        };
+        match scenario {
+            Scenario::JwtUnsigned => {
+                let header = B64.encode(br#"{"alg":"none","typ":"JWT"}"#);
+                let body = B64.encode(claims(now + 3600).to_string());
+                format!("{header}.{body}.")
+            }
+            Scenario::JwtOtherKey => stranger.sign(&claims(now + 3600)),
+            Scenario::JwtExpired => listed().sign(&claims(now.saturating_sub(3600))),
+            Scenario::JwtOtherDevice => listed().sign(&claims(now + 3600)),
+            Scenario::JwtNotAJwt => "plainly-not-a-jwt".to_owned(),
+            _ => "A".repeat(8 * 1024),
+        }
+    }
 }
