@@ -1,18 +1,16 @@
-//! A running instance of the app: its settings, the state its handlers and login tasks
-//! share, resuming the store's pending logins (at start and then periodically), and
-//! stopping.
+//! What one instance's handlers share: its settings, its login tasks, and the two ways a
+//! login task starts (a new login for `POST /login`, or a pending one claimed from the
+//! store).
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use plex_pin::{LoginOptions, PinLogin};
-use tokio::net::TcpListener;
 use tokio::sync::oneshot;
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::task::JoinSet;
 
-use crate::login::{self, NotStarted, Started};
-use crate::store::{Claimed, Lease, LoginId, LoginStore, StoreError};
+use crate::login::{self, Context, NotStarted, Started};
+use crate::store::{Claimed, Ending, Lease, LoginId, LoginStore, StoreError};
 
 /// How an instance runs logins. The defaults suit plex.tv.
 #[derive(Debug, Clone)]
@@ -66,13 +64,12 @@ impl Settings {
     }
 }
 
-/// What the handlers and the login tasks of one instance share.
+/// What the handlers of one instance share.
 pub(crate) struct App<S> {
-    pub(crate) store: S,
-    pub(crate) client: plex_pin_hyper::Client,
+    /// What its login tasks share (they hold this, not the `App`: the tasks live in the
+    /// `App`, which they must not keep alive).
+    pub(crate) cx: Arc<Context<S>>,
     pub(crate) settings: Settings,
-    /// This instance's hold on the logins it polls.
-    pub(crate) lease: Lease,
     /// One task per login this instance polls; `None` once stopping. Dropping the set
     /// aborts them: nothing outlives the instance.
     tasks: Mutex<Option<JoinSet<()>>>,
@@ -92,17 +89,47 @@ pub(crate) enum StartError {
 }
 
 impl<S: LoginStore> App<S> {
+    /// The state of an instance holding `lease`.
+    pub(crate) fn new(
+        store: S,
+        client: plex_pin_hyper::Client,
+        settings: Settings,
+        lease: Lease,
+    ) -> Self {
+        let cx = Context {
+            store,
+            client,
+            lease,
+            create_timeout: settings.create_timeout,
+        };
+        Self {
+            cx: Arc::new(cx),
+            settings,
+            tasks: Mutex::new(Some(JoinSet::new())),
+        }
+    }
+
+    /// The store.
+    pub(crate) fn store(&self) -> &S {
+        &self.cx.store
+    }
+
+    /// This instance's hold on the logins it polls.
+    pub(crate) fn lease(&self) -> &Lease {
+        &self.cx.lease
+    }
+
     /// Starts a login: reserves its row (within the bound), runs its task, and returns
     /// once the task stored the pin.
-    pub(crate) async fn start_login(self: &Arc<Self>) -> Result<Started, StartError> {
+    pub(crate) async fn start_login(&self) -> Result<Started, StartError> {
         let id = LoginId::generate();
         let max = self.settings.max_pending;
-        if !self.store.reserve(&id, &self.lease, max).await? {
+        if !self.store().reserve(&id, self.lease(), max).await? {
             return Err(StartError::Full);
         }
         let (announce, started) = oneshot::channel();
-        let login = PinLogin::new(self.client.config(), self.settings.login.clone());
-        let task = login::run(Arc::clone(self), id, login, None, Some(announce));
+        let login = PinLogin::new(self.cx.client.config(), self.settings.login.clone());
+        let task = login::run(Arc::clone(&self.cx), id, login, None, Some(announce));
         if !self.spawn(task) {
             return Err(StartError::Stopping);
         }
@@ -115,25 +142,25 @@ impl<S: LoginStore> App<S> {
 
     /// Claims pending logins that no live instance polls and resumes each in a task, up
     /// to this instance's free room. Returns how many it resumed.
-    async fn resume_pending(self: &Arc<Self>) -> Result<usize, StoreError> {
+    pub(crate) async fn resume_pending(&self) -> Result<usize, StoreError> {
         let room = self.settings.max_pending.saturating_sub(self.running());
         if room == 0 {
             return Ok(0);
         }
-        let claimed = self.store.claim(&self.lease, room).await?;
+        let claimed = self.store().claim(self.lease(), room).await?;
         let count = claimed.len();
         for Claimed { id, saved } in claimed {
             let options = self.settings.login.clone();
-            match PinLogin::resume(self.client.config(), options, &saved) {
+            match PinLogin::resume(self.cx.client.config(), options, &saved) {
                 Ok(login) => {
-                    self.spawn(login::run(Arc::clone(self), id, login, Some(saved), None));
+                    let task = login::run(Arc::clone(&self.cx), id, login, Some(saved), None);
+                    self.spawn(task);
                 }
                 // Saved under another client identifier: plex.tv would not know the pin.
                 Err(e) => {
-                    let ending = crate::store::Ending::Failed {
-                        reason: e.to_string(),
-                    };
-                    self.store.finish(&id, &self.lease, &ending).await?;
+                    let reason = e.to_string();
+                    let ending = Ending::Failed { reason };
+                    self.store().finish(&id, self.lease(), &ending).await?;
                 }
             }
         }
@@ -161,7 +188,7 @@ impl<S: LoginStore> App<S> {
     }
 
     /// Takes the login tasks out, so that they are aborted when dropped.
-    fn take_tasks(&self) -> Option<JoinSet<()>> {
+    pub(crate) fn take_tasks(&self) -> Option<JoinSet<()>> {
         self.tasks
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -176,161 +203,6 @@ fn reap(tasks: &mut JoinSet<()>) {
             if e.is_panic() {
                 tracing::error!("a login task panicked: {e}");
             }
-        }
-    }
-}
-
-/// Why an instance did not start.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum StartFailed {
-    /// The store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The client's identifier is not the one the store's logins were made with.
-    #[error("the client identifier {client} is not the store's ({stored}): build the client with LoginStore::client_id's answer")]
-    ClientIdMismatch {
-        /// The client's.
-        client: String,
-        /// The store's.
-        stored: String,
-    },
-    /// The listener has no address.
-    #[error("the listener: {0}")]
-    Listener(#[from] std::io::Error),
-}
-
-/// One running instance: the HTTP server, its login tasks, and the periodic resume of
-/// pending logins.
-///
-/// [`shutdown`](Self::shutdown) stops it cleanly, handing its pending logins over at once.
-/// Dropping it stops it as a crash would: its tasks are aborted, and its pending logins
-/// wait for their leases to run out before another instance (or this one restarted) takes
-/// them over.
-pub struct Instance<S: LoginStore> {
-    app: Arc<App<S>>,
-    addr: SocketAddr,
-    server: JoinHandle<()>,
-    stop_serving: Option<oneshot::Sender<()>>,
-    sweeper: JoinHandle<()>,
-}
-
-impl<S: LoginStore> std::fmt::Debug for Instance<S> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Instance")
-            .field("addr", &self.addr)
-            .field("owner", &self.app.lease.owner)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<S: LoginStore> Instance<S> {
-    /// Starts an instance serving on `listener`: resumes the store's pending logins that no
-    /// live instance polls, then serves, and from then on looks for more (a crashed
-    /// instance's) every half lease.
-    ///
-    /// `client` must use the store's client identifier ([`LoginStore::client_id`]): a pin
-    /// is known to plex.tv only under the identifier that created it.
-    pub async fn start(
-        store: S,
-        client: plex_pin_hyper::Client,
-        settings: Settings,
-        listener: TcpListener,
-    ) -> Result<Self, StartFailed> {
-        let stored = store.client_id(client.config().client_id()).await?;
-        if stored != *client.config().client_id() {
-            return Err(StartFailed::ClientIdMismatch {
-                client: client.config().client_id().as_str().to_owned(),
-                stored: stored.as_str().to_owned(),
-            });
-        }
-        let addr = listener.local_addr()?;
-        let lease = Lease::new(settings.lease.max(Duration::from_secs(1)));
-        let app = Arc::new(App {
-            store,
-            client,
-            settings,
-            lease,
-            tasks: Mutex::new(Some(JoinSet::new())),
-        });
-        let resumed = app.resume_pending().await?;
-        tracing::info!(resumed, owner = %app.lease.owner, "instance started on {addr}");
-        let sweeper = tokio::spawn(sweep(Arc::clone(&app)));
-        let (stop_serving, stop) = oneshot::channel::<()>();
-        let router = crate::routes::router(Arc::clone(&app));
-        let server = tokio::spawn(async move {
-            let serving = axum::serve(listener, router).with_graceful_shutdown(async {
-                let _ = stop.await;
-            });
-            if let Err(e) = serving.await {
-                tracing::error!("the server stopped: {e}");
-            }
-        });
-        Ok(Self {
-            app,
-            addr,
-            server,
-            stop_serving: Some(stop_serving),
-            sweeper,
-        })
-    }
-
-    /// Where it serves.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Its store.
-    pub fn store(&self) -> &S {
-        &self.app.store
-    }
-
-    /// Its lease's owner id, as the store records it.
-    pub fn owner(&self) -> &str {
-        &self.app.lease.owner
-    }
-
-    /// Stops cleanly: stops accepting requests (those in progress finish, for up to 5 s),
-    /// stops its login tasks and releases their leases, so that another instance takes
-    /// their logins over at once.
-    pub async fn shutdown(mut self) -> Result<(), StoreError> {
-        if let Some(stop) = self.stop_serving.take() {
-            let _ = stop.send(());
-        }
-        let _ = tokio::time::timeout(Duration::from_secs(5), &mut self.server).await;
-        self.sweeper.abort();
-        if let Some(mut tasks) = self.app.take_tasks() {
-            tasks.shutdown().await;
-        }
-        let released = self.app.store.release(&self.app.lease).await?;
-        tracing::info!(
-            released,
-            "instance stopped; its pending logins are free to claim"
-        );
-        Ok(())
-    }
-}
-
-impl<S: LoginStore> Drop for Instance<S> {
-    fn drop(&mut self) {
-        self.server.abort();
-        self.sweeper.abort();
-        drop(self.app.take_tasks());
-    }
-}
-
-/// Every half lease: resumes what no live instance polls (a crashed instance's logins,
-/// once their leases ran out) and keeps the store bounded.
-async fn sweep<S: LoginStore>(app: Arc<App<S>>) {
-    loop {
-        tokio::time::sleep(app.lease.ttl / 2).await;
-        match app.resume_pending().await {
-            Ok(0) => {}
-            Ok(resumed) => tracing::info!(resumed, "took over pending logins"),
-            Err(e) => tracing::error!("could not claim pending logins: {e}"),
-        }
-        if let Err(e) = app.store.housekeeping(app.settings.keep_finished).await {
-            tracing::error!("housekeeping failed: {e}");
         }
     }
 }

@@ -10,8 +10,7 @@ use plex_pin::drive::Event;
 use plex_pin::{Call, ExpiredBy, PinLogin, SavedPin, Token};
 use tokio::sync::oneshot;
 
-use crate::app::App;
-use crate::store::{Ending, LoginId, LoginStore};
+use crate::store::{Ending, Lease, LoginId, LoginStore};
 
 /// How long a pin is taken to have expired before its stated expiry when plex.tv drops it
 /// (plex.tv answers 404 alike for an expired and a denied pin): the stored expiry is in
@@ -20,6 +19,16 @@ const EXPIRY_SLACK: Duration = Duration::from_secs(3);
 
 /// How often the account is asked for once the token arrived, before giving up.
 const USER_ATTEMPTS: u32 = 3;
+
+/// What an instance's login tasks share.
+pub(crate) struct Context<S> {
+    pub(crate) store: S,
+    pub(crate) client: plex_pin_hyper::Client,
+    /// The instance's hold on the logins it polls.
+    pub(crate) lease: Lease,
+    /// How long a new login waits for plex.tv to create its pin.
+    pub(crate) create_timeout: Duration,
+}
 
 /// What `POST /login` answers once the pin is stored.
 #[derive(Debug, Clone)]
@@ -48,13 +57,13 @@ enum Stop {
 /// Runs one login to its end on this instance: a new one (`announce` set: `POST /login`
 /// waits on it) or one resumed from the store (`saved`).
 pub(crate) async fn run<S: LoginStore>(
-    app: Arc<App<S>>,
+    cx: Arc<Context<S>>,
     id: LoginId,
     login: PinLogin,
     saved: Option<SavedPin>,
     announce: Option<Announce>,
 ) {
-    let ending = match drive(&app, &id, login, saved, announce).await {
+    let ending = match drive(&cx, &id, login, saved, announce).await {
         Ok(ending) => ending,
         Err(stop) => {
             tracing::warn!(login = %id, "stopped polling: {stop:?}; another instance goes on");
@@ -62,7 +71,7 @@ pub(crate) async fn run<S: LoginStore>(
         }
     };
     let what = describe(&ending);
-    match app.store.finish(&id, &app.lease, &ending).await {
+    match cx.store.finish(&id, &cx.lease, &ending).await {
         Ok(true) => tracing::info!(login = %id, "login ended: {what}"),
         Ok(false) => tracing::warn!(login = %id, "login ended ({what}) after its lease was lost"),
         Err(e) => tracing::error!(login = %id, "login ended ({what}) but was not stored: {e}"),
@@ -71,7 +80,7 @@ pub(crate) async fn run<S: LoginStore>(
 
 /// Polls the pin while the lease holds; the ending, or why this instance stopped.
 async fn drive<S: LoginStore>(
-    app: &App<S>,
+    cx: &Context<S>,
     id: &LoginId,
     login: PinLogin,
     mut saved: Option<SavedPin>,
@@ -81,7 +90,7 @@ async fn drive<S: LoginStore>(
     // below, before `POST /login` answers.
     let (pin_ready, mut pin_rx) = oneshot::channel::<(SavedPin, String)>();
     let mut pin_ready = Some(pin_ready);
-    let polling = app.client.run(login, None, |event| match event {
+    let polling = cx.client.run(login, None, |event| match event {
         Event::PinReady { saved, url, .. } => {
             if let Some(tx) = pin_ready.take() {
                 let _ = tx.send((saved.clone(), url.to_owned()));
@@ -93,7 +102,7 @@ async fn drive<S: LoginStore>(
         _ => {}
     });
     let mut polling = pin!(polling);
-    let mut lease = pin!(keep_lease(app, id));
+    let mut lease = pin!(keep_lease(cx, id));
 
     // A new login: wait for its pin, store it, and only then answer `POST /login`.
     if let Some(announce) = announce {
@@ -103,11 +112,11 @@ async fn drive<S: LoginStore>(
             // The observer runs inside the loop: a pin it handed over is in the channel.
             result = &mut polling => (pin_rx.try_recv().ok(), Some(result)),
             stop = &mut lease => return Err(stop),
-            () = tokio::time::sleep(app.settings.create_timeout) => (None, None),
+            () = tokio::time::sleep(cx.create_timeout) => (None, None),
         };
         let Some((pin, url)) = pin else {
             let ending = match ended {
-                Some(result) => ending(app, result, None).await,
+                Some(result) => ending(cx, result, None).await,
                 None => Ending::Failed {
                     reason: "plex.tv did not create a pin in time; try again".to_owned(),
                 },
@@ -115,7 +124,7 @@ async fn drive<S: LoginStore>(
             let _ = announce.send(Err(describe(&ending)));
             return Ok(ending);
         };
-        if let Err(reason) = store_pin(app, id, &pin, &url).await {
+        if let Err(reason) = store_pin(cx, id, &pin, &url).await {
             let _ = announce.send(Err(reason.clone()));
             return Ok(Ending::Failed { reason });
         }
@@ -128,12 +137,12 @@ async fn drive<S: LoginStore>(
         let _ = announce.send(Ok(started));
         saved = Some(pin);
         if let Some(result) = ended {
-            return Ok(ending(app, result, saved.as_ref()).await);
+            return Ok(ending(cx, result, saved.as_ref()).await);
         }
     }
 
     tokio::select! {
-        result = &mut polling => Ok(ending(app, result, saved.as_ref()).await),
+        result = &mut polling => Ok(ending(cx, result, saved.as_ref()).await),
         stop = &mut lease => Err(stop),
     }
 }
@@ -141,12 +150,12 @@ async fn drive<S: LoginStore>(
 /// Stores a new login's pin: from now on any instance can resume it. The error is what
 /// `POST /login` answers.
 async fn store_pin<S: LoginStore>(
-    app: &App<S>,
+    cx: &Context<S>,
     id: &LoginId,
     pin: &SavedPin,
     url: &str,
 ) -> Result<(), NotStarted> {
-    match app.store.pin_ready(id, &app.lease, pin, url).await {
+    match cx.store.pin_ready(id, &cx.lease, pin, url).await {
         Ok(true) => {
             tracing::info!(login = %id, pin = pin.id, "pin stored; waiting for approval");
             Ok(())
@@ -161,12 +170,12 @@ async fn store_pin<S: LoginStore>(
 }
 
 /// Renews the lease every third of its time; returns when this instance must stop polling.
-async fn keep_lease<S: LoginStore>(app: &App<S>, id: &LoginId) -> Stop {
-    let ttl = app.lease.ttl;
+async fn keep_lease<S: LoginStore>(cx: &Context<S>, id: &LoginId) -> Stop {
+    let ttl = cx.lease.ttl;
     let mut renewed = Instant::now();
     loop {
         tokio::time::sleep(ttl / 3).await;
-        match app.store.renew(id, &app.lease).await {
+        match cx.store.renew(id, &cx.lease).await {
             Ok(true) => renewed = Instant::now(),
             Ok(false) => return Stop::LeaseLost,
             // Not held for sure any more: another instance may have claimed it.
@@ -179,12 +188,12 @@ async fn keep_lease<S: LoginStore>(app: &App<S>, id: &LoginId) -> Stop {
 /// How the loop's result ends the login. `saved` is the stored pin (`None` if there was
 /// none yet).
 async fn ending<S: LoginStore>(
-    app: &App<S>,
+    cx: &Context<S>,
     result: Result<Token, plex_pin_hyper::Error>,
     saved: Option<&SavedPin>,
 ) -> Ending {
     let error = match result {
-        Ok(token) => return signed_in(app, token).await,
+        Ok(token) => return signed_in(cx, token).await,
         Err(error) => error,
     };
     match error.plex() {
@@ -209,11 +218,11 @@ async fn ending<S: LoginStore>(
 
 /// The token arrived: ask plex.tv whose account it is (a retry or two: the token is good,
 /// and losing it would make the user sign in again).
-async fn signed_in<S: LoginStore>(app: &App<S>, token: Token) -> Ending {
+async fn signed_in<S: LoginStore>(cx: &Context<S>, token: Token) -> Ending {
     let mut attempt = 1;
     loop {
-        let call = Call::user(app.client.config(), &token);
-        match app.client.call(call).await {
+        let call = Call::user(cx.client.config(), &token);
+        match cx.client.call(call).await {
             Ok(user) => {
                 return Ending::SignedIn {
                     account_id: user.id,

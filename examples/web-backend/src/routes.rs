@@ -61,7 +61,7 @@ async fn status<S: LoginStore>(
         code: "bad_login_id",
         message: "a login id is 32 lowercase hex digits".into(),
     })?;
-    match app.store.status(&id).await {
+    match app.store().status(&id).await {
         Ok(Some(status)) => Ok(json(StatusCode::OK, &status)),
         Ok(None) => Err(ApiError {
             status: StatusCode::NOT_FOUND,

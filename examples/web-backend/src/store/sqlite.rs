@@ -414,3 +414,211 @@ fn unix_millis() -> u64 {
 fn unix_secs() -> u64 {
     since_epoch().as_secs()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    fn saved(pin: u64) -> SavedPin {
+        let client = ClientId::new("test-client").unwrap();
+        SavedPin::new(pin, "CODE", &client, unix_secs() + 900)
+    }
+
+    /// A pending login held by `lease`.
+    async fn pending(store: &SqliteStore, lease: &Lease, pin: u64) -> LoginId {
+        let id = LoginId::generate();
+        assert!(store.reserve(&id, lease, usize::MAX).await.unwrap());
+        let url = format!("http://127.0.0.1/auth#?code={pin}");
+        assert!(store
+            .pin_ready(&id, lease, &saved(pin), &url)
+            .await
+            .unwrap());
+        id
+    }
+
+    /// Two instances (two connections to one file) claiming at once, a few logins at a
+    /// time: each login goes to exactly one of them.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_claims_split_the_logins() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("logins.sqlite3");
+        let (one, two) = (
+            SqliteStore::open(&path).unwrap(),
+            SqliteStore::open(&path).unwrap(),
+        );
+        let creator = Lease::new(Duration::from_secs(60));
+        let mut all = BTreeSet::new();
+        for pin in 0..60 {
+            all.insert(pending(&one, &creator, pin).await.to_string());
+        }
+        assert_eq!(one.release(&creator).await.unwrap(), 60);
+
+        let claim_all = |store: SqliteStore| async move {
+            let lease = Lease::new(Duration::from_secs(60));
+            let mut mine = Vec::new();
+            // 60 logins, 3 at a time: 20 claims at most; more means some were claimed again.
+            for _ in 0..=20 {
+                let claimed = store.claim(&lease, 3).await.unwrap();
+                if claimed.is_empty() {
+                    return mine;
+                }
+                mine.extend(claimed.into_iter().map(|c| c.id.to_string()));
+            }
+            panic!("the claims never ran out: logins are claimed again");
+        };
+        let (a, b) = tokio::join!(tokio::spawn(claim_all(one)), tokio::spawn(claim_all(two)));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        let (a_set, b_set): (BTreeSet<_>, BTreeSet<_>) =
+            (a.iter().cloned().collect(), b.iter().cloned().collect());
+        assert_eq!(a.len() + b.len(), 60, "no login claimed twice");
+        assert!(a_set.is_disjoint(&b_set));
+        assert_eq!(&a_set | &b_set, all, "every login claimed");
+    }
+
+    /// A live hold keeps others off; once it runs out another instance takes the login, and
+    /// the old holder can neither renew nor write its ending.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn holds_keep_others_off_until_they_run_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("logins.sqlite3")).unwrap();
+        let holder = Lease::new(Duration::from_secs(60));
+        let other = Lease::new(Duration::from_secs(60));
+        let id = pending(&store, &holder, 7).await;
+
+        assert!(store.claim(&other, 10).await.unwrap().is_empty(), "held");
+        assert!(store.renew(&id, &holder).await.unwrap());
+
+        // The holder stops renewing: a hold of no time has run out already.
+        let lapsed = Lease {
+            ttl: Duration::ZERO,
+            ..holder.clone()
+        };
+        assert!(store.renew(&id, &lapsed).await.unwrap());
+        let claimed = store.claim(&other, 10).await.unwrap();
+        assert_eq!(claimed.len(), 1);
+        assert_eq!(claimed[0].id, id);
+        assert_eq!(claimed[0].saved, saved(7));
+
+        assert!(
+            !store.renew(&id, &holder).await.unwrap(),
+            "the old holder lost it"
+        );
+        assert!(!store.finish(&id, &holder, &Ending::Denied).await.unwrap());
+        assert!(store.finish(&id, &other, &Ending::Expired).await.unwrap());
+        assert_eq!(store.status(&id).await.unwrap(), Some(LoginStatus::Expired));
+        assert!(
+            store.claim(&holder, 10).await.unwrap().is_empty(),
+            "finished"
+        );
+    }
+
+    /// Concurrent reservations never overshoot the bound.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reservations_respect_the_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("logins.sqlite3");
+        let lease = Lease::new(Duration::from_secs(60));
+        let reserve_many = |store: SqliteStore, lease: Lease| async move {
+            let mut won = 0;
+            for _ in 0..20 {
+                won += usize::from(
+                    store
+                        .reserve(&LoginId::generate(), &lease, 10)
+                        .await
+                        .unwrap(),
+                );
+            }
+            won
+        };
+        let (a, b) = tokio::join!(
+            tokio::spawn(reserve_many(
+                SqliteStore::open(&path).unwrap(),
+                lease.clone()
+            )),
+            tokio::spawn(reserve_many(SqliteStore::open(&path).unwrap(), lease)),
+        );
+        assert_eq!(a.unwrap() + b.unwrap(), 10);
+    }
+
+    /// The token is stored for the app and read back only for a signed-in login.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_signed_in_login_keeps_its_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("logins.sqlite3")).unwrap();
+        let lease = Lease::new(Duration::from_secs(60));
+        let id = pending(&store, &lease, 1).await;
+        assert_eq!(store.token(&id).await.unwrap(), None);
+        let ending = Ending::SignedIn {
+            token: Token::new("secret-token").unwrap(),
+            account_id: 42,
+            display_name: Some("Ann".into()),
+        };
+        assert!(!format!("{ending:?}").contains("secret-token"));
+        assert!(store.finish(&id, &lease, &ending).await.unwrap());
+        let status = store.status(&id).await.unwrap().unwrap();
+        assert_eq!(
+            serde_json::to_value(&status).unwrap(),
+            serde_json::json!({"status": "signed_in", "accountId": 42, "displayName": "Ann"})
+        );
+        let token = store.token(&id).await.unwrap().unwrap();
+        assert_eq!(token.expose_secret(), "secret-token");
+    }
+
+    /// Housekeeping fails logins whose instance stopped before their pin existed, and
+    /// deletes finished ones past their time.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn housekeeping_bounds_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("logins.sqlite3")).unwrap();
+        let lapsed = Lease::new(Duration::ZERO);
+        let live = Lease::new(Duration::from_secs(60));
+        let (abandoned, creating) = (LoginId::generate(), LoginId::generate());
+        assert!(store.reserve(&abandoned, &lapsed, 10).await.unwrap());
+        assert!(store.reserve(&creating, &live, 10).await.unwrap());
+
+        assert_eq!(
+            store.housekeeping(Duration::from_secs(3600)).await.unwrap(),
+            1
+        );
+        assert!(matches!(
+            store.status(&abandoned).await.unwrap(),
+            Some(LoginStatus::Failed { .. })
+        ));
+        assert_eq!(
+            store.status(&creating).await.unwrap(),
+            Some(LoginStatus::Creating)
+        );
+
+        // Finished over a second ago, kept for no time: deleted.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        assert_eq!(store.housekeeping(Duration::ZERO).await.unwrap(), 1);
+        assert_eq!(store.status(&abandoned).await.unwrap(), None);
+    }
+
+    /// The first client identifier stored is every later instance's.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_client_id_is_the_first_one_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("logins.sqlite3");
+        let first = ClientId::new("first").unwrap();
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.client_id(&first).await.unwrap(), first);
+        let again = SqliteStore::open(&path).unwrap();
+        let second = ClientId::new("second").unwrap();
+        assert_eq!(again.client_id(&second).await.unwrap(), first);
+    }
+
+    /// The file holds tokens: only its owner may read it.
+    #[cfg(unix)]
+    #[test]
+    fn a_new_file_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("logins.sqlite3");
+        SqliteStore::open(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
