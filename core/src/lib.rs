@@ -28,11 +28,23 @@
 //! - Storing the client identifier or the token: the application's job.
 //! - The legacy `pins.xml` API, username/password sign-in, Plex Media Server calls.
 //!
-//! # Driving a login
-//! Requests are [`http::Request<Vec<u8>>`](Request); responses are any
-//! [`http::Response<B>`](Response) with `B: AsRef<[u8]>`. [`drive`] runs a whole login over
-//! any HTTP client; the state machine under it is documented on [`PinLogin`]; single calls
-//! look like this:
+//! # Where to start
+//!
+//! Three layers, from the one most apps need to the one under it:
+//!
+//! 1. **A whole login through a transport crate**: `plex_pin_ureq::Client::login`,
+//!    `plex_pin_hyper::Client::login` (and `run`, for the events, a cancel handle or a
+//!    resumed pin). From this crate you need only [`Config`] and [`LoginOptions`].
+//! 2. **A whole login over your own HTTP client**: implement
+//!    [`drive::BlockingTransport`] (or [`drive::AsyncTransport`] / [`drive::SendTransport`])
+//!    and call [`drive::run_blocking`] (or [`drive::run`]) with a [`PinLogin`]: about 30
+//!    lines, shown in the [`drive`] module. The loop, its retries, deadlines and events are
+//!    this crate's.
+//! 3. **One call, or a loop of your own**: a [`Call`] pairs a request with its parser
+//!    (`client.call(Call::user(…))` in every transport); underneath are the [`request`]
+//!    builders and [`response`] parsers, and [`PinLogin`] can be stepped by hand (its docs
+//!    give the run-loop contract). Requests are [`http::Request<Vec<u8>>`](Request);
+//!    responses are any [`http::Response<B>`](Response) with `B: AsRef<[u8]>`:
 //!
 //! ```
 //! use plex_pin::{request, response, ClientId, Config, PinOptions};
@@ -45,7 +57,7 @@
 //!     .header("content-type", "application/json")
 //!     .body(br#"{"id":1,"code":"k2v9q0x7m4t1z8c3b6n5w0r2e","expiresIn":1800}"#.to_vec())?;
 //! let pin = response::pin(&resp)?;
-//! println!("open {}", plex_pin::auth_url(&config, &pin.code, None));
+//! println!("open {}", plex_pin::approval_url(&config, &pin, None));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!

@@ -1,6 +1,7 @@
 //! What plex.tv does, as far as public sources tell, and which of it this crate relies on.
 //!
-//! A reference, not code: every protocol decision in the crate cites a section here. Each
+//! A reference, not code: the crate's protocol decisions rest on the rules here, and the
+//! code names a section where a rule is not obvious (the JWT flow, expiry, rate limits). Each
 //! rule names its source: **\[doc\]** Plex's own developer text (the forum guide
 //! "Authenticating with Plex", developer.plex.tv); **\[spec\]** the community OpenAPI spec
 //! (LukeHagar/plex-api-spec, its last files with the pin endpoints, October 2025);

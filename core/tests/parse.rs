@@ -45,9 +45,13 @@ fn resp(status: u16, content_type: Option<&str>, body: Vec<u8>) -> http::Respons
 }
 
 /// Where a decode error says the JSON failed: the field path with the `field-path` feature
-/// (default) and with the small reader (`small-json`), serde_json's position without.
+/// (default) and with the `JSON.parse` walker (`js-json` on wasm32), serde_json's position
+/// without either.
 fn field_path(path: &'static str, position: &'static str) -> &'static str {
-    if cfg!(any(feature = "field-path", feature = "small-json")) {
+    if cfg!(any(
+        feature = "field-path",
+        all(feature = "js-json", target_arch = "wasm32")
+    )) {
         path
     } else {
         position

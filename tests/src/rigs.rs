@@ -109,6 +109,10 @@ impl AsyncTransport for Ureq {
     fn timeout(&self) -> Duration {
         BlockingTransport::timeout(&self.0)
     }
+
+    fn error_kind(&self, error: &Self::Error) -> plex_pin::TransportErrorKind {
+        BlockingTransport::error_kind(&self.0, error)
+    }
 }
 
 impl Rig for UreqRig {
@@ -122,7 +126,8 @@ impl Rig for UreqRig {
         Ureq(
             plex_pin_ureq::Client::builder(config)
                 .timeout(timeout)
-                .build(),
+                .build()
+                .unwrap(),
         )
     }
 

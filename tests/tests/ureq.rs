@@ -17,7 +17,7 @@ fn client(emulator: &Emulator) -> plex_pin_ureq::Client {
         .server(emulator.url())
         .build()
         .unwrap();
-    plex_pin_ureq::Client::new(config)
+    plex_pin_ureq::Client::new(config).unwrap()
 }
 
 /// `Client::login` (the core's blocking loop): the pin once, then the token.
