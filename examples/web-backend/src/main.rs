@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run -p plex-pin-web-backend -- --emulator           # a local plex.tv, approve by hand
 //! cargo run -p plex-pin-web-backend -- --emulator --auto-approve 5
+//! cargo run -p plex-pin-web-backend -- --server http://127.0.0.1:32400  # an emulator of its own
 //! cargo run -p plex-pin-web-backend                         # the real plex.tv
 //! ```
 //!
@@ -35,8 +36,12 @@ struct Args {
     db: PathBuf,
     /// Sign in against a local plex.tv emulator started here, not the real plex.tv. Each
     /// start is a new emulator: logins still pending from an earlier run end as denied.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "server")]
     emulator: bool,
+    /// Sign in against this stand-in for plex.tv (a plex-pin-emulator running apart, which
+    /// outlives restarts of this server), not the real plex.tv.
+    #[arg(long, value_name = "URL")]
+    server: Option<String>,
     /// With --emulator: approve every pin this many seconds after it is created.
     #[arg(long, value_name = "SECONDS", requires = "emulator")]
     auto_approve: Option<f64>,
@@ -72,6 +77,9 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(emulator) = &emulator {
         tracing::info!("plex.tv emulator at {}", emulator.url());
         config = config.server(emulator.url());
+    }
+    if let Some(url) = args.server {
+        config = config.server(url);
     }
     let client = plex_pin_hyper::Client::new(config.build()?)?;
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
