@@ -102,9 +102,8 @@ fn the_binary_signs_in_against_its_emulator_and_stops_on_ctrl_c() {
     // Ctrl-C: a clean stop, exit status 0.
     #[cfg(unix)]
     {
-        let pid = child.0.id().to_string();
-        let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
-        assert!(sent.success());
+        use rustix::process::{kill_process, Pid, Signal};
+        kill_process(Pid::from_child(&child.0), Signal::INT).expect("SIGINT");
         let deadline = Instant::now() + Duration::from_secs(10);
         let exit = loop {
             if let Some(exit) = child.0.try_wait().unwrap() {
