@@ -141,8 +141,13 @@ async fn drive<S: LoginStore>(
         }
     }
 
+    let result = tokio::select! {
+        result = &mut polling => result,
+        stop = &mut lease => return Err(stop),
+    };
+    // Reading the account takes a request or three: the lease is kept meanwhile.
     tokio::select! {
-        result = &mut polling => Ok(ending(cx, result, saved.as_ref()).await),
+        ending = ending(cx, result, saved.as_ref()) => Ok(ending),
         stop = &mut lease => Err(stop),
     }
 }

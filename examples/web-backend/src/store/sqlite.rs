@@ -423,7 +423,7 @@ mod tests {
 
     fn saved(pin: u64) -> SavedPin {
         let client = ClientId::new("test-client").unwrap();
-        SavedPin::new(pin, "CODE", &client, unix_secs() + 900)
+        SavedPin::new(pin, "CODE", &client, 1_800_000_900)
     }
 
     /// A pending login held by `lease`.
