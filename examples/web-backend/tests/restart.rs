@@ -182,6 +182,8 @@ async fn a_login_started_before_a_restart_completes_after_it() {
         "{url}"
     );
     drop(first);
+    // A request it had sent already may still land; nothing after that.
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let stopped_at = emulator.stats().recent.last().map_or(0, |r| r.seq);
 
     let second = start(&db, &emulator, "second", settings()).await;
