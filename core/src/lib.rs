@@ -69,7 +69,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod auth_url;
-mod call;
+pub mod call;
 mod client_id;
 mod config;
 mod decode;
@@ -81,6 +81,7 @@ mod header_names;
 #[cfg(feature = "jwt")]
 pub mod jwt;
 mod lenient;
+pub mod limits;
 mod login;
 mod percent;
 mod pin;
@@ -97,19 +98,18 @@ mod utf8;
 mod web_url;
 
 pub use auth_url::{approval_url, auth_url, link_url, short_auth_url};
-pub use call::{Call, Parser};
+pub use call::Call;
 pub use config::{
-    ClientId, Config, ConfigBuilder, ConfigError, AUTH_APP, CLIENTS_PLEX_TV, LINK_PAGE,
-    MAX_FIELD_LEN, PLEX_TV,
+    ClientId, Config, ConfigBuilder, ConfigError, AUTH_APP, CLIENTS_PLEX_TV, LINK_PAGE, PLEX_TV,
 };
-pub use error::{ApiError, BodyExcerpt, Error, ExpiredBy, MAX_API_ERRORS, MAX_EXCERPT};
-pub use login::{AfterFailure, AfterResponse, LoginOptions, PinLogin, Step, MIN_POLL_INTERVAL};
-pub use pin::{Location, Pin, PinKind, SavedPin, MAX_CODE_LEN, MAX_PIN_LIFETIME};
+pub use error::{ApiError, BodyExcerpt, Error, ExpiredBy};
+pub use login::{AfterFailure, AfterResponse, LoginOptions, PinLogin, Step};
+pub use pin::{Location, Pin, PinKind, SavedPin};
 #[cfg(feature = "jwt")]
 pub use refresh::JwtRefresh;
 pub use request::{ForwardUrl, PinOptions, Request};
 pub use response::Response;
-pub use token::{InvalidToken, Token, MAX_TOKEN_LEN};
+pub use token::{InvalidToken, Token};
 pub use transport_kind::TransportErrorKind;
 pub use user::{Subscription, User};
 

@@ -78,7 +78,7 @@
 //! - Strong pins live 1800 s, link pins 900 s \[spec; seen\]. `expiresIn` counts down between
 //!   polls. The crate counts a pin's life from `expiresIn` on the caller's monotonic clock
 //!   at receipt, not from `expiresAt` against a wall clock (clock skew), and believes no
-//!   more than an hour ([`MAX_PIN_LIFETIME`](crate::MAX_PIN_LIFETIME)).
+//!   more than an hour ([`MAX_PIN_LIFETIME`](crate::limits::MAX_PIN_LIFETIME)).
 //! - After expiry (or denial) a poll answers 404/1020 \[spec; seen\]; one bot-written claim of
 //!   "200 with a null token" is contradicted by real logs \[seen: seerr PR #2941\].
 //! - Poll once a second \[doc\]. Some clients poll every 3 s (python-plexauth) or 15 s
