@@ -8,9 +8,10 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use js_sys::{Array, Function, Object, Reflect};
+use plex_pin::limits::MIN_POLL_INTERVAL;
 use plex_pin::{
     approval_url, auth_url, ClientId, Config, ExpiredBy, ForwardUrl, LoginOptions, Pin, PinKind,
-    PinOptions, Token, User, MIN_POLL_INTERVAL,
+    PinOptions, Token, User,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

@@ -267,7 +267,7 @@ fn js_api_tasks_ask_for_io_and_end_in_values() {
         .err()
         .unwrap();
     assert_eq!(field(&error, "code"), "INVALID_OPTIONS");
-    let floor = plex_pin::MIN_POLL_INTERVAL.as_millis() as f64;
+    let floor = plex_pin::limits::MIN_POLL_INTERVAL.as_millis() as f64;
     let error = js_client(&[("pollIntervalMs", (floor - 1.0).into())])
         .err()
         .unwrap();
