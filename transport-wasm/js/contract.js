@@ -9,8 +9,8 @@
 //   [WAIT, ms]       call `step()` again after `ms` milliseconds
 //   [SEND, request]  send `request` with fetch.js, give the task the outcome, step again
 // A `request` is `[method, url, headers, body, timeoutMs, limit]`: `headers` as
-// `[name, value, …]`, `body` a Uint8Array or undefined, `timeoutMs` for all of it, `limit`
-// the most body bytes to read. Its outcome is `task.respond(status, headers, body)`
+// `[name, value, …]` (each value its bytes, a Uint8Array), `body` a Uint8Array or
+// undefined, `timeoutMs` for all of it, `limit` the most body bytes to read. Its outcome is `task.respond(status, headers, body)`
 // (`headers` fetch's `Headers`, of which the module reads the few the core needs, by name;
 // `body` a Uint8Array) or `task.fail(kind, message)`, `kind` one of FAILURE below.
 

@@ -43,7 +43,9 @@ export async function send([method, url, headers, body, timeoutMs, limit], signa
   };
   try {
     const pairs = [];
-    for (let i = 0; i < headers.length; i += 2) pairs.push([headers[i], headers[i + 1]]);
+    // A value's bytes as fetch takes them, a ByteString (one char per byte): UTF-8 device
+    // names go out as their UTF-8 bytes.
+    for (let i = 0; i < headers.length; i += 2) pairs.push([headers[i], String.fromCharCode(...headers[i + 1])]);
     let response;
     try {
       response = await fetch(url, {

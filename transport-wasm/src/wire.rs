@@ -33,12 +33,6 @@ pub(crate) fn millis(duration: Duration) -> f64 {
     (duration.as_millis() + 1).min(i32::MAX as u128) as u32 as f64
 }
 
-/// A header value as fetch wants it: a ByteString, one char per byte, so UTF-8 device names
-/// go out as their UTF-8 bytes.
-fn byte_string(bytes: &[u8]) -> String {
-    bytes.iter().map(|&b| char::from(b)).collect()
-}
-
 /// The URI as text, from its parts: `Uri`'s `Display` slices str by index, which would
 /// bring str slicing's panic messages into the .wasm. Pushed, not `concat` (see the core's
 /// `js_reader`: 150 B gzipped).
@@ -54,7 +48,9 @@ fn url(uri: &http::Uri) -> String {
 }
 
 /// `request` as js/fetch.js's `send` takes it (js/contract.js: `[method, url, headers, body,
-/// timeoutMs, limit]`), to be sent within `timeout` and read up to `limit` body bytes.
+/// timeoutMs, limit]`), to be sent within `timeout` and read up to `limit` body bytes. Each
+/// header value crosses as its bytes, which fetch.js hands to fetch as a ByteString: UTF-8
+/// device names go out as their UTF-8 bytes.
 ///
 /// Each header's name is the string `name` makes of it: from `HeaderName::as_str` for any
 /// request (the Rust API sends its callers' too), or, where only the core's requests are sent
@@ -75,7 +71,7 @@ pub(crate) fn request(
             ));
         };
         headers.push(&key);
-        headers.push(&byte_string(value.as_bytes()).into());
+        headers.push(&Uint8Array::from(value.as_bytes()).into());
     }
     let body = request.body();
     let body = if body.is_empty() {

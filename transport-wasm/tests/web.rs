@@ -175,13 +175,14 @@ fn js_api_tasks_ask_for_io_and_end_in_values() {
         url.starts_with(&format!("{}/api/v2/pins", emulator())),
         "{url}"
     );
+    // Headers as `[name, value's bytes, …]`.
     let sent: Array = send.get(2).unchecked_into();
-    let sent: Vec<String> = sent.iter().filter_map(|h| h.as_string()).collect();
-    let id_at = sent
-        .iter()
-        .position(|h| h.eq_ignore_ascii_case("x-plex-client-identifier"))
+    let id_at = (0..sent.length())
+        .step_by(2)
+        .find(|&at| sent.get(at) == "x-plex-client-identifier")
         .expect("the client identifier is sent");
-    assert_eq!(sent[id_at + 1], CLIENT_ID);
+    let value = js_sys::Uint8Array::from(sent.get(id_at + 1)).to_vec();
+    assert_eq!(value, CLIENT_ID.as_bytes());
     assert_eq!(
         send.get(4),
         2501,
