@@ -23,9 +23,13 @@
 //! # Ok(()) }
 //! ```
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod connect;
+mod failure;
+mod tls;
 
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -34,7 +38,12 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use plex_pin::drive::{self, AsyncTransport, Cancel, Clock, Event, Flow, TransportError};
+use plex_pin::proxy::Proxy;
 use plex_pin::{Call, Config, Instant, LoginOptions, Pin, PinLogin, Token, TransportErrorKind};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
+
+use connect::{Bounded, Connector};
 
 pub use plex_pin;
 
@@ -42,9 +51,15 @@ pub use plex_pin;
 pub use plex_pin::drive::DEFAULT_MAX_BODY;
 
 /// What can go wrong: the core's error unchanged, or a request that got no answer (its
-/// [`kind`](TransportError::kind), and hyper's, tokio's or rustls's error, wrapped in an
-/// `io::Error` of kind `Other`, as its source). No variant holds a token: requests carrying
-/// one are never part of a message.
+/// [`kind`](TransportError::kind), and a message in words over hyper's, tokio's or
+/// rustls's error, in an `io::Error` of kind `Other`, as its source). No variant holds a
+/// token: requests carrying one are never part of a message.
+///
+/// A certificate that does not verify is [`TransportErrorKind::Tls`], its message says
+/// why (unknown issuer, another host name, expired…) and the `io::Error`'s source is
+/// rustls's [`rustls::Error`]. A server that does not finish the TCP connect and the TLS
+/// handshake within the [connect timeout](ClientBuilder::connect_timeout) is
+/// [`TransportErrorKind::Timeout`].
 pub type Error = TransportError<std::io::Error>;
 
 /// Configures a [`Client`].
@@ -55,6 +70,9 @@ pub struct ClientBuilder {
     timeout: Duration,
     connect_timeout: Duration,
     max_body: usize,
+    /// `None`: the environment's, read by `build`.
+    proxy: Option<Proxy>,
+    extra_roots: Vec<CertificateDer<'static>>,
 }
 
 impl ClientBuilder {
@@ -65,7 +83,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Connect timeout (default 5 s).
+    /// Bound on making a connection: the TCP connect, a proxy's tunnel and the TLS
+    /// handshake together (default 5 s). A server that accepts and then stalls the
+    /// handshake fails the request with [`TransportErrorKind::Timeout`] after this long,
+    /// not after the whole [`timeout`](Self::timeout).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
@@ -77,23 +98,60 @@ impl ClientBuilder {
         self
     }
 
+    /// The proxy, under the one rule of [`plex_pin::proxy`]: only `https://` requests to
+    /// hosts that are not loopback go through it, as a `CONNECT` tunnel, so TLS keeps the
+    /// token from it; plain `http://` (loopback only) never does. Default
+    /// [`Proxy::from_env`] (`HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`, either case; never
+    /// `HTTP_PROXY`), read by [`build`](Self::build); [`Proxy::none`] for none.
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.proxy = Some(proxy);
+        self
+    }
+
+    /// Trusts one more root certificate (PEM) besides the bundled Mozilla roots, e.g. a
+    /// corporate TLS proxy's. A certificate that does not parse is a TLS error.
+    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Result<Self, Error> {
+        let cert = CertificateDer::from_pem_slice(pem)
+            .map_err(|e| Error::transport(TransportErrorKind::Tls, std::io::Error::other(e)))?;
+        self.extra_roots.push(cert);
+        Ok(self)
+    }
+
     /// Builds the client and its connection pool. Needs no runtime until first used.
+    ///
+    /// Fails when the proxy variables name a proxy that cannot be used (not `http://` or
+    /// `https://`, no host), rather than connecting without it, and when an added root
+    /// certificate is refused.
     pub fn build(self) -> Result<Client, Error> {
+        let config_error = |kind, e: Box<dyn std::error::Error + Send + Sync>| {
+            Error::transport(
+                kind,
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, e),
+            )
+        };
+        let proxy = match self.proxy {
+            Some(proxy) => proxy,
+            None => {
+                Proxy::from_env().map_err(|e| config_error(TransportErrorKind::Other, e.into()))?
+            }
+        };
+        let tls = tls::config(&self.extra_roots)
+            .map_err(|e| config_error(TransportErrorKind::Tls, e.into()))?;
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_connect_timeout(Some(self.connect_timeout));
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_webpki_roots(provider)
-            .map_err(|e| Error::transport(TransportErrorKind::Tls, std::io::Error::other(e)))?
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
+        let connector = Connector::new(http, proxy, tls.clone())
+            .map_err(|e| config_error(TransportErrorKind::Other, e))?;
+        let https = HttpsConnector::from((connector, tls));
+        let bounded = Bounded {
+            inner: https,
+            limit: self.connect_timeout,
+        };
         let http = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(60))
             .pool_timer(hyper_util::rt::TokioTimer::new())
-            .build(https);
+            .build(bounded);
         Ok(Client {
             http,
             config: self.config,
@@ -103,10 +161,12 @@ impl ClientBuilder {
     }
 }
 
+type Connecting = Bounded<HttpsConnector<Connector>>;
+
 /// An async plex.tv client: one configuration, one connection pool. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Client {
-    http: hyper_util::client::legacy::Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    http: hyper_util::client::legacy::Client<Connecting, Full<Bytes>>,
     config: Config,
     timeout: Duration,
     max_body: usize,
@@ -125,6 +185,8 @@ impl Client {
             timeout: plex_pin::drive::DEFAULT_TIMEOUT,
             connect_timeout: Duration::from_secs(5),
             max_body: DEFAULT_MAX_BODY,
+            proxy: None,
+            extra_roots: Vec::new(),
         }
     }
 
@@ -157,9 +219,9 @@ impl Client {
     }
 
     /// Runs any [`Flow`] with the core's loop ([`drive::run`]): a [`PinLogin`] (a resumed
-    /// one, or the JWT sign-in of [`PinLogin::with_device_key`]) or a
-    /// [`JwtRefresh`](plex_pin::JwtRefresh), with every [`Event`] (the pin, each retry and
-    /// its cause) and an optional [`Cancel`] handle.
+    /// one, or, with the `jwt` feature, the JWT sign-in of `PinLogin::with_device_key`) or
+    /// a `JwtRefresh`, with every [`Event`] (the pin, each retry and its cause) and an
+    /// optional [`Cancel`] handle.
     pub fn run<'a, F: Flow + 'a>(
         &'a self,
         flow: F,
@@ -170,6 +232,9 @@ impl Client {
     }
 
     /// A new Plex JWT for a device whose key is registered ([`plex_pin::JwtRefresh`]).
+    /// Needs the `jwt` feature.
+    #[cfg(feature = "jwt")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
     pub async fn refresh(&self, key: &plex_pin::jwt::DeviceKey) -> Result<Token, Error> {
         let refresh = plex_pin::JwtRefresh::new(&self.config, key.clone(), self.unix_now());
         self.run(refresh, None, |_| {}).await
@@ -185,14 +250,9 @@ impl Client {
             )
         };
         let request = request.map(|body| Full::new(Bytes::from(body)));
-        let response = self.http.request(request).await.map_err(|e| {
-            let kind = if e.is_connect() {
-                TransportErrorKind::Connect
-            } else {
-                TransportErrorKind::Other
-            };
-            Error::transport(kind, std::io::Error::other(e))
-        })?;
+        let uri = request.uri().clone();
+        let response = (self.http.request(request).await)
+            .map_err(|e| failure::request_failed(e, uri.host().unwrap_or("the server")))?;
         let declared = response
             .headers()
             .get(http::header::CONTENT_LENGTH)
