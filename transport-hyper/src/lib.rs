@@ -30,6 +30,7 @@ mod failure;
 mod tls;
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -42,6 +43,7 @@ use plex_pin::proxy::Proxy;
 use plex_pin::{Call, Config, Instant, LoginOptions, Pin, PinLogin, Token, TransportErrorKind};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
+use tokio::sync::Semaphore;
 
 use connect::{Bounded, Connector};
 
@@ -72,6 +74,7 @@ pub struct ClientBuilder {
     max_body: usize,
     /// `None`: the environment's, read by `build`.
     proxy: Option<Proxy>,
+    max_connections: usize,
     extra_roots: Vec<CertificateDer<'static>>,
 }
 
@@ -105,6 +108,18 @@ impl ClientBuilder {
     /// `HTTP_PROXY`), read by [`build`](Self::build); [`Proxy::none`] for none.
     pub fn proxy(mut self, proxy: Proxy) -> Self {
         self.proxy = Some(proxy);
+        self
+    }
+
+    /// At most this many requests in flight at once, each on its own connection (HTTP/1.1);
+    /// more wait their turn, within their timeout. Default 1,024.
+    ///
+    /// This bounds the client's memory when the server is slow: a connection holds about
+    /// 22 KiB of hyper's buffers (plus TLS's), and a slow server would otherwise get one
+    /// per pending login. Of the connections a burst opened, the pool keeps up to 256 idle
+    /// ones for the next polls and closes the rest.
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = connections.max(1);
         self
     }
 
@@ -151,9 +166,20 @@ impl ClientBuilder {
         let http = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(60))
             .pool_timer(hyper_util::rt::TokioTimer::new())
+            .pool_max_idle_per_host(MAX_IDLE)
+            // Sized for plex.tv, whose answers are under 2 KiB: hyper's adaptive read
+            // buffer starts at 8 KiB and stays that size on every pooled connection
+            // (27.7 -> 21.7 KiB per idle connection, `cargo bench -p plex-pin-tests
+            // --bench transports`). A longer answer is read in more steps; bodies are
+            // capped by `max_body` whatever the buffer.
+            .http1_read_buf_exact_size(2048)
+            // Requests are a few hundred bytes: copied after the head into hyper's write
+            // buffer (which it allocates anyway), one write and one TLS record, no queue.
+            .http1_writev(false)
             .build(bounded);
         Ok(Client {
             http,
+            in_flight: Arc::new(Semaphore::new(self.max_connections)),
             config: self.config,
             timeout: self.timeout,
             max_body: self.max_body,
@@ -163,10 +189,16 @@ impl ClientBuilder {
 
 type Connecting = Bounded<HttpsConnector<Connector>>;
 
+/// Idle keep-alive connections the pool keeps (per host: plex.tv). Polls reuse them: a
+/// thousand pending logins polling every second keep a few busy at a time.
+const MAX_IDLE: usize = 256;
+
 /// An async plex.tv client: one configuration, one connection pool. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Client {
     http: hyper_util::client::legacy::Client<Connecting, Full<Bytes>>,
+    /// One permit per request in flight ([`ClientBuilder::max_connections`]).
+    in_flight: Arc<Semaphore>,
     config: Config,
     timeout: Duration,
     max_body: usize,
@@ -186,6 +218,7 @@ impl Client {
             connect_timeout: Duration::from_secs(5),
             max_body: DEFAULT_MAX_BODY,
             proxy: None,
+            max_connections: 1_024,
             extra_roots: Vec::new(),
         }
     }
@@ -241,6 +274,10 @@ impl Client {
     }
 
     async fn exchange(&self, request: plex_pin::Request) -> Result<http::Response<Bytes>, Error> {
+        // Held until the body is read, when the connection goes back to the pool.
+        let _turn = self.in_flight.acquire().await.map_err(|closed| {
+            Error::transport(TransportErrorKind::Other, std::io::Error::other(closed))
+        })?;
         let limit = self.max_body;
         let too_large = || {
             let message = format!("the body is larger than the {limit}-byte limit");
@@ -297,16 +334,23 @@ impl AsyncTransport for Client {
 
     /// Sends one request within `timeout` and reads at most the body cap. 4xx and 5xx are
     /// responses: the core reads them. Redirects are not followed.
-    async fn send(
+    ///
+    /// The request's state (about 1.3 KB: hyper's request and response heads, the timer) is
+    /// boxed for the time it is in flight, so that a login waiting for its next poll, as
+    /// most of a server's pending logins are, does not carry room for it.
+    fn send(
         &self,
         request: plex_pin::Request,
         timeout: Duration,
-    ) -> Result<http::Response<Bytes>, Error> {
-        tokio::time::timeout(timeout, self.exchange(request))
-            .await
-            .map_err(|elapsed| {
-                Error::transport(TransportErrorKind::Timeout, std::io::Error::other(elapsed))
-            })?
+    ) -> impl Future<Output = Result<http::Response<Bytes>, Error>> {
+        Box::pin(async move {
+            tokio::time::timeout(timeout, self.exchange(request))
+                .await
+                .map_err(|elapsed| {
+                    let elapsed = std::io::Error::other(elapsed);
+                    Error::transport(TransportErrorKind::Timeout, elapsed)
+                })?
+        })
     }
 
     async fn sleep_until(&self, at: Instant) {
