@@ -1,7 +1,24 @@
 //! The command line.
 
-use clap::{Args, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use plex_pin::Token;
 pub use plex_pin_emulator::EmulatorArgs;
+
+use crate::exit::Failure;
+
+/// The command line, with where `--client-id` came from noted (clap exits on bad usage).
+pub fn parse() -> Cli {
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| {
+        e.format(&mut Cli::command()).exit();
+    });
+    if let (Some((_, matches)), Some(identity)) = (matches.subcommand(), cli.command.identity()) {
+        identity.client_id_from_env =
+            matches.value_source("client_id") == Some(ValueSource::EnvVariable);
+    }
+    cli
+}
 
 /// Sign in to Plex.tv with a PIN, check tokens, or run a local plex.tv emulator.
 #[derive(Parser, Debug)]
@@ -21,10 +38,25 @@ Exit codes:
   5  login: the pin expired or the sign-in was denied; link: no such code waiting
   6  login: --timeout passed
   7  standard output is closed or failed: no token was written
-  130 interrupted (Ctrl-C)
+  129, 130, 143  login: ended by SIGHUP, SIGINT (Ctrl-C) or SIGTERM (128 + the signal).
+     Before approval, no token was received. After it, the token is printed on stdout
+     all the same (--json: \"user\": null) and the code says the account was not read.
 
 login --json prints {\"token\": …, \"user\": null} with a warning on stderr (exit 0) when the
 account cannot be read after the sign-in.";
+
+impl Command {
+    /// The command's identity flags, if it talks to plex.tv.
+    fn identity(&mut self) -> Option<&mut Identity> {
+        match self {
+            Command::Login(args) => Some(&mut args.identity),
+            Command::Whoami(args) => Some(&mut args.identity),
+            Command::Refresh(args) => Some(&mut args.identity),
+            Command::Link(args) => Some(&mut args.identity),
+            Command::Emulator(_) => None,
+        }
+    }
+}
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
@@ -58,6 +90,20 @@ pub struct Identity {
     /// X-Plex-Device.
     #[arg(long)]
     pub device: Option<String>,
+    /// Whether `client_id` came from the environment rather than the flag.
+    #[arg(skip)]
+    client_id_from_env: bool,
+}
+
+impl Identity {
+    /// Where `client_id` came from, to name in an error.
+    pub fn client_id_origin(&self) -> &'static str {
+        if self.client_id_from_env {
+            "PLEX_PIN_CLIENT_ID"
+        } else {
+            "--client-id"
+        }
+    }
 }
 
 /// Where plex.tv is.
@@ -142,4 +188,25 @@ pub struct WhoamiArgs {
     /// Print the account as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// The token to check or use: `--token`/`PLEX_TOKEN`, or a line of standard input for
+/// `--token -` (so that it shows in no process list).
+pub fn token(raw: Option<String>) -> Result<Token, Failure> {
+    let raw = raw.ok_or_else(|| {
+        Failure::usage("no token: pass --token (- reads stdin) or set PLEX_TOKEN".to_owned())
+    })?;
+    let raw = if raw == "-" {
+        use std::io::Read;
+        let mut line = String::new();
+        // A token is short: read a little more than the longest, never without bound.
+        std::io::stdin()
+            .take(plex_pin::MAX_TOKEN_LEN as u64 + 2)
+            .read_to_string(&mut line)
+            .map_err(|e| Failure::usage(format!("--token -: cannot read standard input: {e}")))?;
+        line
+    } else {
+        raw
+    };
+    Token::new(raw.trim()).map_err(|e| Failure::usage(format!("--token: {e}")))
 }

@@ -12,7 +12,7 @@ pub const TOKEN_UNKNOWN: i32 = 4;
 pub const PIN_EXPIRED: i32 = 5;
 pub const TIMED_OUT: i32 = 6;
 pub const OUTPUT: i32 = 7;
-pub const INTERRUPTED: i32 = 130;
+// A signal's code is 128 + its number: `signals::Signal::exit_code`.
 
 /// What went wrong, already worded for a person.
 #[derive(Debug)]

@@ -8,16 +8,24 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use plex_pin::{Pin, PinKind, User};
 use qrcode::{Color, EcLevel, QrCode};
 
+use crate::stderr::say;
 use crate::terminal::safe;
 
+/// The login's screen. Clones share the spinner, so that the thread that waits for a
+/// signal can clear what the login thread drew.
+#[derive(Clone)]
 pub struct Prompt {
     qr: bool,
-    spinner: Option<ProgressBar>,
+    /// Hidden until the pin is shown; stays hidden when stderr is no terminal.
+    spinner: ProgressBar,
 }
 
 impl Prompt {
     pub fn new(qr: bool) -> Self {
-        Self { qr, spinner: None }
+        Self {
+            qr,
+            spinner: ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden()),
+        }
     }
 
     /// Shows the pin once it exists, then a spinner with the time left until `expires_at`
@@ -44,14 +52,14 @@ impl Prompt {
             _ => None,
         };
         match qr {
-            None => eprintln!("{intro}\n\n  {url}\n\n{outro}"),
+            None => say!("{intro}\n\n  {url}\n\n{outro}"),
             Some((art, rows, cols)) => {
                 let qr_width = art.first().map_or(0, |l| l.chars().count());
                 // One row is kept for the spinner below.
                 let stacked = art.len() + 5 + url.chars().count().div_ceil(cols.max(1));
                 let text_width = cols.saturating_sub(qr_width + 2);
                 if stacked < rows {
-                    eprintln!("{intro}\n\n  {url}\n\n{outro}\n\n{}", art.join("\n"));
+                    say!("{intro}\n\n  {url}\n\n{outro}\n\n{}", art.join("\n"));
                 } else if text_width >= 30 && art.len() < rows {
                     // Beside the QR code: the shortest link, wrapped to the column left.
                     let link = safe(qr_url);
@@ -65,13 +73,13 @@ impl Prompt {
                     text.push(String::new());
                     text.extend(wrap(&outro, text_width));
                     for (i, line) in art.iter().enumerate() {
-                        eprintln!("{line}  {}", text.get(i).map_or("", String::as_str));
+                        say!("{line}  {}", text.get(i).map_or("", String::as_str));
                     }
                     for line in text.iter().skip(art.len()) {
-                        eprintln!("{:qr_width$}  {line}", "");
+                        say!("{:qr_width$}  {line}", "");
                     }
                 } else {
-                    eprintln!(
+                    say!(
                         "{intro}\n\n  {url}\n\n{outro}\n(the terminal is too small for the QR code: it needs {}×{})",
                         qr_width + 32,
                         art.len() + 1
@@ -79,7 +87,9 @@ impl Prompt {
                 }
             }
         }
-        let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        let spinner = &self.spinner;
+        // indicatif drops its own write errors: a broken stderr stops the drawing only.
+        spinner.set_draw_target(ProgressDrawTarget::stderr());
         spinner.set_style(
             ProgressStyle::with_template("{spinner} waiting for approval… {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
@@ -95,24 +105,23 @@ impl Prompt {
                 }
             });
         }
-        self.spinner = Some(spinner);
     }
 
     /// Says why an attempt failed and when the next one goes out.
     pub fn retrying(&mut self, reason: &str, at: Instant) {
         let secs = at.saturating_duration_since(Instant::now()).as_secs_f64();
         let line = format!("{}; retrying in {secs:.0} s", safe(reason));
-        match &self.spinner {
-            Some(spinner) => spinner.println(line),
-            None => eprintln!("{line}"),
+        // A hidden spinner (no pin yet, or stderr no terminal) prints nothing.
+        if self.spinner.is_hidden() {
+            say!("{line}");
+        } else {
+            self.spinner.println(line);
         }
     }
 
-    /// Clears the spinner.
-    pub fn finish(&mut self) {
-        if let Some(spinner) = self.spinner.take() {
-            spinner.finish_and_clear();
-        }
+    /// Clears the spinner (again if it was: a no-op).
+    pub fn finish(&self) {
+        self.spinner.finish_and_clear();
     }
 }
 

@@ -228,6 +228,64 @@ fn a_broken_stdout_is_a_clear_error() {
     );
 }
 
+/// Issue #23, item 3: a full or closed stderr ends nothing: the login goes on and prints
+/// its token (no panic, exit 0), with every kind of line it writes there on the way: the
+/// pin, the retries, the account.
+#[test]
+fn a_broken_stderr_does_not_end_the_login() {
+    let args = [
+        "login",
+        "--emulator",
+        "--auto-approve",
+        "0.3",
+        "--emulator-fault",
+        "500*1",
+        "--poll-interval",
+        "0.1",
+    ];
+    let token = |output: &std::process::Output| {
+        let stdout = text(&output.stdout);
+        assert_eq!(output.status.code(), Some(0), "stdout: {stdout:?}");
+        let token = stdout.strip_suffix('\n').expect("one line").to_owned();
+        assert_eq!(token.len(), 20, "{stdout:?}");
+    };
+    let scratch = scratch();
+    // `2>/dev/full`: every write fails with ENOSPC.
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let output = plex_pin_in(scratch.path(), &args)
+        .stdout(Stdio::piped())
+        .stderr(full)
+        .output()
+        .unwrap();
+    token(&output);
+
+    // stderr a pipe whose reader is gone: every write fails with EPIPE.
+    let mut child = plex_pin_in(scratch.path(), &args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    let output = child.wait_with_output().unwrap();
+    token(&output);
+
+    // And the last line, an error's, fails quietly too: the documented code, no panic.
+    let output = plex_pin_in(scratch.path(), &["login", "--emulator", "--timeout", "0.2"])
+        .stdout(Stdio::piped())
+        .stderr(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap(),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(6));
+}
+
 /// Item 11: with every answer a 500, the error says so, not "gave up waiting for approval".
 #[test]
 fn a_deadline_cut_failure_streak_reports_the_failure() {
@@ -272,7 +330,7 @@ fn bad_numbers_are_refused() {
 }
 
 /// Item 14: stored files that are links to /dev/zero or FIFOs are refused at once; the
-/// config directory is owner-only; a device key others can read is warned about.
+/// config directory is owner-only; a device key others can read is refused.
 #[cfg(unix)]
 #[test]
 fn stored_files_are_read_bounded_and_private() {
@@ -324,6 +382,7 @@ fn stored_files_are_read_bounded_and_private() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let mode = std::fs::metadata(&nested).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o700);
+    // A device key others can read is refused (issue #23, item 5), naming the fix.
     let key = nested.join("device-key");
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
     let output = plex_pin_in(
@@ -332,7 +391,14 @@ fn stored_files_are_read_bounded_and_private() {
     )
     .output()
     .unwrap();
-    assert!(text(&output.stderr).contains("can be read by other users"));
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("can be read or written by other users (mode 644)")
+            && stderr.contains(&format!("chmod 600 {}", key.display())),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
 }
 
 /// Item 15: the token can come on standard input, out of sight of `ps`.
@@ -353,4 +419,59 @@ fn a_token_can_be_read_from_stdin() {
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(0));
     assert!(text(&output.stdout).contains("emulated-user"));
+}
+
+/// Issue #23, item 14: `link` checks the code before anything else and does not echo what
+/// it refuses, whatever its length; nothing reaches the server.
+#[test]
+fn link_refuses_a_bad_code_without_echoing_it_or_connecting() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let long = "x".repeat(100_000);
+    for code in [long.as_str(), "ABCDE", "AB C", "\x1b[2JAB"] {
+        let output = run(&["link", code, "--base-url", &url, "--token", "t0ken"]);
+        no_panic(&output);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.len() < 200, "{} bytes: {stderr}", stderr.len());
+        assert!(
+            !stderr.contains("xxxx") && !stderr.contains("ABC"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("4 letters or digits"), "{stderr}");
+    }
+    assert!(
+        listener.accept().is_err(),
+        "no connection before the code is checked"
+    );
+}
+
+/// Issue #23, item 4: a Plex JWT that is not plex.tv's (not a JWT, unsigned, junk) ends
+/// `refresh` in an error: nothing on stdout, nothing stored beside the device's own files.
+#[test]
+fn refresh_refuses_a_forged_jwt_and_prints_nothing() {
+    let unsigned = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJleHAiOjQxMDI0NDQ4MDB9.";
+    let junk = "A".repeat(8 * 1024);
+    for forged in ["not-a-jwt", unsigned, &junk] {
+        let url = raw_server(
+            "200 OK",
+            format!(r#"{{"nonce":"n-1","auth_token":"{forged}"}}"#),
+        );
+        let scratch = scratch();
+        let output = plex_pin_in(scratch.path(), &["refresh", "--base-url", &url])
+            .output()
+            .unwrap();
+        no_panic(&output);
+        let stderr = text(&output.stderr);
+        assert_ne!(output.status.code(), Some(0), "{stderr}");
+        assert!(output.stdout.is_empty(), "{}", text(&output.stdout));
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        let mut stored: Vec<_> = std::fs::read_dir(scratch.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        stored.sort();
+        assert_eq!(stored, [".lock", "client-id", "device-key"]);
+    }
 }

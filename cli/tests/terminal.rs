@@ -133,3 +133,127 @@ fn a_terminal_too_small_gets_a_note_instead_of_the_qr_code() {
     assert!(!text.contains("███"), "{text}");
     assert!(text.contains("Code: "), "{text}");
 }
+
+/// A detached tmux session running a shell command, killed when dropped.
+struct Tmux(String);
+
+impl Tmux {
+    /// `None` when tmux is missing.
+    fn start(name: &str, command: &str) -> Option<Self> {
+        let session = format!("plex-pin-test-{}-{name}", std::process::id());
+        let started = Command::new("tmux")
+            .args(["new-session", "-d", "-s", &session, "-x", "80", "-y", "24"])
+            .arg(command)
+            .status()
+            .ok()?;
+        assert!(started.success(), "tmux could not start a session");
+        Some(Self(session))
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.0])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The screen once it contains `text`, within 10 s.
+    fn wait_for(&self, text: &str) -> String {
+        for _ in 0..100 {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("`{text}` never showed:\n{}", self.screen());
+    }
+
+    fn keys(&self, keys: &str) {
+        let sent = Command::new("tmux")
+            .args(["send-keys", "-t", &self.0, keys])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.0])
+            .status();
+    }
+}
+
+/// Ctrl-C in a real terminal while the login waits (issue #23, item 2): the SIGINT the
+/// terminal sends cancels it, says so, and exits 130.
+#[test]
+fn ctrl_c_in_a_terminal_cancels_the_login_and_says_so() {
+    let config = common::scratch();
+    let command = format!(
+        "PLEX_PIN_CONFIG_DIR={} {} login --emulator --no-qr; echo exit=$?; sleep 10",
+        config.path().display(),
+        env!("CARGO_BIN_EXE_plex-pin")
+    );
+    let Some(tmux) = Tmux::start("ctrl-c", &command) else {
+        panic!("tmux is needed for this test (scripts/setup installs it)");
+    };
+    tmux.wait_for("waiting for approval");
+    tmux.keys("C-c");
+    let screen = tmux.wait_for("exit=");
+    assert!(
+        screen.contains("plex-pin: cancelled (SIGINT); no token was received"),
+        "{screen}"
+    );
+    assert!(screen.contains("exit=130"), "{screen}");
+}
+
+/// Ctrl-C in a real terminal after approval, while the account is read (issue #23's
+/// done-when): the token is printed all the same.
+#[test]
+fn ctrl_c_during_the_account_lookup_prints_the_token() {
+    use plex_pin_emulator::{Emulator, Fault, FaultRule, Options, Route};
+
+    let emulator = Emulator::start(
+        Options::default()
+            .auto_approve(Duration::ZERO)
+            .fault(FaultRule::always(Fault::Slow(Duration::from_secs(60))).on(Route::User)),
+    )
+    .unwrap();
+    let config = common::scratch();
+    let command = format!(
+        "PLEX_PIN_CONFIG_DIR={} {} login --base-url {} --no-qr --poll-interval 0.1; \
+         echo exit=$?; sleep 10",
+        config.path().display(),
+        env!("CARGO_BIN_EXE_plex-pin"),
+        emulator.url()
+    );
+    let Some(tmux) = Tmux::start("ctrl-c-account", &command) else {
+        panic!("tmux is needed for this test (scripts/setup installs it)");
+    };
+    for _ in 0..100 {
+        if emulator.stats().on_route("user").next().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(emulator.stats().on_route("user").next().is_some());
+    tmux.keys("C-c");
+    let screen = tmux.wait_for("exit=");
+    // The message wraps at 80 columns.
+    assert!(
+        screen
+            .replace('\n', "")
+            .contains("the token was issued and is printed"),
+        "{screen}"
+    );
+    assert!(screen.contains("exit=130"), "{screen}");
+    // The terminal echoes ^C where the cursor was: before the token.
+    let token = screen
+        .lines()
+        .map(|l| l.trim_start_matches("^C"))
+        .find(|l| l.len() == 20 && l.chars().all(|c| c.is_ascii_alphanumeric()));
+    assert!(token.is_some(), "the token is on screen:\n{screen}");
+}

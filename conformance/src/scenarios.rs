@@ -493,7 +493,7 @@ async fn until_pin_shown<R: Rig>(t: &R::Transport, login: &mut PinLogin) -> Pin 
             Step::Send(request) => {
                 let response = t.send(request, t.timeout()).await;
                 let response = response.unwrap_or_else(|e| panic!("{:?}", R::failure(&e)));
-                login.handle_response(t.now(), response).unwrap();
+                let _retry = login.handle_response(t.now(), response).unwrap();
             }
             Step::WaitUntil(at) => t.sleep_until(at).await,
             Step::PinReady { pin, .. } => return pin,
@@ -509,14 +509,16 @@ pub async fn a_saved_pin_resumes_in_another_client<R: Rig>(rig: &R) {
     let (first, id) = client(rig, two_seconds());
     let config = config_as(rig, &id);
     let mut creating = PinLogin::new(&config, fast_options());
+    creating.set_wall_clock(first.unix_now());
     let pin = until_pin_shown::<R>(&first, &mut creating).await;
-    let saved = creating.save(first.now(), first.unix_now()).unwrap();
+    let saved = creating.save().unwrap();
+    assert!(saved.expires_at > first.unix_now(), "an absolute expiry");
     let saved = serde_json::to_string(&saved).unwrap();
     drop((creating, first));
 
     let second = rig.transport(config.clone(), two_seconds());
     let restored: SavedPin = serde_json::from_str(&saved).unwrap();
-    let resumed = PinLogin::resume(&config, fast_options(), &restored, second.unix_now()).unwrap();
+    let resumed = PinLogin::resume(&config, fast_options(), &restored).unwrap();
     Emulator::new(&second, rig.url()).approve(pin.id).await;
     let token = drive::run(&second, resumed, None, |_| {}).await;
     let token = token.unwrap_or_else(|e| panic!("{:?}", R::failure(&e)));
@@ -530,7 +532,7 @@ pub async fn a_saved_pin_resumes_in_another_client<R: Rig>(rig: &R) {
         1
     );
     let other = config_as(rig, &fresh_id());
-    let refused = PinLogin::resume(&other, fast_options(), &restored, second.unix_now());
+    let refused = PinLogin::resume(&other, fast_options(), &restored);
     assert_eq!(refused.unwrap_err(), Error::ClientMismatch);
 }
 
@@ -563,7 +565,7 @@ pub async fn jwt_login_and_refresh<R: Rig>(rig: &R) {
     let (t, id) = client(rig, two_seconds());
     let config = config_as(rig, &id);
     let key = random_key();
-    let login = PinLogin::with_device_key(&config, fast_options(), key.clone(), t.unix_now());
+    let login = PinLogin::with_device_key(&config, fast_options(), key.clone());
     let token = sign_in(rig, &t, login, User::Approves)
         .await
         .result
@@ -586,18 +588,18 @@ pub async fn jwt_login_and_refresh<R: Rig>(rig: &R) {
     let poll = seen.iter().find(|s| s.route == "check_pin").unwrap();
     assert!(poll.path.contains("?deviceJWT="), "{}", poll.path);
 
-    let refresh = JwtRefresh::new(&config, key.clone(), t.unix_now());
+    let refresh = JwtRefresh::new(&config, key.clone());
     let refreshed = drive::run(&t, refresh, None, |_| {})
         .await
         .map_err(|e| R::failure(&e));
     let refreshed = refreshed.unwrap();
     assert_ne!(refreshed.expose_secret(), token.expose_secret());
     check_plex_jwt::<R>(&t, &config, &refreshed, &key).await;
-    let stranger = JwtRefresh::new(&config, random_key(), t.unix_now());
+    let stranger = JwtRefresh::new(&config, random_key());
     let refused = drive::run(&t, stranger, None, |_| {})
         .await
         .map_err(|e| R::failure(&e));
-    assert_eq!(plex(refused), Error::SignatureRejected);
+    assert_eq!(plex(refused), Error::DeviceKeyUnknown, "sign in again");
 }
 
 /// Register a key with a legacy token, then refresh to the first Plex JWT; a key
@@ -610,7 +612,7 @@ pub async fn jwt_register_key_then_refresh<R: Rig>(rig: &R) {
     call::<R, _>(&t, Call::register_key(&config, &legacy, &key))
         .await
         .unwrap();
-    let refresh = JwtRefresh::new(&config, key.clone(), t.unix_now());
+    let refresh = JwtRefresh::new(&config, key.clone());
     let token = drive::run(&t, refresh, None, |_| {})
         .await
         .map_err(|e| R::failure(&e))

@@ -61,7 +61,7 @@ fn login(config: &Config, origin: Instant) -> usize {
                     2 | 3 => json(200, WAITING),
                     _ => json(200, APPROVED),
                 };
-                login.handle_response(now, answer).unwrap();
+                let _continue = login.handle_response(now, answer).unwrap();
             }
             Step::WaitUntil(t) => now = t,
             Step::Done(token) => return token.expose_secret().len(),

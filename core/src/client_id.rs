@@ -13,10 +13,17 @@ use crate::field::{check_required, ConfigError};
 pub struct ClientId(String);
 
 impl ClientId {
-    /// Wraps an existing identifier, refusing an empty one or one with control characters.
+    /// Wraps an existing identifier, refusing an empty one, one with control characters,
+    /// and one that starts or ends with white space (plex.tv compares it exactly: trim a
+    /// value read from a file yourself if its format allows).
     pub fn new(value: impl Into<String>) -> Result<Self, ConfigError> {
+        const FIELD: &str = "X-Plex-Client-Identifier";
         let value = value.into();
-        check_required("X-Plex-Client-Identifier", &value)?;
+        check_required(FIELD, &value)?;
+        let edges = [value.chars().next(), value.chars().next_back()];
+        if edges.into_iter().flatten().any(char::is_whitespace) {
+            return Err(ConfigError::SurroundingWhitespace { field: FIELD });
+        }
         Ok(Self(value))
     }
 
@@ -40,5 +47,31 @@ impl fmt::Debug for ClientId {
 impl fmt::Display for ClientId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// plex.tv compares identifiers exactly: a stray space from a file or the environment
+    /// is refused, not sent (every pin would be unknown to the client polling it).
+    #[test]
+    fn identifiers_with_surrounding_white_space_are_refused() {
+        for bad in [" abc", "abc ", "\u{a0}abc", "abc\u{2003}", " "] {
+            assert!(
+                matches!(
+                    ClientId::new(bad),
+                    Err(ConfigError::SurroundingWhitespace { .. } | ConfigError::Empty { .. })
+                ),
+                "{bad:?}"
+            );
+        }
+        assert!(matches!(
+            ClientId::new("abc\n"),
+            Err(ConfigError::ControlCharacter { .. } | ConfigError::SurroundingWhitespace { .. })
+        ));
+        assert_eq!(ClientId::new("a b").unwrap().as_str(), "a b");
+        assert_eq!(ClientId::new("abc").unwrap().as_str(), "abc");
     }
 }

@@ -390,7 +390,11 @@ mod tests {
             ok("http://[::1]:9/prefix").unwrap(),
             "http://[::1]:9/prefix/"
         );
-        assert_eq!(ok("http://localhost").unwrap(), "http://localhost/");
+        assert_eq!(ok("https://localhost").unwrap(), "https://localhost/");
+        assert!(matches!(
+            ok("http://localhost"),
+            Err(ConfigError::InsecureBaseUrl { .. })
+        ));
         assert_eq!(ok("https://plex.tv/api/").unwrap(), "https://plex.tv/api/");
         assert!(matches!(
             ok("http://plex.tv"),

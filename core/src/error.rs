@@ -248,10 +248,18 @@ pub enum Error {
     #[error("plex.tv says this device key is registered already (422)")]
     ThumbprintTaken,
 
-    /// plex.tv knows no key for this device (code 1097, "jwk missing"): it was never
-    /// registered, or the device was removed from Authorized Devices. Sign in again.
-    #[error("plex.tv has no key registered for this device (1097); sign in again")]
+    /// plex.tv knows no key for this device: it answered 1097 ("jwk missing"), or refused
+    /// the signature of a refresh made over a fresh nonce. The key was never registered,
+    /// or the device was removed from Authorized Devices. Sign in again.
+    #[error("plex.tv does not know this device's key; sign in again")]
     DeviceKeyUnknown,
+
+    /// The Plex JWT the server handed out does not verify (signature, expiry, issuer,
+    /// audience, device key): it was not handed on. See
+    /// [`jwt`](crate::jwt#what-is-verified-and-what-cannot-be).
+    #[cfg(feature = "jwt")]
+    #[error("the Plex JWT the server returned does not verify: {0}")]
+    InvalidJwt(crate::jwt::JwtError),
 
     /// Any other status the call does not expect.
     #[error("unexpected HTTP {} from plex.tv{}", .status.as_u16(), first_error(.errors))]

@@ -25,6 +25,14 @@ pub enum ConfigError {
         /// Which field.
         field: &'static str,
     },
+    /// An identifier starts or ends with white space: plex.tv compares identifiers
+    /// exactly, so a stray space (from a file or an environment variable) would make every
+    /// pin unknown to the client that polls it.
+    #[error("{field} starts or ends with white space")]
+    SurroundingWhitespace {
+        /// Which field.
+        field: &'static str,
+    },
     /// A field is longer than [`MAX_FIELD_LEN`] bytes.
     #[error("{field} is longer than {max} bytes")]
     TooLong {
@@ -42,9 +50,10 @@ pub enum ConfigError {
         /// Why it was refused.
         reason: String,
     },
-    /// The base URL is plain `http` to a host that is not loopback: tokens would cross the
-    /// network in clear text.
-    #[error("base URL must use https unless the host is loopback (got http://{host})")]
+    /// The base URL is plain `http` to a host that is not a loopback address: tokens would
+    /// cross the network in clear text. `localhost` counts as a name, which a resolver may
+    /// point elsewhere: write `127.0.0.1` or `[::1]`.
+    #[error("base URL must use https unless the host is a loopback address such as 127.0.0.1 or [::1] (got http://{host}; a name is not trusted for plain http)")]
     InsecureBaseUrl {
         /// The refused host.
         host: String,

@@ -1,11 +1,25 @@
 //! Plex's JWT sign-in with an Ed25519 device key ([protocol](crate::protocol#the-jwt-sign-in)), without IO.
 //!
-//! A device holds a [`DeviceKey`] (generated from 32 random bytes the caller supplies, so
-//! the core stays free of a random source, like it is of a clock), publishes its [`Jwk`],
-//! and proves itself with short-lived device JWTs ([`DeviceKey::device_jwt`]) carrying a
-//! nonce from `GET /api/v2/auth/nonce`. plex.tv answers with a Plex JWT (7 days), which
-//! [`verify_jwt`] and [`PlexClaims::check`] verify against the keys of
-//! `GET /api/v2/auth/keys` (Plex publishes several: any may have signed).
+//! A device holds a [`DeviceKey`] ([`DeviceKey::generate`], stored as its 64 hex digits:
+//! [`DeviceKey::to_hex`], [`DeviceKey::from_hex`]), publishes its [`Jwk`], and proves
+//! itself with short-lived device JWTs ([`DeviceKey::device_jwt`]) carrying a nonce from
+//! `GET /api/v2/auth/nonce`. plex.tv answers with a Plex JWT (7 days), which the sign-in
+//! and the refresh hand out only once [`verify_plex_jwt`] accepts it.
+//!
+//! # What is verified, and what cannot be
+//!
+//! A Plex JWT is checked before it is handed out: its EdDSA signature by one of the keys
+//! of `GET /api/v2/auth/keys` (Plex publishes several: any may have signed), issuer
+//! `plex.tv`, an audience of `plex.tv` or this client, not expired, and issued for this
+//! device's key (`thumbprint`). That refuses what a confused proxy, a cache, a redirect
+//! followed or a server answering garbage may hand over: an unsigned token (`alg: none`),
+//! one signed by another key, an expired one, one for another device, or no JWT at all.
+//!
+//! It cannot tell whether plex.tv itself is genuine: the keys come from the same server,
+//! over the same TLS connection, as the token. A machine that trusts a certificate
+//! authority it should not (a TLS-inspecting proxy) can be served forged keys with the
+//! forged token; TLS is what guards against that, and the transports verify certificates
+//! against the Mozilla roots.
 //!
 //! Times here are Unix seconds passed in by the caller (`iat`, `exp` are wall-clock).
 //!
@@ -59,8 +73,44 @@ impl fmt::Debug for DeviceKey {
 }
 
 impl DeviceKey {
+    /// A new key from the operating system's random source (`crypto.getRandomValues` in a
+    /// browser). Store it ([`to_hex`](Self::to_hex)) with the client identifier: plex.tv
+    /// ties the device's registration to both.
+    pub fn generate() -> Result<Self, DeviceKeyError> {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(|e| DeviceKeyError::NoRandomSource(e.to_string()))?;
+        Ok(Self::from_seed(seed))
+    }
+
+    /// The key as stored: its seed as 64 lower-case hex digits. It is the private key:
+    /// keep it like a password (owner-only file, a secret store).
+    pub fn to_hex(&self) -> String {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let seed = self.seed();
+        let mut text = String::with_capacity(64);
+        for byte in seed {
+            text.push(HEX[usize::from(byte >> 4)] as char);
+            text.push(HEX[usize::from(byte & 15)] as char);
+        }
+        text
+    }
+
+    /// A stored key ([`to_hex`](Self::to_hex)): exactly 64 hex digits, either case.
+    pub fn from_hex(text: &str) -> Result<Self, DeviceKeyError> {
+        let digits = text.as_bytes();
+        if digits.len() != 64 {
+            return Err(DeviceKeyError::NotHex);
+        }
+        let mut seed = [0u8; 32];
+        for (byte, pair) in seed.iter_mut().zip(digits.chunks_exact(2)) {
+            let digit = |d: u8| char::from(d).to_digit(16).ok_or(DeviceKeyError::NotHex);
+            *byte = (digit(pair[0])? * 16 + digit(pair[1])?) as u8;
+        }
+        Ok(Self::from_seed(seed))
+    }
+
     /// The key for a 32-byte seed. Take the seed from a cryptographic random source
-    /// (`getrandom`, `crypto.getRandomValues`) and store it to keep the same key.
+    /// ([`generate`](Self::generate) does) and store it to keep the same key.
     pub fn from_seed(seed: [u8; 32]) -> Self {
         let signing = SigningKey::from_bytes(&seed);
         let x = B64.encode(signing.verifying_key().to_bytes());
@@ -136,6 +186,18 @@ impl DeviceKey {
             exp: claims.issued_at + DEVICE_JWT_LIFETIME.as_secs(),
         }))
     }
+}
+
+/// Why a device key could not be made or read back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DeviceKeyError {
+    /// The operating system gave no random bytes.
+    #[error("no random source for a device key: {0}")]
+    NoRandomSource(String),
+    /// A stored key is not 64 hex digits.
+    #[error("a stored device key is 64 hex digits")]
+    NotHex,
 }
 
 /// What a device JWT says. Build it with [`DeviceClaims::new`].
@@ -254,6 +316,9 @@ pub enum JwtError {
     /// `thumbprint` is not this device's key id.
     #[error("the JWT was issued for another device key")]
     WrongThumbprint,
+    /// No `thumbprint`: the JWT names no device key, so it cannot be this device's.
+    #[error("the JWT names no device key (no thumbprint)")]
+    MissingThumbprint,
 }
 
 #[derive(Deserialize)]
@@ -353,8 +418,8 @@ fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error>
 
 impl PlexClaims {
     /// Checks what a client must: issuer plex.tv, an audience of plex.tv or this client,
-    /// not expired at `now` (Unix seconds), and issued to this device's key when the token
-    /// names one.
+    /// not expired at `now` (Unix seconds), and issued to this device's key (`thumbprint`,
+    /// which Plex JWTs carry and python-plexapi requires too).
     pub fn check(
         &self,
         client_id: &ClientId,
@@ -375,8 +440,9 @@ impl PlexClaims {
             return Err(JwtError::Expired);
         }
         match &self.thumbprint {
-            Some(t) if t != device.key_id() => Err(JwtError::WrongThumbprint),
-            _ => Ok(()),
+            Some(t) if t == device.key_id() => Ok(()),
+            Some(_) => Err(JwtError::WrongThumbprint),
+            None => Err(JwtError::MissingThumbprint),
         }
     }
 
@@ -384,6 +450,22 @@ impl PlexClaims {
     pub fn needs_refresh(&self, now: u64) -> bool {
         self.exp.saturating_sub(now) < REFRESH_WITHIN.as_secs()
     }
+}
+
+/// Verifies a Plex JWT as the sign-in and the refresh do before handing it out: signed by
+/// one of `keys` (from `GET /api/v2/auth/keys`), and its claims right for `client_id` and
+/// `device` at `unix_now` ([`PlexClaims::check`]). See the [module docs](self) for what this
+/// proves and what it cannot.
+pub fn verify_plex_jwt(
+    token: &str,
+    keys: &[Jwk],
+    client_id: &ClientId,
+    device: &DeviceKey,
+    unix_now: u64,
+) -> Result<PlexClaims, JwtError> {
+    let claims: PlexClaims = verify_jwt(token, keys)?;
+    claims.check(client_id, device, unix_now)?;
+    Ok(claims)
 }
 
 #[cfg(test)]

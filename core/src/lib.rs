@@ -79,6 +79,7 @@ mod refresh;
 pub mod request;
 pub mod response;
 mod token;
+mod transport_kind;
 mod user;
 mod utf8;
 mod web_url;
@@ -89,15 +90,15 @@ pub use config::{
     ClientId, Config, ConfigBuilder, ConfigError, AUTH_APP, CLIENTS_PLEX_TV, LINK_PAGE,
     MAX_FIELD_LEN, PLEX_TV,
 };
-pub use drive::TransportErrorKind;
 pub use error::{ApiError, BodyExcerpt, Error, ExpiredBy, MAX_API_ERRORS, MAX_EXCERPT};
-pub use login::{AfterFailure, LoginOptions, PinLogin, Step, MIN_POLL_INTERVAL};
+pub use login::{AfterFailure, AfterResponse, LoginOptions, PinLogin, Step, MIN_POLL_INTERVAL};
 pub use pin::{Location, Pin, PinKind, SavedPin, MAX_CODE_LEN, MAX_PIN_LIFETIME};
 #[cfg(feature = "jwt")]
 pub use refresh::JwtRefresh;
 pub use request::{ForwardUrl, PinOptions, Request};
 pub use response::Response;
 pub use token::{InvalidToken, Token, MAX_TOKEN_LEN};
+pub use transport_kind::TransportErrorKind;
 pub use user::{Subscription, User};
 
 /// The `http` crate this one is built on, so callers use matching types.

@@ -67,7 +67,13 @@ pub fn accepted<B: AsRef<[u8]>>(response: &Response<B>) -> Result<(), Error> {
     check_status(response)
 }
 
-/// Reads `{"nonce":"…"}` from `GET /api/v2/auth/nonce`.
+/// The longest nonce accepted (plex.tv's are UUIDs, 36 characters): the device JWT carries
+/// it into a query string, which a longer one could push past what a request can hold.
+#[cfg(feature = "jwt")]
+pub const MAX_NONCE_LEN: usize = 256;
+
+/// Reads `{"nonce":"…"}` from `GET /api/v2/auth/nonce`: 1 to [`MAX_NONCE_LEN`] visible
+/// ASCII characters, or a decode error at `nonce`.
 #[cfg(feature = "jwt")]
 pub fn nonce<B: AsRef<[u8]>>(response: &Response<B>) -> Result<String, Error> {
     #[derive(Deserialize)]
@@ -75,7 +81,20 @@ pub fn nonce<B: AsRef<[u8]>>(response: &Response<B>) -> Result<String, Error> {
         nonce: String,
     }
     check_status(response)?;
-    Ok(decode_json(response, decode::serde::<Nonce>)?.nonce)
+    let nonce = decode_json(response, decode::serde::<Nonce>)?.nonce;
+    if nonce.is_empty()
+        || nonce.len() > MAX_NONCE_LEN
+        || !nonce.bytes().all(|b| b.is_ascii_graphic())
+    {
+        let why = format!("not 1 to {MAX_NONCE_LEN} visible ASCII characters");
+        let body = response.body().as_ref();
+        return Err(decode_error(
+            response.status(),
+            ("nonce".to_owned(), why),
+            body,
+        ));
+    }
+    Ok(nonce)
 }
 
 /// Reads `{"auth_token":"<Plex JWT>"}` from `POST /api/v2/auth/token`.

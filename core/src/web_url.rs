@@ -105,10 +105,12 @@ impl WebUrl {
         }
     }
 
-    /// Whether the host never leaves the machine: `localhost`, 127.0.0.0/8 in dotted-quad
-    /// form, or `[::1]`. Checked by hand: std's address parser costs 3 KB of the browser
-    /// build, for a check that only decides whether plain http is allowed (so another
-    /// spelling of ::1 is merely refused).
+    /// Whether the host is a loopback address, which never leaves the machine: 127.0.0.0/8
+    /// in dotted-quad form, or `[::1]`. Not `localhost`: a name is only as local as the
+    /// resolver says (`/etc/hosts`, a DNS search domain can point it elsewhere), and this
+    /// decides whether tokens may travel in plain http. Checked by hand: std's address
+    /// parser costs 3 KB of the browser build (so another spelling of ::1 is merely
+    /// refused).
     pub fn is_loopback(&self) -> bool {
         let host = self.host.as_str();
         // On bytes: str's char splitting and integer parsing cost the browser build 180 B gzipped.
@@ -117,7 +119,7 @@ impl WebUrl {
         };
         let mut parts = host.as_bytes().split(|b| *b == b'.');
         let ipv4 = parts.next() == Some(b"127") && parts.clone().count() == 3 && parts.all(octet);
-        host == "localhost" || host == "[::1]" || ipv4
+        host == "[::1]" || ipv4
     }
 }
 
@@ -183,7 +185,14 @@ mod tests {
         assert!(url("http://127.255.255.255").is_loopback());
         assert!(url("http://[::1]:9/").is_loopback());
         assert!(url("http://[::1]").is_loopback());
-        assert!(url("http://LOCALHOST").is_loopback());
+        assert!(
+            !url("http://LOCALHOST").is_loopback(),
+            "a name is not trusted"
+        );
+        assert!(
+            !url("http://localhost:8080").is_loopback(),
+            "a name is not trusted"
+        );
         for not_loopback in [
             "http://10.0.0.1",
             "http://localhost.example.com",

@@ -13,9 +13,11 @@ use std::task::{Context, Poll, Wake};
 use std::time::Duration;
 
 use plex_pin::drive::{self, AsyncTransport, BlockingTransport, Cancel, Clock, Event, Failure};
-use plex_pin::{Error, Instant, LoginOptions, PinLogin, Request};
+use plex_pin::{Error, Instant, LoginOptions, PinLogin, Request, TransportErrorKind};
 
 use common::{config, json};
+#[cfg(feature = "jwt")]
+use common::{plex_jwt, plex_keys, UNIX_START};
 
 const POLL: Duration = Duration::from_millis(50);
 
@@ -32,6 +34,8 @@ const APPROVED: &str = r#"{"id":77,"code":"ABCD","authToken":"the-token"}"#;
 enum TestError {
     Plex(Error),
     Refused,
+    /// A certificate that does not verify.
+    BadCertificate,
 }
 
 impl From<Error> for TestError {
@@ -107,6 +111,13 @@ impl AsyncTransport for Scripted {
     fn timeout(&self) -> Duration {
         Duration::from_secs(7)
     }
+
+    fn error_kind(&self, error: &TestError) -> TransportErrorKind {
+        match error {
+            TestError::BadCertificate => TransportErrorKind::Tls,
+            _ => TransportErrorKind::Connect,
+        }
+    }
 }
 
 /// Runs a future on this thread, parking between polls.
@@ -132,14 +143,11 @@ fn block_on<F: Future>(future: F) -> F::Output {
 fn describe(event: &Event<'_, TestError>) -> String {
     match event {
         Event::PinReady {
-            pin,
-            url,
-            expires_at,
+            pin, url, saved, ..
         } => {
             format!(
-                "pin {} at {url} expiring: {}",
-                pin.code,
-                expires_at.is_some()
+                "pin {} at {url}, saved as {} expiring at {}",
+                pin.code, saved.id, saved.expires_at
             )
         }
         Event::Retrying { attempt, error, .. } => match error {
@@ -173,7 +181,8 @@ fn the_async_loop_reports_the_pin_each_retry_and_each_wait() {
         seen,
         [
             "retry 1 after transport Refused",
-            "pin ABCD at https://plex.tv/link/?pin=ABCD expiring: true",
+            // 900 s to live from its creation, on the transport's wall clock (Unix 1800000000).
+            "pin ABCD at https://plex.tv/link/?pin=ABCD, saved as 77 expiring at 1800000900",
             "waiting, deadline: true",
             "retry 1 after server: unexpected HTTP 503 from plex.tv",
             "waiting, deadline: true",
@@ -369,17 +378,51 @@ fn the_blocking_loop_ends_at_the_callers_deadline() {
 #[test]
 fn a_refresh_fetches_a_nonce_then_exchanges_a_signed_device_jwt() {
     use plex_pin::jwt::DeviceKey;
+    let key = DeviceKey::from_seed([7; 32]);
     let transport = Scripted::new(vec![
         Ok(json(200, r#"{"nonce":"n-1"}"#)),
-        Ok(json(200, r#"{"auth_token":"new-plex-jwt"}"#)),
+        Ok(json(
+            200,
+            &format!(r#"{{"auth_token":"{}"}}"#, plex_jwt(&key, |_| {})),
+        )),
+        Ok(plex_keys()),
     ]);
-    let refresh =
-        plex_pin::JwtRefresh::new(&config(), DeviceKey::from_seed([7; 32]), 1_800_000_000);
+    let refresh = plex_pin::JwtRefresh::new(&config(), key.clone());
     let token = block_on(drive::run(&transport, refresh, None, |_| {})).unwrap();
-    assert_eq!(token.expose_secret(), "new-plex-jwt");
+    assert_eq!(token.expose_secret(), plex_jwt(&key, |_| {}));
     let sent = transport.sent.borrow();
     assert_eq!(sent[0].0, "GET /api/v2/auth/nonce");
     assert_eq!(sent[1].0, "POST /api/v2/auth/token");
+    assert_eq!(sent[2].0, "GET /api/v2/auth/keys");
+}
+
+/// A refreshed Plex JWT that does not verify is not handed out; a signature refused over
+/// a fresh nonce is a key plex.tv does not know.
+#[cfg(feature = "jwt")]
+#[test]
+fn a_refresh_hands_out_only_a_verified_jwt() {
+    use plex_pin::jwt::{DeviceKey, JwtError};
+    let key = DeviceKey::from_seed([7; 32]);
+    let expired = plex_jwt(&key, |c| c["exp"] = UNIX_START.into());
+    let transport = Scripted::new(vec![
+        Ok(json(200, r#"{"nonce":"n-1"}"#)),
+        Ok(json(200, &format!(r#"{{"auth_token":"{expired}"}}"#))),
+        Ok(plex_keys()),
+    ]);
+    let refresh = plex_pin::JwtRefresh::new(&config(), key.clone());
+    let error = block_on(drive::run(&transport, refresh, None, |_| {})).unwrap_err();
+    assert_eq!(error, TestError::Plex(Error::InvalidJwt(JwtError::Expired)));
+
+    let transport = Scripted::new(vec![
+        Ok(json(200, r#"{"nonce":"n-1"}"#)),
+        Ok(json(
+            422,
+            r#"{"errors":[{"message":"Signature Verification Failed"}]}"#,
+        )),
+    ]);
+    let refresh = plex_pin::JwtRefresh::new(&config(), key);
+    let error = block_on(drive::run(&transport, refresh, None, |_| {})).unwrap_err();
+    assert_eq!(error, TestError::Plex(Error::DeviceKeyUnknown));
 }
 
 #[cfg(feature = "jwt")]
@@ -390,9 +433,189 @@ fn a_refresh_refused_ends_with_the_error_and_no_retry() {
         Ok(json(200, r#"{"nonce":"n-1"}"#)),
         Ok(json(422, "{}")),
     ]);
-    let refresh =
-        plex_pin::JwtRefresh::new(&config(), DeviceKey::from_seed([7; 32]), 1_800_000_000);
+    let refresh = plex_pin::JwtRefresh::new(&config(), DeviceKey::from_seed([7; 32]));
     let error = block_on(drive::run(&transport, refresh, None, |_| {})).unwrap_err();
     assert!(matches!(error, TestError::Plex(_)), "{error:?}");
     assert_eq!(transport.sent.borrow().len(), 2);
+}
+
+/// A certificate that does not verify will not verify on the next try: the loop returns
+/// the transport's error after one attempt, without a retry event.
+#[test]
+fn a_tls_failure_ends_the_loop_at_once() {
+    let transport = Scripted::new(vec![Err(TestError::BadCertificate)]);
+    let mut seen = Vec::new();
+    let error = block_on(drive::run(
+        &transport,
+        PinLogin::new(&config(), options()),
+        None,
+        |e| seen.push(describe(&e)),
+    ))
+    .unwrap_err();
+    assert_eq!(error, TestError::BadCertificate);
+    assert!(seen.is_empty(), "{seen:?}");
+    assert_eq!(transport.sent.borrow().len(), 1);
+}
+
+/// A blocking transport that answers nothing until cancelled, through the hook it
+/// registers for the request: what a socket shut down on cancel does.
+struct Interruptible {
+    sends: std::sync::atomic::AtomicUsize,
+}
+
+impl Clock for Interruptible {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+    fn unix_now(&self) -> u64 {
+        0
+    }
+}
+
+impl BlockingTransport for Interruptible {
+    type Body = Vec<u8>;
+    type Error = TestError;
+    fn send(&self, _: Request, timeout: Duration) -> Result<http::Response<Vec<u8>>, TestError> {
+        // Without the cancel: the request runs to its timeout.
+        std::thread::sleep(timeout);
+        Err(TestError::Refused)
+    }
+    fn send_cancellable(
+        &self,
+        _: Request,
+        timeout: Duration,
+        cancel: &Cancel,
+    ) -> Result<http::Response<Vec<u8>>, TestError> {
+        self.sends.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let (interrupt, interrupted) = std::sync::mpsc::channel();
+        let _hook = cancel.on_cancel(move || {
+            let _ = interrupt.send(());
+        });
+        let _ = interrupted.recv_timeout(timeout);
+        Err(TestError::Refused)
+    }
+}
+
+/// The blocking loop hands its cancel handle to the request in flight: a cancel ends an
+/// unanswered request at once instead of after its timeout (10 s here).
+#[test]
+fn cancel_ends_the_blocking_loops_request_in_flight() {
+    let transport = Interruptible {
+        sends: std::sync::atomic::AtomicUsize::new(0),
+    };
+    let cancel = Cancel::new();
+    let remote = cancel.clone();
+    let login = PinLogin::new(&config(), options());
+    let canceller = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        let cancelled_at = std::time::Instant::now();
+        remote.cancel();
+        cancelled_at
+    });
+    let error = drive::run_blocking(&transport, login, Some(&cancel), |_| {}).unwrap_err();
+    let ended = std::time::Instant::now();
+    let cancelled_at = canceller.join().unwrap();
+    assert_eq!(error, TestError::Plex(Error::Cancelled));
+    assert_eq!(transport.sends.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert!(
+        ended - cancelled_at < Duration::from_secs(1),
+        "{:?}",
+        ended - cancelled_at
+    );
+}
+
+/// The loop over a `SendTransport` is a `Send` future, so generic code can spawn it on a
+/// multi-threaded runtime (checked at compile time: this fails to build otherwise).
+#[test]
+fn the_loop_over_a_send_transport_can_be_spawned_generically() {
+    /// What `tokio::spawn` asks of a future: `Send + 'static`.
+    fn spawnable<F: Future + Send + 'static>(future: F) -> F {
+        future
+    }
+
+    async fn login_over<T: drive::SendTransport>(
+        transport: Arc<T>,
+    ) -> Result<plex_pin::Token, T::Error> {
+        let login = PinLogin::new(&config(), options());
+        drive::run(&*transport, login, None, |_| {}).await
+    }
+
+    /// Generic over the transport: the bound alone must make the loop `Send`.
+    fn spawn_login<T: drive::SendTransport + Send + 'static>(
+        transport: Arc<T>,
+    ) -> impl Future<Output = Result<plex_pin::Token, T::Error>> + Send + 'static {
+        spawnable(login_over(transport))
+    }
+
+    struct Threaded;
+    impl Clock for Threaded {
+        fn now(&self) -> Instant {
+            Instant::now()
+        }
+        fn unix_now(&self) -> u64 {
+            0
+        }
+    }
+    impl drive::SendTransport for Threaded {
+        type Body = Vec<u8>;
+        type Error = TestError;
+        async fn send(
+            &self,
+            request: Request,
+            _: Duration,
+        ) -> Result<http::Response<Vec<u8>>, TestError> {
+            Ok(if request.method() == "POST" {
+                json(201, CREATED)
+            } else {
+                json(200, APPROVED)
+            })
+        }
+        async fn sleep_until(&self, _: Instant) {}
+    }
+
+    let future = spawn_login(Arc::new(Threaded));
+    let token = std::thread::spawn(move || block_on(future))
+        .join()
+        .unwrap()
+        .unwrap();
+    assert_eq!(token.expose_secret(), "the-token");
+}
+
+/// A transport whose user cancels while the approving answer is on its way.
+struct CancelledInFlight {
+    cancel: Cancel,
+}
+
+impl Clock for CancelledInFlight {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+    fn unix_now(&self) -> u64 {
+        0
+    }
+}
+
+impl BlockingTransport for CancelledInFlight {
+    type Body = Vec<u8>;
+    type Error = TestError;
+    fn send(&self, request: Request, _: Duration) -> Result<http::Response<Vec<u8>>, TestError> {
+        if request.method() == "POST" {
+            return Ok(json(201, CREATED));
+        }
+        self.cancel.cancel();
+        Ok(json(200, APPROVED))
+    }
+}
+
+/// A token that arrived is handed out even when the cancel came while it was on its way:
+/// plex.tv has issued it, and throwing it away would lose the sign-in.
+#[test]
+fn a_token_that_arrived_wins_over_a_cancel() {
+    let cancel = Cancel::new();
+    let transport = CancelledInFlight {
+        cancel: cancel.clone(),
+    };
+    let login = PinLogin::new(&config(), options());
+    let token = drive::run_blocking(&transport, login, Some(&cancel), |_| {}).unwrap();
+    assert_eq!(token.expose_secret(), "the-token");
 }

@@ -9,11 +9,13 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use std::time::Duration;
 
-use common::{config, json};
+use common::{config, json, UNIX_START};
+#[cfg(feature = "jwt")]
+use common::{plex_jwt, plex_keys};
 
 use plex_pin::{
-    AfterFailure, ClientId, Error, ExpiredBy, ForwardUrl, Instant, LoginOptions, PinLogin,
-    PinOptions, Step,
+    AfterFailure, AfterResponse, ClientId, Error, ExpiredBy, ForwardUrl, Instant, LoginOptions,
+    PinLogin, PinOptions, Step, TransportErrorKind,
 };
 
 const SEC: Duration = Duration::from_secs(1);
@@ -52,13 +54,35 @@ impl Harness {
         Self::of(PinLogin::new(&config(), options))
     }
 
-    /// Drives `login` (a resumed or JWT one) on a virtual clock.
-    fn of(login: PinLogin) -> Self {
+    /// [`of`](Self::of), with the wall clock reading `unix` at the first poll.
+    fn at(mut login: PinLogin, unix: u64) -> Self {
+        login.set_wall_clock(unix);
+        Self {
+            login,
+            now: Instant::now(),
+        }
+    }
+
+    /// Drives `login` (a resumed or JWT one) on a virtual clock, whose wall clock reads
+    /// [`UNIX_START`] at the first poll.
+    fn of(mut login: PinLogin) -> Self {
+        login.set_wall_clock(UNIX_START);
         // The one real clock read: the origin of the virtual clock.
         Self {
             login,
             now: Instant::now(),
         }
+    }
+
+    /// A request that got no answer, of kind `Connect`.
+    fn unanswered(&mut self) -> AfterFailure {
+        self.login
+            .transport_failed(self.now, TransportErrorKind::Connect)
+    }
+
+    /// What the login made of a response.
+    fn outcome(&mut self, response: http::Response<Vec<u8>>) -> Result<AfterResponse, Error> {
+        self.login.handle_response(self.now, response)
     }
 
     fn poll(&mut self) -> Result<Step, Error> {
@@ -86,7 +110,7 @@ impl Harness {
     }
 
     fn respond(&mut self, response: http::Response<Vec<u8>>) -> Result<(), Error> {
-        self.login.handle_response(self.now, response)
+        self.outcome(response).map(drop)
     }
 
     /// Creates the pin and consumes the PinReady step.
@@ -95,9 +119,16 @@ impl Harness {
         assert_eq!(req.method(), "POST");
         self.respond(created(expires_in)).unwrap();
         match self.poll() {
-            Ok(Step::PinReady { pin, url }) => {
+            Ok(Step::PinReady {
+                pin,
+                url,
+                expires_at,
+                saved,
+            }) => {
                 assert_eq!(pin.id, 77);
                 assert_eq!(Some(url), self.login.approval_url());
+                assert_eq!(Some(expires_at), self.login.pin_expires_at());
+                assert_eq!(Some(saved), self.login.save());
             }
             other => panic!("expected PinReady, got {other:?}"),
         }
@@ -288,15 +319,18 @@ fn creation_failures_are_retried_before_any_pin_is_shown() {
 fn transport_failures_back_off_then_give_up() {
     let mut h = Harness::new(LoginOptions::default().with_max_consecutive_failures(3));
     h.expect_send();
-    assert_eq!(h.login.transport_failed(h.now), AfterFailure::Retry);
+    let at = h.now + SEC;
+    assert_eq!(h.unanswered(), AfterFailure::Retry { attempt: 1, at });
     assert_eq!(h.expect_wait(), SEC);
     h.create(1800);
     h.next_check();
-    assert_eq!(h.login.transport_failed(h.now), AfterFailure::Retry);
+    let at = h.now + SEC;
+    assert_eq!(h.unanswered(), AfterFailure::Retry { attempt: 1, at });
     assert_eq!(h.next_check().0, SEC);
-    assert_eq!(h.login.transport_failed(h.now), AfterFailure::Retry);
+    let at = h.now + 2 * SEC;
+    assert_eq!(h.unanswered(), AfterFailure::Retry { attempt: 2, at });
     assert_eq!(h.next_check().0, 2 * SEC);
-    assert_eq!(h.login.transport_failed(h.now), AfterFailure::GiveUp);
+    assert_eq!(h.unanswered(), AfterFailure::GiveUp);
     assert!(h.login.is_finished());
 }
 
@@ -364,14 +398,9 @@ fn jwt_login_signs_every_poll_and_renews_the_nonce() {
     use plex_pin::jwt::{verify_jwt, DeviceKey};
 
     let key = DeviceKey::from_seed([42; 32]);
-    let unix_start = 1_800_000_000;
+    let unix_start = UNIX_START;
     let options = LoginOptions::default().with_poll_interval(Duration::from_secs(60));
-    let mut h = Harness::of(PinLogin::with_device_key(
-        &config(),
-        options,
-        key.clone(),
-        unix_start,
-    ));
+    let mut h = Harness::of(PinLogin::with_device_key(&config(), options, key.clone()));
     let start = h.now;
     let create = h.expect_send();
     assert_eq!(create.headers()["content-type"], "application/json");
@@ -419,13 +448,12 @@ fn jwt_login_signs_every_poll_and_renews_the_nonce() {
         let signed_at = if nonce == "nonce-1" { 60 } else { 360 };
         assert_eq!(*iat, unix_start + signed_at, "{nonce} {elapsed}");
     }
-    h.respond(json(
-        200,
-        r#"{"id":77,"code":"abcdefghijklmnopqrstuvwxy","authToken":"eyJ.plex.jwt"}"#,
-    ))
-    .unwrap();
+    let token = plex_jwt(&key, |_| {});
+    h.respond(approved_with(&token)).unwrap();
+    assert_eq!(h.expect_send().uri().path(), "/api/v2/auth/keys");
+    h.respond(plex_keys()).unwrap();
     match h.poll() {
-        Ok(Step::Done(token)) => assert_eq!(token.expose_secret(), "eyJ.plex.jwt"),
+        Ok(Step::Done(done)) => assert_eq!(done.expose_secret(), token),
         other => panic!("{other:?}"),
     }
 }
@@ -440,7 +468,6 @@ fn jwt_login_retries_a_rejected_signature_over_a_new_nonce() {
         &config(),
         options,
         DeviceKey::from_seed([1; 32]),
-        1_000,
     ));
     h.expect_send();
     h.respond(created(1800)).unwrap();
@@ -686,15 +713,15 @@ fn a_failure_streak_cut_by_the_deadline_reports_the_failure() {
     // Transport failures the same: the transport's own error is the one to report.
     let mut h = Harness::new(LoginOptions::default().with_timeout(2 * SEC));
     h.expect_send();
-    assert_eq!(h.login.transport_failed(h.now), AfterFailure::Retry);
+    assert!(matches!(h.unanswered(), AfterFailure::Retry { .. }));
     h.expect_wait();
     h.expect_send();
-    assert_eq!(h.login.transport_failed(h.now), AfterFailure::GiveUp);
+    assert_eq!(h.unanswered(), AfterFailure::GiveUp);
     // A request cut by the deadline reports the deadline, not the transport's timeout.
     let mut h = Harness::new(LoginOptions::default().with_timeout(2 * SEC));
     h.expect_send();
     h.now += 2 * SEC;
-    assert_eq!(h.login.transport_failed(h.now), AfterFailure::Retry);
+    assert_eq!(h.unanswered(), AfterFailure::Continue);
     assert_eq!(h.poll().unwrap_err(), Error::TimedOut);
 }
 
@@ -738,30 +765,76 @@ fn a_pin_code_outside_the_charset_is_a_decode_error() {
     }
 }
 
-/// While a failure streak lasts the login says what it is retrying after.
+/// Each failed attempt says what failed, how many in a row, and when the next goes out;
+/// a success ends the streak.
 #[test]
-fn the_error_being_retried_is_reported_until_a_success() {
+fn each_failure_says_what_it_retries_after_and_when() {
     let mut h = Harness::new(LoginOptions::default());
     h.expect_send();
-    h.respond(status_with(429, "retry-after", "3")).unwrap();
-    assert_eq!(
-        h.login.last_error(),
-        Some(&Error::RateLimited {
-            retry_after: Some(3 * SEC)
-        })
-    );
+    match h.outcome(status_with(429, "retry-after", "3")) {
+        Ok(AfterResponse::Retry { error, attempt, at }) => {
+            assert_eq!(
+                error,
+                Error::RateLimited {
+                    retry_after: Some(3 * SEC)
+                }
+            );
+            assert_eq!((attempt, at), (1, h.now + 3 * SEC));
+        }
+        other => panic!("{other:?}"),
+    }
     assert_eq!(h.expect_wait(), 3 * SEC);
     h.expect_send();
-    assert_eq!(h.login.transport_failed(h.now), AfterFailure::Retry);
     assert_eq!(
-        h.login.last_error(),
-        None,
-        "a transport failure is the transport's"
+        h.unanswered(),
+        AfterFailure::Retry {
+            attempt: 2,
+            at: h.now + 2 * SEC
+        }
     );
     h.expect_wait();
     h.expect_send();
-    h.respond(created(1800)).unwrap();
-    assert_eq!(h.login.last_error(), None);
+    assert!(matches!(
+        h.outcome(created(1800)),
+        Ok(AfterResponse::Continue)
+    ));
+    assert_eq!(h.login.consecutive_failures(), 0);
+}
+
+/// A failure no retry mends ends the login at once: a certificate that does not verify,
+/// a redirect the client refused, a cancelled request.
+#[test]
+fn tls_redirect_and_cancel_failures_are_not_retried() {
+    for kind in [
+        TransportErrorKind::Tls,
+        TransportErrorKind::Redirect,
+        TransportErrorKind::Cancelled,
+    ] {
+        let mut h = Harness::new(LoginOptions::default());
+        h.expect_send();
+        assert_eq!(
+            h.login.transport_failed(h.now, kind),
+            AfterFailure::GiveUp,
+            "{kind:?}"
+        );
+        assert!(h.login.is_finished(), "{kind:?}");
+    }
+    for kind in [
+        TransportErrorKind::Connect,
+        TransportErrorKind::Timeout,
+        TransportErrorKind::BodyTooLarge,
+        TransportErrorKind::Other,
+    ] {
+        let mut h = Harness::new(LoginOptions::default());
+        h.expect_send();
+        assert!(
+            matches!(
+                h.login.transport_failed(h.now, kind),
+                AfterFailure::Retry { .. }
+            ),
+            "{kind:?}"
+        );
+    }
 }
 
 // ---- Resumable logins (issue #14): created in one PinLogin, polled in another.
@@ -770,31 +843,24 @@ fn the_error_being_retried_is_reported_until_a_success() {
 /// approve, get the token; the resumed login keeps the pin's remaining life.
 #[test]
 fn a_saved_pin_resumes_in_a_fresh_login() {
-    let unix_start = 1_800_000_000;
     let mut first = Harness::new(LoginOptions::default());
     first.create(1800);
     first.next_check();
     first.respond(waiting()).unwrap();
-    let saved = first.login.save(first.now, unix_start).unwrap();
+    let saved = first.login.save().unwrap();
     assert_eq!(
         (saved.id, saved.code.as_str()),
         (77, "abcdefghijklmnopqrstuvwxy")
     );
-    assert_eq!(saved.expires_at, unix_start + 1799, "1 s of 1800 used");
+    assert_eq!(saved.expires_at, UNIX_START + 1800, "1800 s from creation");
     let text = serde_json::to_string(&saved).unwrap();
     assert!(!text.contains("token"), "{text}");
     drop(first);
 
     // Ten minutes later, elsewhere.
     let restored: plex_pin::SavedPin = serde_json::from_str(&text).unwrap();
-    let login = PinLogin::resume(
-        &config(),
-        LoginOptions::default(),
-        &restored,
-        unix_start + 600,
-    )
-    .unwrap();
-    let mut second = Harness::of(login);
+    let login = PinLogin::resume(&config(), LoginOptions::default(), &restored).unwrap();
+    let mut second = Harness::at(login, UNIX_START + 600);
     let req = second.expect_send();
     assert_eq!(
         req.uri().path(),
@@ -803,13 +869,29 @@ fn a_saved_pin_resumes_in_a_fresh_login() {
     );
     second.respond(waiting()).unwrap();
     let left = second.login.pin_expires_at().unwrap() - second.now;
-    assert_eq!(left, Duration::from_secs(1199));
+    assert_eq!(left, Duration::from_secs(1200));
     second.next_check();
     second.respond(approved()).unwrap();
     match second.poll() {
         Ok(Step::Done(token)) => assert_eq!(token.expose_secret(), "the-token"),
         other => panic!("{other:?}"),
     }
+}
+
+/// Without the wall clock a plain login still runs (its saved pins have no expiry), but a
+/// resumed pin cannot count its life: an error at the first poll, not a guess.
+#[test]
+fn a_resumed_pin_needs_the_wall_clock() {
+    let mut plain = PinLogin::new(&config(), LoginOptions::default());
+    let now = Instant::now();
+    assert!(matches!(plain.poll(now), Ok(Step::Send(_))));
+    let _created = plain.handle_response(now, created(1800)).unwrap();
+    assert!(matches!(plain.poll(now), Ok(Step::PinReady { saved, .. }) if saved.expires_at == 0));
+    let id = ClientId::new("client-1").unwrap();
+    let saved = plex_pin::SavedPin::new(77, "", &id, UNIX_START + 900);
+    let mut resumed = PinLogin::resume(&config(), LoginOptions::default(), &saved).unwrap();
+    assert!(matches!(resumed.poll(now), Err(Error::OutOfOrder(_))));
+    assert!(resumed.is_finished());
 }
 
 #[test]
@@ -819,23 +901,23 @@ fn a_saved_pin_is_refused_under_another_client_id_and_ends_when_expired() {
     )
     .unwrap();
     assert_eq!(
-        PinLogin::resume(&config(), LoginOptions::default(), &saved, 1_800_000_000).unwrap_err(),
+        PinLogin::resume(&config(), LoginOptions::default(), &saved).unwrap_err(),
         Error::ClientMismatch
     );
     let mut ours = saved.clone();
     ours.client_identifier = "client-1".to_owned();
-    let mut late =
-        PinLogin::resume(&config(), LoginOptions::default(), &ours, 1_800_001_000).unwrap();
+    let resumed = PinLogin::resume(&config(), LoginOptions::default(), &ours).unwrap();
+    let mut late = Harness::at(resumed, 1_800_001_000);
     assert_eq!(
-        late.poll(Instant::now()).unwrap_err(),
+        late.poll().unwrap_err(),
         Error::PinExpired {
             by: ExpiredBy::LocalDeadline
         }
     );
     // An expiry absurdly far away is held to the longest pin life.
     ours.expires_at = u64::MAX;
-    let mut far =
-        Harness::of(PinLogin::resume(&config(), LoginOptions::default(), &ours, 0).unwrap());
+    let resumed = PinLogin::resume(&config(), LoginOptions::default(), &ours).unwrap();
+    let mut far = Harness::at(resumed, 0);
     far.expect_send();
     assert_eq!(
         far.login.pin_expires_at().unwrap() - far.now,
@@ -850,9 +932,8 @@ fn a_saved_pin_is_refused_under_another_client_id_and_ends_when_expired() {
 fn a_pin_resumed_by_its_id_alone_learns_its_code_from_the_first_answer() {
     let id = ClientId::new("client-1").unwrap();
     let saved = plex_pin::SavedPin::new(77, "", &id, 0);
-    let mut login = Harness::of(
-        PinLogin::resume(&config(), LoginOptions::default(), &saved, 1_800_000_000).unwrap(),
-    );
+    let mut login =
+        Harness::of(PinLogin::resume(&config(), LoginOptions::default(), &saved).unwrap());
     login.expect_send();
     assert_eq!(
         login.login.pin_expires_at().unwrap() - login.now,
@@ -871,28 +952,33 @@ fn a_pin_resumed_by_its_id_alone_learns_its_code_from_the_first_answer() {
     );
 }
 
+/// An approved poll handing out `token`.
+#[cfg(feature = "jwt")]
+fn approved_with(token: &str) -> http::Response<Vec<u8>> {
+    json(
+        200,
+        &format!(r#"{{"id":77,"code":"abcdefghijklmnopqrstuvwxy","authToken":"{token}"}}"#),
+    )
+}
+
 /// A JWT sign-in's pin saved by one request and resumed by another: the resumed login
-/// fetches a nonce first, then signs its polls with the same key; the token is handed out.
+/// fetches a nonce first, then signs its polls with the same key; the token is handed out
+/// once it verifies against Plex's keys.
 #[cfg(feature = "jwt")]
 #[test]
 fn a_jwt_sign_in_resumes_with_its_device_key() {
     use plex_pin::jwt::{verify_jwt, DeviceKey};
 
     let key = DeviceKey::from_seed([9; 32]);
-    let unix_start = 1_800_000_000;
     let mut first = Harness::of(PinLogin::with_device_key(
         &config(),
         LoginOptions::default(),
         key.clone(),
-        unix_start,
     ));
     first.expect_send();
     first.respond(created(1800)).unwrap();
     assert!(matches!(first.poll(), Ok(Step::PinReady { .. })));
-    let saved = first
-        .login
-        .save(first.now, unix_start)
-        .expect("a JWT pin saves too");
+    let saved = first.login.save().expect("a JWT pin saves too");
     let text = serde_json::to_string(&saved).unwrap();
     drop(first);
 
@@ -902,10 +988,9 @@ fn a_jwt_sign_in_resumes_with_its_device_key() {
         LoginOptions::default(),
         &restored,
         key.clone(),
-        unix_start + 60,
     )
     .unwrap();
-    let mut second = Harness::of(login);
+    let mut second = Harness::at(login, UNIX_START + 60);
     let nonce = second.expect_send();
     assert_eq!(nonce.uri().path(), "/api/v2/auth/nonce");
     second.respond(json(200, r#"{"nonce":"n-1"}"#)).unwrap();
@@ -919,15 +1004,134 @@ fn a_jwt_sign_in_resumes_with_its_device_key() {
         .unwrap();
     let claims: serde_json::Value = verify_jwt(jwt, &[key.jwk().clone()]).unwrap();
     assert_eq!(claims["nonce"], "n-1");
-    assert_eq!(claims["iat"], unix_start + 60);
-    second
-        .respond(json(
-            200,
-            r#"{"id":77,"code":"abcdefghijklmnopqrstuvwxy","authToken":"eyJ.plex.jwt"}"#,
-        ))
-        .unwrap();
+    assert_eq!(claims["iat"], UNIX_START + 60);
+    let token = plex_jwt(&key, |_| {});
+    second.respond(approved_with(&token)).unwrap();
+    assert_eq!(second.expect_send().uri().path(), "/api/v2/auth/keys");
+    second.respond(plex_keys()).unwrap();
     match second.poll() {
-        Ok(Step::Done(token)) => assert_eq!(token.expose_secret(), "eyJ.plex.jwt"),
+        Ok(Step::Done(done)) => assert_eq!(done.expose_secret(), token),
         other => panic!("{other:?}"),
+    }
+}
+
+/// What a server may hand over in place of a Plex JWT for this device: each ends the
+/// sign-in with a typed error, and nothing is handed out.
+#[cfg(feature = "jwt")]
+#[test]
+fn forged_plex_jwts_end_the_sign_in_with_a_typed_error() {
+    use base64::Engine;
+    use plex_pin::jwt::{DeviceKey, JwtError};
+
+    let key = DeviceKey::from_seed([9; 32]);
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let valid = plex_jwt(&key, |_| {});
+    let claims_part = valid.split('.').nth(1).unwrap().to_owned();
+    let stranger = DeviceKey::from_seed([0xAB; 32]);
+    let cases: Vec<(&str, String, JwtError)> = vec![
+        (
+            "unsigned (alg none)",
+            format!("{}.{claims_part}.", b64(br#"{"alg":"none","typ":"JWT"}"#)),
+            JwtError::UnsupportedAlgorithm,
+        ),
+        (
+            "signed by a key Plex does not publish",
+            stranger.sign(&serde_json::json!({
+                "iss": "plex.tv", "aud": "plex.tv", "exp": UNIX_START + 3600,
+                "thumbprint": key.key_id()
+            })),
+            JwtError::BadSignature,
+        ),
+        (
+            "expired",
+            plex_jwt(&key, |c| c["exp"] = (UNIX_START - 1).into()),
+            JwtError::Expired,
+        ),
+        (
+            "for another device",
+            plex_jwt(&stranger, |_| {}),
+            JwtError::WrongThumbprint,
+        ),
+        (
+            "naming no device",
+            plex_jwt(&key, |c| {
+                drop(c.as_object_mut().unwrap().remove("thumbprint"))
+            }),
+            JwtError::MissingThumbprint,
+        ),
+        (
+            "from another issuer",
+            plex_jwt(&key, |c| c["iss"] = "evil".into()),
+            JwtError::WrongIssuer,
+        ),
+        (
+            "for another audience",
+            plex_jwt(&key, |c| c["aud"] = "someone-else".into()),
+            JwtError::WrongAudience,
+        ),
+        (
+            "not a JWT at all",
+            "legacy-looking-token".to_owned(),
+            JwtError::Malformed("it needs three dot-separated parts"),
+        ),
+        (
+            "8 KB of junk",
+            "x".repeat(plex_pin::MAX_TOKEN_LEN),
+            JwtError::Malformed("it needs three dot-separated parts"),
+        ),
+    ];
+    for (what, token, why) in cases {
+        let mut h = Harness::of(PinLogin::with_device_key(
+            &config(),
+            LoginOptions::default(),
+            key.clone(),
+        ));
+        h.expect_send();
+        h.respond(created(1800)).unwrap();
+        h.poll().unwrap();
+        h.expect_wait();
+        assert_eq!(h.expect_send().uri().path(), "/api/v2/auth/nonce", "{what}");
+        h.respond(json(200, r#"{"nonce":"n"}"#)).unwrap();
+        h.expect_send();
+        h.respond(approved_with(&token)).unwrap();
+        assert_eq!(h.expect_send().uri().path(), "/api/v2/auth/keys", "{what}");
+        assert_eq!(
+            h.respond(plex_keys()).unwrap_err(),
+            Error::InvalidJwt(why),
+            "{what}"
+        );
+        assert!(h.login.is_finished(), "{what}");
+        let message = Error::InvalidJwt(JwtError::Expired).to_string();
+        assert!(
+            !message.contains(&token),
+            "{what}: the token stays out of messages"
+        );
+    }
+}
+
+/// A nonce too long to carry in a poll's query (or not text) is a decode error, never a
+/// request sent somewhere else: the device JWT goes into the URL.
+#[cfg(feature = "jwt")]
+#[test]
+fn a_nonce_that_cannot_form_a_request_is_a_decode_error() {
+    use plex_pin::jwt::DeviceKey;
+    let long = "n".repeat(100_000);
+    for nonce in [long.as_str(), "", "a b", "\u{0}", "é"] {
+        let options = LoginOptions::default().with_max_consecutive_failures(1);
+        let mut h = Harness::of(PinLogin::with_device_key(
+            &config(),
+            options,
+            DeviceKey::from_seed([3; 32]),
+        ));
+        h.expect_send();
+        h.respond(created(1800)).unwrap();
+        h.poll().unwrap();
+        h.expect_wait();
+        assert_eq!(h.expect_send().uri().path(), "/api/v2/auth/nonce");
+        let body = serde_json::json!({ "nonce": nonce }).to_string();
+        match h.respond(json(200, &body)) {
+            Err(Error::Decode { path, .. }) => assert_eq!(path, "nonce"),
+            other => panic!("{nonce:.20}: {other:?}"),
+        }
     }
 }

@@ -162,15 +162,18 @@ fuzz_target!(|input: Input| {
                         }
                     }
                     None => {
-                        if login.transport_failed(now) == AfterFailure::GiveUp {
+                        let kind = plex_pin::TransportErrorKind::Connect;
+                        if login.transport_failed(now, kind) == AfterFailure::GiveUp {
                             assert!(login.is_finished());
                             return;
                         }
                     }
                 }
             }
-            Ok(Step::PinReady { pin, url }) => {
+            Ok(Step::PinReady { pin, url, expires_at, saved }) => {
                 assert_eq!(Some(url), login.approval_url());
+                assert_eq!(Some(expires_at), login.pin_expires_at());
+                assert_eq!((saved.id, saved.code.as_str()), (pin.id, pin.code.as_str()));
                 assert!(pin.auth_token.is_none());
                 assert!(!pin.code.is_empty() && pin.code.bytes().all(|b| b.is_ascii_alphanumeric()));
                 let expires = login.pin_expires_at().expect("a pin has an expiry");

@@ -95,6 +95,9 @@ fn clear_text_base_urls_are_refused_unless_loopback() {
         "http://plex.tv",
         "http://192.168.1.2:32400",
         "http://[2001:db8::1]/",
+        // A name is only as local as the resolver says.
+        "http://localhost:2",
+        "http://localhost.",
     ] {
         let refused = Config::builder("App", ClientId::generate())
             .base_url(remote)
@@ -104,7 +107,7 @@ fn clear_text_base_urls_are_refused_unless_loopback() {
             "{remote}"
         );
     }
-    for local in ["http://127.0.0.1:1", "http://localhost:2", "http://[::1]:3"] {
+    for local in ["http://127.0.0.1:1", "http://127.8.0.1:2", "http://[::1]:3"] {
         assert!(Config::builder("App", ClientId::generate())
             .base_url(local)
             .build()

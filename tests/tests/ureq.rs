@@ -85,7 +85,6 @@ fn an_expired_plex_jwt_is_a_498_and_a_refresh_recovers() {
         client.config(),
         LoginOptions::default().with_poll_interval(Duration::from_millis(50)),
         key.clone(),
-        plex_pin::drive::Clock::unix_now(&client),
     );
     let token = client.run(login, None, |_| {}).unwrap();
     std::thread::sleep(Duration::from_millis(2100));

@@ -269,7 +269,7 @@ impl Client {
     #[cfg(feature = "jwt")]
     #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
     pub async fn refresh(&self, key: &plex_pin::jwt::DeviceKey) -> Result<Token, Error> {
-        let refresh = plex_pin::JwtRefresh::new(&self.config, key.clone(), self.unix_now());
+        let refresh = plex_pin::JwtRefresh::new(&self.config, key.clone());
         self.run(refresh, None, |_| {}).await
     }
 

@@ -198,7 +198,7 @@ impl Client {
 
     /// A new Plex JWT for a device whose key is registered ([`plex_pin::JwtRefresh`]).
     pub fn refresh(&self, key: &plex_pin::jwt::DeviceKey) -> Result<Token, Error> {
-        let refresh = plex_pin::JwtRefresh::new(&self.config, key.clone(), self.unix_now());
+        let refresh = plex_pin::JwtRefresh::new(&self.config, key.clone());
         self.run(refresh, None, |_| {})
     }
 }

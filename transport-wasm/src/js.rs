@@ -19,7 +19,6 @@ use plex_pin::{Call, Instant, SavedPin, TransportErrorKind as Kind};
 
 use crate::task::Io;
 pub use crate::task::Task;
-use crate::wire::unix_now;
 use crate::Error;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -379,7 +378,7 @@ impl JsClient {
         let saved = SavedPin::new(id as u64, code, config.client_id(), expires_at as u64);
         let options = self.0.options.clone();
         // Saved under this client's own identifier: resume cannot refuse it.
-        let login = plex_pin::PinLogin::resume(config, options, &saved, unix_now());
+        let login = plex_pin::PinLogin::resume(config, options, &saved);
         Ok(self.run(login.map_err(plex)?, None, on_progress))
     }
 
@@ -395,7 +394,7 @@ impl JsClient {
     ) -> Result<Task, JsValue> {
         let key = device_key(seed)?;
         let options = self.0.options.clone();
-        let login = plex_pin::PinLogin::with_device_key(&self.0.config, options, key, unix_now());
+        let login = plex_pin::PinLogin::with_device_key(&self.0.config, options, key);
         Ok(self.run(login, on_pin, on_progress))
     }
 
@@ -415,8 +414,7 @@ impl JsClient {
         let config = &self.0.config;
         let saved = SavedPin::new(id as u64, code, config.client_id(), expires_at as u64);
         let options = self.0.options.clone();
-        let login =
-            plex_pin::PinLogin::resume_with_device_key(config, options, &saved, key, unix_now());
+        let login = plex_pin::PinLogin::resume_with_device_key(config, options, &saved, key);
         Ok(self.run(login.map_err(plex)?, None, on_progress))
     }
 
@@ -424,7 +422,7 @@ impl JsClient {
     #[cfg(feature = "jwt")]
     pub fn refresh(&self, seed: &[u8]) -> Result<Task, JsValue> {
         let key = device_key(seed)?;
-        let refresh = plex_pin::JwtRefresh::new(&self.0.config, key, unix_now());
+        let refresh = plex_pin::JwtRefresh::new(&self.0.config, key);
         Ok(self.task(move |io| async move {
             let token = io.run(refresh, |_| {}).await.map_err(to_js)?;
             Ok(token.expose_secret().into())

@@ -159,7 +159,7 @@ mod client {
         /// A new Plex JWT for a device whose key is registered ([`plex_pin::JwtRefresh`]).
         #[cfg(feature = "jwt")]
         pub async fn refresh(&self, key: &plex_pin::jwt::DeviceKey) -> Result<Token, Error> {
-            let refresh = plex_pin::JwtRefresh::new(&self.config, key.clone(), self.unix_now());
+            let refresh = plex_pin::JwtRefresh::new(&self.config, key.clone());
             self.run(refresh, None, |_| {}).await
         }
     }

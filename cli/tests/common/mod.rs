@@ -90,3 +90,60 @@ pub fn assert_clean_error(output: &Output, code: i32) {
         text(&output.stdout)
     );
 }
+
+/// Sends `signal` (`INT`, `TERM`, `HUP`) to a child, with kill(1).
+#[cfg(unix)]
+pub fn kill(child: &std::process::Child, signal: &str) {
+    let sent = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill -{signal}");
+}
+
+/// The child's output once it exits, or a failed test if it runs longer than `limit`
+/// (killed first, so that no test leaves a process behind). Stdout and stderr must be
+/// piped; they are read as the child writes them.
+pub fn finish_within(mut child: std::process::Child, limit: std::time::Duration) -> Output {
+    use std::io::Read;
+    let mut pipes = [
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    ]
+    .map(|pipe| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    })
+    .into_iter();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running after {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let stdout = pipes.next().unwrap().join().unwrap();
+    let stderr = pipes.next().unwrap().join().unwrap();
+    Output {
+        status,
+        stdout,
+        stderr,
+    }
+}

@@ -3,7 +3,6 @@
 
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
 
 /// A cancel handle: clone it, give one clone to [`run`](super::run) or
 /// [`run_blocking`](super::run_blocking), and call [`cancel`](Self::cancel) on another.
@@ -31,12 +30,28 @@ struct Shared {
     condvar: Condvar,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct State {
     cancelled: bool,
     /// The async waits to wake: one per wait in progress ([`Registration`] removes its own
     /// when the wait ends, however it ends), so the list never outgrows the waits.
     wakers: Vec<Waker>,
+    /// The callbacks of [`Cancel::on_cancel`] still registered, by id; each [`OnCancel`]
+    /// removes its own when dropped.
+    hooks: Vec<(u64, Hook)>,
+    next_hook: u64,
+}
+
+type Hook = Box<dyn FnOnce() + Send>;
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field("cancelled", &self.cancelled)
+            .field("waits", &self.wakers.len())
+            .field("hooks", &self.hooks.len())
+            .finish()
+    }
 }
 
 impl Cancel {
@@ -45,15 +60,56 @@ impl Cancel {
         Self::default()
     }
 
-    /// Cancels: every wait on this handle ends now.
+    /// Cancels: every wait on this handle ends now, and every [`on_cancel`](Self::on_cancel)
+    /// callback runs (on this thread, once).
     pub fn cancel(&self) {
-        let wakers = {
+        let (wakers, hooks) = {
             let mut state = self.lock();
             state.cancelled = true;
-            std::mem::take(&mut state.wakers)
+            (
+                std::mem::take(&mut state.wakers),
+                std::mem::take(&mut state.hooks),
+            )
         };
         self.0.condvar.notify_all();
         wakers.into_iter().for_each(Waker::wake);
+        // Outside the lock: a callback may use this handle.
+        hooks.into_iter().for_each(|(_, hook)| hook());
+    }
+
+    /// Runs `hook` when this handle cancels (at once if it has), until the returned guard is
+    /// dropped: how a blocking client stops a request in flight, e.g. by shutting its socket
+    /// down. Keep the guard for as long as the request runs.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::Arc;
+    /// use plex_pin::drive::Cancel;
+    ///
+    /// let cancel = Cancel::new();
+    /// let stopped = Arc::new(AtomicBool::new(false));
+    /// let flag = Arc::clone(&stopped);
+    /// let _request = cancel.on_cancel(move || flag.store(true, Ordering::SeqCst));
+    /// cancel.cancel();
+    /// assert!(stopped.load(Ordering::SeqCst));
+    /// ```
+    pub fn on_cancel(&self, hook: impl FnOnce() + Send + 'static) -> OnCancel {
+        let mut state = self.lock();
+        if state.cancelled {
+            drop(state);
+            hook();
+            return OnCancel {
+                cancel: None,
+                id: 0,
+            };
+        }
+        let id = state.next_hook;
+        state.next_hook += 1;
+        state.hooks.push((id, Box::new(hook)));
+        OnCancel {
+            cancel: Some(self.clone()),
+            id,
+        }
     }
 
     /// Whether [`cancel`](Self::cancel) was called.
@@ -62,7 +118,8 @@ impl Cancel {
     }
 
     /// Blocks for `duration` or until cancelled; `true` if cancelled.
-    pub(crate) fn wait_timeout(&self, duration: Duration) -> bool {
+    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+    pub(crate) fn wait_timeout(&self, duration: std::time::Duration) -> bool {
         let state = self.lock();
         let (state, _) = self
             .0
@@ -98,6 +155,29 @@ impl Cancel {
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         // The lock guards a flag and a list: a panic elsewhere cannot leave them torn.
         self.0.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A callback registered with [`Cancel::on_cancel`]: dropping this guard unregisters it, so
+/// that a cancel after the request ended does not touch what the request used.
+#[derive(Debug)]
+#[must_use = "dropping the guard unregisters the callback at once"]
+pub struct OnCancel {
+    cancel: Option<Cancel>,
+    id: u64,
+}
+
+impl Drop for OnCancel {
+    fn drop(&mut self) {
+        if let Some(cancel) = self.cancel.take() {
+            let removed = {
+                let mut state = cancel.lock();
+                let at = state.hooks.iter().position(|(id, _)| *id == self.id);
+                at.map(|at| state.hooks.swap_remove(at))
+            };
+            // Dropped outside the lock, as whatever the callback holds may lock too.
+            drop(removed);
+        }
     }
 }
 
@@ -180,5 +260,42 @@ mod tests {
         let mut registration = Registration::new(&cancel);
         let mut cx = Context::from_waker(&live[0]);
         assert!(cancel.poll_cancelled(&mut cx, &mut registration).is_ready());
+    }
+
+    /// A hook runs once on cancel, not after its guard is dropped, and at once when
+    /// registered on a handle that has cancelled; dropped guards leave nothing behind.
+    #[test]
+    fn hooks_run_once_while_registered() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let cancel = Cancel::new();
+        let runs = Arc::new(AtomicUsize::new(0));
+        let counter = |runs: &Arc<AtomicUsize>| {
+            let runs = Arc::clone(runs);
+            move || {
+                runs.fetch_add(1, Ordering::SeqCst);
+            }
+        };
+        for _ in 0..100 {
+            drop(cancel.on_cancel(counter(&runs)));
+        }
+        assert!(cancel.lock().hooks.is_empty(), "dropped guards unregister");
+        let kept = cancel.on_cancel(counter(&runs));
+        let dropped = cancel.on_cancel(counter(&runs));
+        drop(dropped);
+        cancel.cancel();
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            1,
+            "only the registered hook ran"
+        );
+        cancel.cancel();
+        assert_eq!(runs.load(Ordering::SeqCst), 1, "once");
+        drop(kept);
+        let _late = cancel.on_cancel(counter(&runs));
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            2,
+            "at once on a cancelled handle"
+        );
     }
 }

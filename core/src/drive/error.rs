@@ -2,7 +2,7 @@
 
 use crate::error::Error;
 
-use super::TransportErrorKind;
+use crate::transport_kind::TransportErrorKind;
 
 /// What a transport's call or login can end in: the core's [`Error`] (plex.tv answered, or
 /// the flow ended: deadline, cancel), or a request that got no answer, with its

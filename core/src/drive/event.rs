@@ -5,7 +5,7 @@ use std::fmt;
 use web_time::Instant;
 
 use crate::error::Error;
-use crate::pin::Pin;
+use crate::pin::{Pin, SavedPin};
 
 /// What happened, as [`run`](super::run) and [`run_blocking`](super::run_blocking) report it
 /// to their observer: enough for an app to show the pin, count down and say "plex.tv is
@@ -13,14 +13,19 @@ use crate::pin::Pin;
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Event<'a, E> {
-    /// The pin exists: show its code or `url` to the user. Reported once.
+    /// The pin exists: show its code or `url` to the user, and store `saved` first if the
+    /// login may continue elsewhere (a web backend answering the request that started it).
+    /// Reported once.
     PinReady {
         /// The pin.
         pin: &'a Pin,
         /// Where the user approves it ([`Step::PinReady`](crate::Step::PinReady)'s `url`).
         url: &'a str,
         /// When it expires on the transport's clock.
-        expires_at: Option<Instant>,
+        expires_at: Instant,
+        /// What [`PinLogin::resume`](crate::PinLogin::resume) needs to continue this login
+        /// in another request, process or machine: no secret, serialisable with serde.
+        saved: &'a SavedPin,
     },
     /// An attempt failed and will be tried again at `next_try`.
     Retrying {

@@ -1,40 +1,36 @@
 //! What the run loops drive: a sans-IO sequence of requests that ends in a token.
 
-use std::time::Duration;
-
 use web_time::Instant;
 
 use crate::error::Error;
-use crate::login::{AfterFailure, PinLogin, Step};
+use crate::login::{AfterFailure, AfterResponse, PinLogin, Step};
 use crate::response::Response;
+use crate::transport_kind::TransportErrorKind;
 
 /// A sequence of plex.tv calls that ends in a [`Token`](crate::Token), run by
 /// [`run`](super::run) and [`run_blocking`](super::run_blocking): [`PinLogin`] (the sign-in)
-/// and [`JwtRefresh`](crate::JwtRefresh) (a new Plex JWT). Each method is the one of the
-/// same name on [`PinLogin`], whose docs give the contract.
+/// and `JwtRefresh` (a new Plex JWT, with the `jwt` feature). Each method is the one of the
+/// same name on [`PinLogin`], whose docs give the contract; the outcomes say what happened,
+/// so the loops report it as it is.
 ///
 /// Sealed: the loops rely on that contract.
 pub trait Flow: sealed::Sealed {
+    /// Gives the flow the wall clock (Unix seconds) before its first poll. See
+    /// [`PinLogin::set_wall_clock`].
+    fn set_wall_clock(&mut self, unix_now: u64);
     /// See [`PinLogin::poll`].
     fn poll(&mut self, now: Instant) -> Result<Step, Error>;
     /// See [`PinLogin::handle_response`].
-    fn handle_response<B: AsRef<[u8]>>(
+    fn handle_response(
         &mut self,
         now: Instant,
-        response: Response<B>,
-    ) -> Result<(), Error>;
+        response: Response<&[u8]>,
+    ) -> Result<AfterResponse, Error>;
     /// See [`PinLogin::transport_failed`].
-    fn transport_failed(&mut self, now: Instant) -> AfterFailure;
-    /// See [`PinLogin::request_timeout`].
-    fn request_timeout(&self, now: Instant, limit: Duration) -> Duration;
-    /// See [`PinLogin::request_deadline`].
-    fn request_deadline(&self) -> Option<Instant>;
-    /// See [`PinLogin::pin_expires_at`].
-    fn pin_expires_at(&self) -> Option<Instant>;
-    /// See [`PinLogin::consecutive_failures`].
-    fn consecutive_failures(&self) -> u32;
-    /// See [`PinLogin::last_error`].
-    fn last_error(&self) -> Option<&Error>;
+    fn transport_failed(&mut self, now: Instant, kind: TransportErrorKind) -> AfterFailure;
+    /// After this no answer is of use: every request is cut to it. See
+    /// [`PinLogin::request_deadline`].
+    fn deadline(&self) -> Option<Instant>;
 }
 
 pub(crate) mod sealed {
@@ -44,32 +40,23 @@ pub(crate) mod sealed {
 impl sealed::Sealed for PinLogin {}
 
 impl Flow for PinLogin {
+    fn set_wall_clock(&mut self, unix_now: u64) {
+        PinLogin::set_wall_clock(self, unix_now);
+    }
     fn poll(&mut self, now: Instant) -> Result<Step, Error> {
         PinLogin::poll(self, now)
     }
-    fn handle_response<B: AsRef<[u8]>>(
+    fn handle_response(
         &mut self,
         now: Instant,
-        response: Response<B>,
-    ) -> Result<(), Error> {
+        response: Response<&[u8]>,
+    ) -> Result<AfterResponse, Error> {
         PinLogin::handle_response(self, now, response)
     }
-    fn transport_failed(&mut self, now: Instant) -> AfterFailure {
-        PinLogin::transport_failed(self, now)
+    fn transport_failed(&mut self, now: Instant, kind: TransportErrorKind) -> AfterFailure {
+        PinLogin::transport_failed(self, now, kind)
     }
-    fn request_timeout(&self, now: Instant, limit: Duration) -> Duration {
-        PinLogin::request_timeout(self, now, limit)
-    }
-    fn request_deadline(&self) -> Option<Instant> {
+    fn deadline(&self) -> Option<Instant> {
         PinLogin::request_deadline(self)
-    }
-    fn pin_expires_at(&self) -> Option<Instant> {
-        PinLogin::pin_expires_at(self)
-    }
-    fn consecutive_failures(&self) -> u32 {
-        PinLogin::consecutive_failures(self)
-    }
-    fn last_error(&self) -> Option<&Error> {
-        PinLogin::last_error(self)
     }
 }

@@ -8,18 +8,21 @@ use super::cancel::Registration;
 use super::{AsyncTransport, Cancel, Event, Failure, Flow};
 use crate::call::Call;
 use crate::error::Error;
-use crate::login::{AfterFailure, Step};
+use crate::login::{timeout_before, AfterFailure, AfterResponse, Step};
+use crate::response::Response;
 use crate::token::Token;
 
-/// Runs `flow` to its end over an async transport: sends each request within the time
-/// left, sleeps when told to, reports each [`Event`] to `observe` and returns the token.
+/// Runs `flow` to its end over an async transport: gives it the transport's wall clock,
+/// sends each request within the time left, sleeps when told to, reports each [`Event`] to
+/// `observe` and returns the token.
 ///
 /// Cancel it by dropping the future, or with `cancel` (which also works from another task
 /// or thread): the request in flight is dropped and the flow ends with
 /// [`Error::Cancelled`].
 ///
 /// The flow's errors reach the caller as `T::Error` (through `From<plex_pin::Error>`); a
-/// transport error is returned as it is once the flow gives up retrying.
+/// transport error is returned as it is once the flow gives up retrying (at once for a TLS
+/// failure: see [`AsyncTransport::error_kind`]).
 pub async fn run<T, F>(
     transport: &T,
     mut flow: F,
@@ -30,69 +33,86 @@ where
     T: AsyncTransport,
     F: Flow,
 {
-    // The failure the next wait retries after, until that wait reports it.
-    let mut failed: Option<Failed<T::Error>> = None;
+    flow.set_wall_clock(transport.unix_now());
+    // The wait that follows a reported retry is that retry's, not one to report again.
+    let mut retry_reported = false;
+    let cancelled = || cancel.is_some_and(Cancel::is_cancelled);
     loop {
-        if cancel.is_some_and(Cancel::is_cancelled) {
+        let now = transport.now();
+        let step = flow.poll(now)?;
+        // A token that arrived is handed out, cancel or not: plex.tv has issued it.
+        if cancelled() && !matches!(step, Step::Done(_)) {
             return Err(Error::Cancelled.into());
         }
-        let now = transport.now();
         // The step is taken apart before any await: a future keeps whatever lives across
         // one, and a step can hold a whole pin.
-        let wait = match flow.poll(now)? {
+        let wait = match step {
             Step::Send(request) => {
                 // No request outlives the flow's deadline.
-                let timeout = flow.request_timeout(now, transport.timeout());
-                let before = flow.consecutive_failures();
+                let timeout = timeout_before(flow.deadline(), now, transport.timeout());
                 let sent = pin!(transport.send(request, timeout));
-                match until_cancelled(cancel, sent).await? {
+                let answer = until_cancelled(cancel, sent).await?;
+                let deadline = flow.deadline();
+                match answer {
                     Ok(response) => {
-                        flow.handle_response(transport.now(), response)?;
-                        if flow.consecutive_failures() > before {
-                            failed = Some(Failed::Server);
+                        let (parts, body) = response.into_parts();
+                        let response = Response::from_parts(parts, body.as_ref());
+                        if let AfterResponse::Retry { error, attempt, at } =
+                            flow.handle_response(transport.now(), response)?
+                        {
+                            observe(Event::Retrying {
+                                attempt,
+                                error: Failure::Server(&error),
+                                next_try: at,
+                                deadline,
+                            });
+                            retry_reported = true;
                         }
                     }
+                    // A request that failed because the flow was cancelled is the cancel.
+                    Err(_) if cancelled() => return Err(Error::Cancelled.into()),
                     Err(error) => {
-                        if flow.transport_failed(transport.now()) == AfterFailure::GiveUp {
-                            return Err(error);
+                        let kind = transport.error_kind(&error);
+                        match flow.transport_failed(transport.now(), kind) {
+                            AfterFailure::GiveUp => return Err(error),
+                            AfterFailure::Continue => {}
+                            AfterFailure::Retry { attempt, at } => {
+                                observe(Event::Retrying {
+                                    attempt,
+                                    error: Failure::Transport(&error),
+                                    next_try: at,
+                                    deadline,
+                                });
+                                retry_reported = true;
+                            }
                         }
-                        failed = Some(Failed::Transport(error));
                     }
                 }
                 continue;
             }
-            Step::PinReady { pin, url } => {
+            Step::PinReady {
+                pin,
+                url,
+                expires_at,
+                saved,
+            } => {
                 observe(Event::PinReady {
                     pin: &pin,
                     url: &url,
-                    expires_at: flow.pin_expires_at(),
+                    expires_at,
+                    saved: &saved,
                 });
                 continue;
             }
             Step::WaitUntil(at) => at,
             Step::Done(token) => return Ok(token),
         };
-        let (attempt, deadline) = (flow.consecutive_failures(), flow.request_deadline());
-        let event = match (&failed, flow.last_error()) {
-            (Some(Failed::Transport(error)), _) => Event::Retrying {
-                attempt,
-                error: Failure::Transport(error),
-                next_try: wait,
-                deadline,
-            },
-            (Some(Failed::Server), Some(error)) => Event::Retrying {
-                attempt,
-                error: Failure::Server(error),
-                next_try: wait,
-                deadline,
-            },
-            _ => Event::Waiting {
+        if !std::mem::take(&mut retry_reported) {
+            observe(Event::Waiting {
                 until: wait,
-                deadline,
-            },
-        };
-        observe(event);
-        failed = None;
+                deadline: flow.deadline(),
+            });
+        }
         until_cancelled(cancel, pin!(transport.sleep_until(wait))).await?;
     }
 }
@@ -105,31 +125,25 @@ pub async fn call<T: AsyncTransport, V>(transport: &T, call: Call<V>) -> Result<
     Ok(parser.parse(response)?)
 }
 
-/// A failure the flow will retry after.
-enum Failed<E> {
-    /// The transport's own error (the flow does not keep it).
-    Transport(E),
-    /// An answer the flow keeps as [`Flow::last_error`].
-    Server,
-}
-
-/// `future`'s output, or [`Error::Cancelled`] as soon as `cancel` cancels. The future is
-/// pinned by the caller, so that the loop's state holds it once.
+/// `future`'s output, or [`Error::Cancelled`] as soon as `cancel` cancels while it is
+/// pending. An output that is ready wins over the cancel: an answer that arrived (a token
+/// plex.tv issued) is never thrown away. The future is pinned by the caller, so that the
+/// loop's state holds it once.
 fn until_cancelled<'a, F: Future>(
     cancel: Option<&'a Cancel>,
     mut future: Pin<&'a mut F>,
 ) -> impl Future<Output = Result<F::Output, Error>> + 'a {
     let mut registration = cancel.map(Registration::new);
     std::future::poll_fn(move |cx| {
-        if let Some(registration) = registration.as_mut() {
-            if registration
+        if let Poll::Ready(output) = future.as_mut().poll(cx) {
+            return Poll::Ready(Ok(output));
+        }
+        match registration.as_mut() {
+            Some(registration) => registration
                 .cancel()
                 .poll_cancelled(cx, registration)
-                .is_ready()
-            {
-                return Poll::Ready(Err(Error::Cancelled));
-            }
+                .map(|()| Err(Error::Cancelled)),
+            None => Poll::Pending,
         }
-        future.as_mut().poll(cx).map(Ok)
     })
 }

@@ -1,6 +1,6 @@
 //! The run loops, written once: a transport supplies how to send a request and what time
 //! it is, and [`run_blocking`] or [`run`] drives a [`Flow`] (a [`PinLogin`] or a
-//! [`JwtRefresh`](crate::JwtRefresh)) to its end.
+//! `JwtRefresh`, with the `jwt` feature) to its end.
 //!
 //! The loops hold no protocol decision of their own: they follow the flow's [`Step`]s, cut
 //! every request to the time left ([`PinLogin::request_timeout`]), report what happens to
@@ -58,36 +58,30 @@
 
 mod blocking;
 mod cancel;
+mod clock;
 mod error;
 mod event;
 pub(crate) mod flow;
 mod future;
-mod kind;
 
+use std::future::Future;
 use std::time::Duration;
 
 use web_time::Instant;
 
 use crate::request::Request;
 use crate::response::Response;
+use crate::transport_kind::TransportErrorKind;
 
-pub use blocking::{call_blocking, run_blocking};
-pub use cancel::Cancel;
+pub use blocking::call_blocking;
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+pub use blocking::run_blocking;
+pub use cancel::{Cancel, OnCancel};
+pub use clock::{Clock, SystemClock};
 pub use error::TransportError;
 pub use event::{Event, Failure};
 pub use flow::Flow;
 pub use future::{call, run};
-pub use kind::TransportErrorKind;
-
-/// The transport's clocks. The core reads none itself.
-pub trait Clock {
-    /// The monotonic clock the flow runs on (`plex_pin::Instant::now()`).
-    fn now(&self) -> Instant;
-
-    /// Unix seconds on the wall clock, for the JWT flows' `iat` and saved pins' expiry
-    /// (`web_time::SystemTime`, which is `Date.now()` in browsers).
-    fn unix_now(&self) -> u64;
-}
 
 /// A blocking HTTP client as [`run_blocking`] needs it.
 ///
@@ -106,15 +100,42 @@ pub trait BlockingTransport: Clock {
         timeout: Duration,
     ) -> Result<Response<Self::Body>, Self::Error>;
 
+    /// [`send`](Self::send), ended early when `cancel` cancels: what the loop calls. The
+    /// default sends without watching `cancel`, so that a request in flight runs to its
+    /// timeout before a cancel takes effect; a client that can interrupt a request (shut
+    /// its socket down from [`Cancel::on_cancel`]) overrides it and returns any error.
+    fn send_cancellable(
+        &self,
+        request: Request,
+        timeout: Duration,
+        cancel: &Cancel,
+    ) -> Result<Response<Self::Body>, Self::Error> {
+        let _ = cancel;
+        self.send(request, timeout)
+    }
+
     /// The longest any one request may take; the loop cuts it to the time the flow has
     /// left. Default 15 s.
     fn timeout(&self) -> Duration {
         DEFAULT_TIMEOUT
     }
+
+    /// What kind of failure `error` is. The loop retries most failures but ends the flow
+    /// at once on [`TransportErrorKind::Tls`] (a certificate that does not verify will not
+    /// verify on the next try). The default, [`TransportErrorKind::Other`], is retried:
+    /// override it if your client can tell.
+    fn error_kind(&self, error: &Self::Error) -> TransportErrorKind {
+        let _ = error;
+        TransportErrorKind::Other
+    }
 }
 
 /// An async HTTP client and timer as [`run`] needs them. The same rules as
 /// [`BlockingTransport::send`] apply to `send`.
+///
+/// The futures need not be `Send` (a browser's are not). A client whose futures are
+/// implements [`SendTransport`] instead, and generic code can then spawn the loop on a
+/// multi-threaded runtime.
 pub trait AsyncTransport: Clock {
     /// The response body.
     type Body: AsRef<[u8]>;
@@ -127,14 +148,92 @@ pub trait AsyncTransport: Clock {
         &self,
         request: Request,
         timeout: Duration,
-    ) -> impl core::future::Future<Output = Result<Response<Self::Body>, Self::Error>>;
+    ) -> impl Future<Output = Result<Response<Self::Body>, Self::Error>>;
 
     /// Completes at (or after) `at` on [`Clock::now`]'s clock.
-    fn sleep_until(&self, at: Instant) -> impl core::future::Future<Output = ()>;
+    fn sleep_until(&self, at: Instant) -> impl Future<Output = ()>;
 
     /// The longest any one request may take. Default 15 s.
     fn timeout(&self) -> Duration {
         DEFAULT_TIMEOUT
+    }
+
+    /// What kind of failure `error` is: see [`BlockingTransport::error_kind`].
+    fn error_kind(&self, error: &Self::Error) -> TransportErrorKind {
+        let _ = error;
+        TransportErrorKind::Other
+    }
+}
+
+/// An [`AsyncTransport`] whose futures are `Send`, for multi-threaded runtimes: implement
+/// this trait instead, and [`AsyncTransport`] comes with it. Generic code can then spawn
+/// the loop, which a bound on [`AsyncTransport`] alone cannot promise:
+///
+/// ```
+/// use plex_pin::drive::{self, SendTransport};
+/// use plex_pin::{PinLogin, Token};
+///
+/// fn spawn_login<T>(
+///     transport: std::sync::Arc<T>,
+///     login: PinLogin,
+/// ) -> impl std::future::Future<Output = Result<Token, T::Error>> + Send + 'static
+/// where
+///     T: SendTransport + Send + 'static,
+/// {
+///     // What `tokio::spawn` asks of a future: `Send + 'static`.
+///     async move { drive::run(&*transport, login, None, |_| {}).await }
+/// }
+/// ```
+pub trait SendTransport: Clock + Sync {
+    /// The response body.
+    type Body: AsRef<[u8]> + Send;
+    /// The client's error; the flow's own errors arrive through `From`.
+    type Error: From<crate::error::Error> + Send;
+
+    /// As [`AsyncTransport::send`].
+    fn send(
+        &self,
+        request: Request,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<Response<Self::Body>, Self::Error>> + Send;
+
+    /// As [`AsyncTransport::sleep_until`].
+    fn sleep_until(&self, at: Instant) -> impl Future<Output = ()> + Send;
+
+    /// As [`AsyncTransport::timeout`].
+    fn timeout(&self) -> Duration {
+        DEFAULT_TIMEOUT
+    }
+
+    /// As [`AsyncTransport::error_kind`].
+    fn error_kind(&self, error: &Self::Error) -> TransportErrorKind {
+        let _ = error;
+        TransportErrorKind::Other
+    }
+}
+
+impl<T: SendTransport> AsyncTransport for T {
+    type Body = T::Body;
+    type Error = T::Error;
+
+    fn send(
+        &self,
+        request: Request,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<Response<Self::Body>, Self::Error>> {
+        SendTransport::send(self, request, timeout)
+    }
+
+    fn sleep_until(&self, at: Instant) -> impl Future<Output = ()> {
+        SendTransport::sleep_until(self, at)
+    }
+
+    fn timeout(&self) -> Duration {
+        SendTransport::timeout(self)
+    }
+
+    fn error_kind(&self, error: &Self::Error) -> TransportErrorKind {
+        SendTransport::error_kind(self, error)
     }
 }
 

@@ -9,9 +9,10 @@ use web_time::Instant;
 
 use crate::config::Config;
 use crate::error::Error;
-use crate::jwt::{DeviceClaims, DeviceJwt, DeviceKey, DEVICE_JWT_LIFETIME};
+use crate::jwt::{verify_plex_jwt, DeviceClaims, DeviceJwt, DeviceKey, DEVICE_JWT_LIFETIME};
 use crate::request::{self, PinOptions, Request};
 use crate::response::{self, Response};
+use crate::token::Token;
 
 /// A device JWT is renewed (with a new nonce) this long before it would expire.
 const RENEW_MARGIN: Duration = Duration::from_secs(30);
@@ -20,8 +21,6 @@ const RENEW_MARGIN: Duration = Duration::from_secs(30);
 #[derive(Debug)]
 pub(crate) struct JwtMode {
     key: DeviceKey,
-    /// The wall clock (Unix seconds) at the login's first poll.
-    unix_at_origin: u64,
     /// The device JWT in use, and the instant it stops being usable.
     current: Option<(DeviceJwt, Instant)>,
 }
@@ -35,12 +34,8 @@ pub(crate) enum JwtPoll {
 }
 
 impl JwtMode {
-    pub(crate) fn new(key: DeviceKey, unix_now: u64) -> Self {
-        Self {
-            key,
-            unix_at_origin: unix_now,
-            current: None,
-        }
+    pub(crate) fn new(key: DeviceKey) -> Self {
+        Self { key, current: None }
     }
 
     /// The pin is created with the device's JWK.
@@ -58,17 +53,16 @@ impl JwtMode {
         }
     }
 
-    /// Reads the nonce answer and signs a new device JWT over it; `elapsed` is the
-    /// monotonic time since the login's first poll.
+    /// Reads the nonce answer and signs a new device JWT over it, issued at `issued_at`
+    /// (Unix seconds).
     pub(crate) fn nonce_received(
         &mut self,
         config: &Config,
         response: &Response<&[u8]>,
         now: Instant,
-        elapsed: Duration,
+        issued_at: u64,
     ) -> Result<(), Error> {
         let nonce = response::nonce(response)?;
-        let issued_at = self.unix_at_origin.saturating_add(elapsed.as_secs());
         let claims = DeviceClaims::new(config.client_id(), &nonce, issued_at);
         let lifetime = DEVICE_JWT_LIFETIME.saturating_sub(RENEW_MARGIN);
         let usable_until = now.checked_add(lifetime).unwrap_or(now);
@@ -79,5 +73,30 @@ impl JwtMode {
     /// plex.tv refused the signature (an expired or used nonce): sign anew next time.
     pub(crate) fn signature_rejected(&mut self) {
         self.current = None;
+    }
+
+    /// `GET /api/v2/auth/keys`: the keys the Plex JWT must verify against.
+    pub(crate) fn keys_request(&self, config: &Config) -> Request {
+        request::plex_keys(config)
+    }
+
+    /// Checks the Plex JWT `token` against the keys answer, for this device at `unix_now`.
+    pub(crate) fn verify(
+        &self,
+        config: &Config,
+        response: &Response<&[u8]>,
+        token: &Token,
+        unix_now: u64,
+    ) -> Result<(), Error> {
+        let keys = response::plex_keys(response)?;
+        verify_plex_jwt(
+            token.expose_secret(),
+            &keys,
+            config.client_id(),
+            &self.key,
+            unix_now,
+        )
+        .map(drop)
+        .map_err(Error::InvalidJwt)
     }
 }

@@ -10,176 +10,104 @@ use crate::error::Error;
 use crate::error::ExpiredBy;
 use crate::pin::MAX_PIN_LIFETIME;
 use crate::pin::{Pin, SavedPin};
-use crate::request::{self, PinOptions, Request};
+use crate::request::{self, Request};
 use crate::response::{self, Response};
 use crate::token::Token;
+use crate::transport_kind::TransportErrorKind;
 
 #[cfg(feature = "jwt")]
 mod jwt_mode;
+mod options;
+mod step;
 
 #[cfg(feature = "jwt")]
 use jwt_mode::{JwtMode, JwtPoll};
 #[cfg(not(feature = "jwt"))]
 use no_jwt::{JwtMode, JwtPoll};
 
-/// The shortest poll interval a login keeps, whatever it is configured with: at most 20
-/// polls a second (plex.tv asks for one; this floor only stops a zero from flooding it).
-pub const MIN_POLL_INTERVAL: Duration = Duration::from_millis(50);
-
-/// How a [`PinLogin`] paces itself and when it gives up.
-///
-/// ```
-/// use std::time::Duration;
-/// use plex_pin::{LoginOptions, PinOptions};
-///
-/// let options = LoginOptions::default()
-///     .with_pin(PinOptions::link())
-///     .with_timeout(Duration::from_secs(120));
-/// assert_eq!(options.poll_interval, Duration::from_secs(1));
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct LoginOptions {
-    /// What kind of pin to create.
-    pub pin: PinOptions,
-    /// Time between two checks of the pin. Plex asks for once per second.
-    pub poll_interval: Duration,
-    /// The caller's overall deadline, counted from the first [`PinLogin::poll`]. `None`
-    /// leaves only the pin's own lifetime (15 or 30 minutes) as the bound.
-    pub timeout: Option<Duration>,
-    /// Consecutive failures (429, 5xx, undecodable bodies, transport errors) after which the
-    /// login gives up with the last one. A success resets the count.
-    pub max_consecutive_failures: u32,
-    /// Longest backoff between retries when plex.tv gives no `Retry-After`.
-    pub max_backoff: Duration,
-    /// Longest `Retry-After` the login waits out. A server asking for more (or for more
-    /// than the time left before the pin expires or the caller's deadline) ends the login
-    /// at once with [`Error::RateLimited`] and the wait it asked for, instead of sleeping.
-    pub max_retry_after: Duration,
-}
-
-impl Default for LoginOptions {
-    fn default() -> Self {
-        Self {
-            pin: PinOptions::default(),
-            poll_interval: Duration::from_secs(1),
-            timeout: None,
-            max_consecutive_failures: 5,
-            max_backoff: Duration::from_secs(30),
-            max_retry_after: Duration::from_secs(300),
-        }
-    }
-}
-
-impl LoginOptions {
-    /// Sets the pin options.
-    pub fn with_pin(mut self, pin: PinOptions) -> Self {
-        self.pin = pin;
-        self
-    }
-
-    /// Sets the poll interval (also the base of the exponential backoff). It is kept
-    /// between [`MIN_POLL_INTERVAL`] and the longest pin lifetime.
-    pub fn with_poll_interval(mut self, interval: Duration) -> Self {
-        self.poll_interval = interval;
-        self
-    }
-
-    /// Sets the caller's overall deadline.
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// Sets how many consecutive failures are tolerated (at least 1).
-    pub fn with_max_consecutive_failures(mut self, failures: u32) -> Self {
-        self.max_consecutive_failures = failures.max(1);
-        self
-    }
-
-    /// Sets the longest backoff between retries when the server gives no `Retry-After`.
-    pub fn with_max_backoff(mut self, max: Duration) -> Self {
-        self.max_backoff = max;
-        self
-    }
-
-    /// Sets the longest `Retry-After` the login waits out (see
-    /// [`max_retry_after`](Self::max_retry_after)).
-    pub fn with_max_retry_after(mut self, max: Duration) -> Self {
-        self.max_retry_after = max;
-        self
-    }
-
-    /// The options as a login uses them: every duration within sane bounds, so no value
-    /// (the caller's or the server's) can make a sum overflow or a loop spin.
-    fn normalized(mut self) -> Self {
-        self.poll_interval = self
-            .poll_interval
-            .clamp(MIN_POLL_INTERVAL, MAX_PIN_LIFETIME);
-        self.max_backoff = self.max_backoff.clamp(self.poll_interval, MAX_PIN_LIFETIME);
-        self.max_retry_after = self.max_retry_after.min(MAX_PIN_LIFETIME);
-        self.max_consecutive_failures = self.max_consecutive_failures.max(1);
-        self
-    }
-}
-
-/// What the caller's loop must do next; returned by [`PinLogin::poll`].
-///
-/// Exhaustive, as a state machine's outputs are: a loop matches every step, and a new one
-/// would be a breaking change that the compiler points out to every loop.
-#[derive(Debug)]
-pub enum Step {
-    /// Send this request, then pass the response to [`PinLogin::handle_response`] (or call
-    /// [`PinLogin::transport_failed`] if it could not be sent or read).
-    Send(Request),
-    /// The pin exists: show its code or `url` to the user. Returned once, right after
-    /// creation.
-    PinReady {
-        /// The pin.
-        pin: Pin,
-        /// Where the user approves it: the Auth App URL for a strong pin, the link page for
-        /// a 4-character one (what [`PinLogin::approval_url`] says).
-        url: String,
-    },
-    /// Nothing to do before this instant: sleep until then and poll again.
-    WaitUntil(Instant),
-    /// The user approved: here is the account token. The login is over.
-    Done(Token),
-}
-
-/// What a transport should do after [`PinLogin::transport_failed`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[must_use]
-pub enum AfterFailure {
-    /// Keep polling: the login scheduled a retry with backoff.
-    Retry,
-    /// Too many consecutive failures: stop and report the transport's own error.
-    GiveUp,
-}
+pub use options::{LoginOptions, MIN_POLL_INTERVAL};
+pub(crate) use step::timeout_before;
+pub use step::{AfterFailure, AfterResponse, Step};
 
 #[derive(Debug)]
 enum State {
     Create {
         not_before: Option<Instant>,
     },
-    /// A saved pin, resumed: `left` of its life remained when it was resumed.
+    /// A saved pin, resumed: its life left is counted at the first poll, on the wall clock.
     Resume {
-        left: Duration,
+        saved: Box<SavedPin>,
     },
-    CreateSent,
+    /// The pin exists: `PinReady` is next, then the first poll at `next_poll`.
     Announce {
-        pin: Box<Pin>,
         next_poll: Instant,
     },
     Wait {
         next_poll: Instant,
     },
-    CheckSent,
-    /// JWT sign-in: `GET /api/v2/auth/nonce` is in flight.
-    /// JWT mode: `GET /api/v2/auth/nonce` is in flight.
-    NonceSent,
+    /// JWT sign-in: the Plex JWT arrived; its signature is checked against the keys of
+    /// `GET /api/v2/auth/keys`, fetched at `not_before`.
+    Verify {
+        token: Token,
+        not_before: Instant,
+    },
+    Sent(Sent),
     Approved(Token),
     Finished,
+}
+
+/// The request in flight.
+#[derive(Debug)]
+enum Sent {
+    /// `POST /api/v2/pins`.
+    Create,
+    /// `GET /api/v2/pins/{id}`.
+    Check,
+    /// JWT sign-in: `GET /api/v2/auth/nonce`.
+    Nonce,
+    /// JWT sign-in: `GET /api/v2/auth/keys`, for the Plex JWT held here.
+    Keys(Token),
+}
+
+impl Sent {
+    /// The state that sends this request again at `at` (`None`: at once).
+    fn again(self, at: Option<Instant>, now: Instant) -> State {
+        match self {
+            Sent::Create => State::Create { not_before: at },
+            Sent::Check | Sent::Nonce => State::Wait {
+                next_poll: at.unwrap_or(now),
+            },
+            Sent::Keys(token) => State::Verify {
+                token,
+                not_before: at.unwrap_or(now),
+            },
+        }
+    }
+}
+
+/// The pin, once it exists, and what polling it needs.
+#[derive(Debug)]
+struct Created {
+    pin: Pin,
+    /// `GET /api/v2/pins/{id}`, built once and reused by every poll.
+    check_uri: http::Uri,
+    /// When it expires, on the login's clock.
+    deadline: Instant,
+}
+
+/// The wall clock, read once: Unix seconds at the login's first poll.
+#[derive(Debug, Clone, Copy)]
+struct WallClock {
+    origin: Instant,
+    unix_at_origin: u64,
+}
+
+impl WallClock {
+    /// Unix seconds at `t` (an instant of the same login's clock).
+    fn at(self, t: Instant) -> u64 {
+        let since = t.saturating_duration_since(self.origin).as_secs();
+        self.unix_at_origin.saturating_add(since)
+    }
 }
 
 /// The PIN sign-in as a sans-IO state machine: create a pin, show it, poll until the user
@@ -195,8 +123,11 @@ enum State {
 ///      the time left). Pass the response, whatever its status, to
 ///      [`handle_response`](Self::handle_response); if no response arrived (connect error,
 ///      timeout, body too large), call [`transport_failed`](Self::transport_failed) and stop
-///      with your own error if it says [`AfterFailure::GiveUp`]. Then poll again.
-///    - [`Step::PinReady`]: show the pin and its approval URL to the user, then poll again.
+///      with your own error if it says [`AfterFailure::GiveUp`]. Both say what became of
+///      the attempt ([`AfterResponse::Retry`], [`AfterFailure::Retry`]: when the next one
+///      goes out and why). Then poll again.
+///    - [`Step::PinReady`]: show the pin and its approval URL to the user (and store its
+///      [`SavedPin`] if the login may continue elsewhere), then poll again.
 ///    - [`Step::WaitUntil`]: sleep until that instant (or until your own cancellation), then
 ///      poll again. Waking early is harmless.
 ///    - [`Step::Done`]: the token. The login is over.
@@ -228,7 +159,10 @@ enum State {
 /// ```
 ///
 /// In the JWT mode a `NonceSent` state comes before `CheckSent` whenever the device JWT
-/// has no usable nonce (at first, then every 5 minutes and after a rejected signature).
+/// has no usable nonce (at first, then every 5 minutes and after a rejected signature),
+/// and `Approved` comes only after the Plex JWT verified against the keys of
+/// `GET /api/v2/auth/keys` (`Verify`, retried like a poll): the `jwt` module's
+/// `verify_plex_jwt` says what is checked.
 ///
 /// # Time
 ///
@@ -237,9 +171,12 @@ enum State {
 ///   `performance.now()` clock in browsers). Deadlines (the pin's life from `expiresIn` at
 ///   receipt, the caller's timeout, backoff) are instants on that clock, so a wall clock
 ///   that jumps (NTP, suspend, a wrong time zone) cannot expire a pin early or late.
-/// - The JWT mode also needs the **wall clock**, once: device JWTs carry `iat`/`exp` in
-///   Unix seconds, which plex.tv checks. [`with_device_key`](Self::with_device_key) takes
-///   it at the start and adds the monotonic time elapsed since.
+/// - The JWT mode and a resumed pin also need the **wall clock**, once: device JWTs carry
+///   `iat`/`exp` in Unix seconds, which plex.tv checks, a Plex JWT's expiry is one, and a
+///   saved pin's expiry is absolute. The loops of [`drive`](crate::drive) give it from the
+///   transport's [`Clock`](crate::drive::Clock); a loop of your own calls
+///   [`set_wall_clock`](Self::set_wall_clock) before the first poll. The monotonic time
+///   elapsed since is added to it, so it is read once.
 /// - The core reads neither clock itself (`Instant::now()` panics on
 ///   `wasm32-unknown-unknown`): time is always an argument.
 ///
@@ -273,8 +210,10 @@ enum State {
 /// let mut login = PinLogin::new(&config, LoginOptions::default());
 /// let token = loop {
 ///     match login.poll(Instant::now())? {
-///         Step::Send(req) => login.handle_response(Instant::now(), send(req))?,
-///         Step::PinReady { pin, url } => println!("Enter {} at {url}", pin.code),
+///         Step::Send(req) => {
+///             let _retry = login.handle_response(Instant::now(), send(req))?;
+///         }
+///         Step::PinReady { pin, url, .. } => println!("Enter {} at {url}", pin.code),
 ///         Step::WaitUntil(_t) => { /* sleep until _t */ }
 ///         Step::Done(token) => break token,
 ///     }
@@ -288,16 +227,14 @@ pub struct PinLogin {
     options: LoginOptions,
     state: State,
     /// Boxed: a login's future holds a `PinLogin`, and most of its life waits.
-    pin: Option<Box<Pin>>,
-    /// `GET /api/v2/pins/{id}`, built once the pin exists and reused by every poll.
-    check_uri: Option<http::Uri>,
-    pin_deadline: Option<Instant>,
+    created: Option<Box<Created>>,
     caller_deadline: Option<Instant>,
-    /// The first poll's instant: the origin for turning `now` into Unix time (JWT mode).
+    /// The first poll's instant.
     origin: Option<Instant>,
+    /// Unix seconds given by [`set_wall_clock`](Self::set_wall_clock), until the first
+    /// poll pairs them with its instant.
+    unix_at_start: Option<u64>,
     failures: u32,
-    /// The error of the current failure streak (boxed: the login stays small until then).
-    last_error: Option<Box<Error>>,
     /// The JWT sign-in's state, boxed: most logins have none.
     jwt: Option<Box<JwtMode>>,
 }
@@ -309,41 +246,40 @@ impl PinLogin {
             config: config.clone(),
             options: options.normalized(),
             state: State::Create { not_before: None },
-            pin: None,
-            check_uri: None,
-            pin_deadline: None,
+            created: None,
             caller_deadline: None,
             origin: None,
+            unix_at_start: None,
             failures: 0,
-            last_error: None,
             jwt: None,
         }
     }
 
-    /// A JWT sign-in ([protocol](crate::protocol#the-jwt-sign-in)): the pin is created with the device's JWK, every
-    /// poll carries a device JWT signed with `key` over a fresh nonce (renewed before its
-    /// 5 minutes run out), and the token handed out is a Plex JWT.
+    /// A JWT sign-in ([protocol](crate::protocol#the-jwt-sign-in)): the pin is created with
+    /// the device's JWK, every poll carries a device JWT signed with `key` over a fresh
+    /// nonce (renewed before its 5 minutes run out), and the token handed out is a Plex JWT
+    /// that verified against plex.tv's published keys, for this device.
     ///
-    /// `unix_now` is the wall clock (Unix seconds) at the first [`poll`](Self::poll); later
-    /// `iat` values add the monotonic time elapsed since, so the clock is read once. Point
-    /// the configuration at [`CLIENTS_PLEX_TV`](crate::CLIENTS_PLEX_TV), where Plex
-    /// documents this flow.
+    /// It needs the wall clock ([`set_wall_clock`](Self::set_wall_clock), which the
+    /// [`drive`](crate::drive) loops call). Point the configuration at
+    /// [`CLIENTS_PLEX_TV`](crate::CLIENTS_PLEX_TV), where Plex documents this flow.
     #[cfg(feature = "jwt")]
     pub fn with_device_key(
         config: &Config,
         options: LoginOptions,
         key: crate::jwt::DeviceKey,
-        unix_now: u64,
     ) -> Self {
         let mut login = Self::new(config, options);
-        login.jwt = Some(Box::new(JwtMode::new(key, unix_now)));
+        login.jwt = Some(Box::new(JwtMode::new(key)));
         login
     }
 
-    /// Continues the login of a saved pin (see [`save`](Self::save)): polls it with the same
-    /// rules (interval, backoff, deadlines) as the login that created it, without creating
-    /// another or announcing it again ([`Step::PinReady`] is not returned). `unix_now` is the
-    /// wall clock now, against which the pin's absolute expiry is counted once.
+    /// Continues the login of a saved pin ([`Step::PinReady`]'s `saved`, or
+    /// [`save`](Self::save)): polls it with the same rules (interval, backoff, deadlines) as
+    /// the login that created it, without creating another or announcing it again
+    /// ([`Step::PinReady`] is not returned). Its expiry is counted against the wall clock
+    /// once, at the first poll ([`set_wall_clock`](Self::set_wall_clock), which the
+    /// [`drive`](crate::drive) loops call).
     ///
     /// A pin saved under another client identifier is refused
     /// ([`Error::ClientMismatch`]): plex.tv would answer its polls as if it did not exist.
@@ -357,37 +293,22 @@ impl PinLogin {
     /// let saved: SavedPin = serde_json::from_str(
     ///     r#"{"id":7,"code":"ABCD","clientIdentifier":"device-1","expiresAt":1800000900}"#,
     /// )?;
-    /// let mut login = PinLogin::resume(&config, LoginOptions::default(), &saved, 1_800_000_000)?;
+    /// let mut login = PinLogin::resume(&config, LoginOptions::default(), &saved)?;
+    /// login.set_wall_clock(1_800_000_000);
     /// match login.poll(Instant::now())? {
     ///     Step::Send(request) => assert_eq!(request.uri().path(), "/api/v2/pins/7"),
     ///     other => panic!("{other:?}"),
     /// }
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn resume(
-        config: &Config,
-        options: LoginOptions,
-        saved: &SavedPin,
-        unix_now: u64,
-    ) -> Result<Self, Error> {
+    pub fn resume(config: &Config, options: LoginOptions, saved: &SavedPin) -> Result<Self, Error> {
         if saved.client_identifier != config.client_id().as_str() {
             return Err(Error::ClientMismatch);
         }
         let mut login = Self::new(config, options);
-        let left = match saved.expires_at {
-            0 => MAX_PIN_LIFETIME,
-            at => Duration::from_secs(at.saturating_sub(unix_now)),
-        };
         login.state = State::Resume {
-            left: left.min(MAX_PIN_LIFETIME),
+            saved: Box::new(saved.clone()),
         };
-        login.check_uri = Some(request::check_pin_uri(config, saved.id));
-        login.pin = Some(Box::new(Pin {
-            id: saved.id,
-            code: saved.code.clone(),
-            client_identifier: saved.client_identifier.clone(),
-            ..Pin::default()
-        }));
         Ok(login)
     }
 
@@ -401,47 +322,63 @@ impl PinLogin {
         options: LoginOptions,
         saved: &SavedPin,
         key: crate::jwt::DeviceKey,
-        unix_now: u64,
     ) -> Result<Self, Error> {
-        let mut login = Self::resume(config, options, saved, unix_now)?;
-        login.jwt = Some(Box::new(JwtMode::new(key, unix_now)));
+        let mut login = Self::resume(config, options, saved)?;
+        login.jwt = Some(Box::new(JwtMode::new(key)));
         Ok(login)
     }
 
-    /// The pin as [`resume`](Self::resume) needs it, once created (`None` before): `now` on
-    /// the login's clock and `unix_now` on the wall clock turn its expiry into Unix seconds.
-    /// It holds no secret; a JWT sign-in's pin is resumed with
-    /// [`resume_with_device_key`](Self::resume_with_device_key) and the same key.
-    pub fn save(&self, now: Instant, unix_now: u64) -> Option<SavedPin> {
-        let pin = self.pin.as_ref()?;
-        let left = self.pin_deadline?.saturating_duration_since(now);
-        Some(SavedPin {
-            id: pin.id,
-            code: pin.code.clone(),
-            client_identifier: self.config.client_id().as_str().to_owned(),
-            expires_at: unix_now.saturating_add(left.as_secs()),
+    /// Gives the login the wall clock (Unix seconds) at its first poll: the JWT sign-in
+    /// signs with it, a resumed pin counts its expiry against it, and saved pins carry an
+    /// absolute expiry. Call it before the first [`poll`](Self::poll); the
+    /// [`drive`](crate::drive) loops do, from the transport's
+    /// [`Clock::unix_now`](crate::drive::Clock::unix_now). A plain login works without it
+    /// (its [`SavedPin`]s then have no expiry).
+    pub fn set_wall_clock(&mut self, unix_now: u64) {
+        self.unix_at_start = Some(unix_now);
+    }
+
+    fn wall_clock(&self) -> Option<WallClock> {
+        Some(WallClock {
+            origin: self.origin?,
+            unix_at_origin: self.unix_at_start?,
         })
+    }
+
+    /// The pin as [`resume`](Self::resume) needs it, once created (`None` before); what
+    /// [`Step::PinReady`] hands over. It holds no secret; a JWT sign-in's pin is resumed with
+    /// `resume_with_device_key` and the same key. Its expiry is `0` (unknown) without the
+    /// [wall clock](Self::set_wall_clock).
+    pub fn save(&self) -> Option<SavedPin> {
+        Some(self.saved(self.created.as_ref()?))
+    }
+
+    fn saved(&self, created: &Created) -> SavedPin {
+        SavedPin {
+            id: created.pin.id,
+            code: created.pin.code.clone(),
+            client_identifier: self.config.client_id().as_str().to_owned(),
+            expires_at: self
+                .wall_clock()
+                .map_or(0, |wall| wall.at(created.deadline)),
+        }
     }
 
     /// The pin, once created.
     pub fn pin(&self) -> Option<&Pin> {
-        self.pin.as_deref()
+        self.created.as_ref().map(|c| &c.pin)
     }
 
-    /// Where the user approves the pin, once created: the Auth App URL for a strong pin,
-    /// the link page for a 4-character one.
+    /// Where the user approves the pin, once created ([`approval_url`](crate::approval_url)).
     pub fn approval_url(&self) -> Option<String> {
-        let pin = self.pin.as_ref()?;
-        Some(approval_url(
-            &self.config,
-            pin,
-            self.options.pin.forward_url.as_ref(),
-        ))
+        let pin = self.pin()?;
+        let forward = self.options.pin.forward_url.as_ref();
+        Some(approval_url(&self.config, pin, forward))
     }
 
     /// When the pin expires on the caller's clock (receipt time + `expiresIn`).
     pub fn pin_expires_at(&self) -> Option<Instant> {
-        self.pin_deadline
+        self.created.as_ref().map(|c| c.deadline)
     }
 
     /// The caller's deadline, once the first poll has fixed it.
@@ -454,7 +391,7 @@ impl PinLogin {
     /// [`request_timeout`](Self::request_timeout), so that a server that never answers
     /// cannot hold the login past it.
     pub fn request_deadline(&self) -> Option<Instant> {
-        [self.pin_deadline, self.caller_deadline]
+        [self.pin_expires_at(), self.caller_deadline]
             .into_iter()
             .flatten()
             .min()
@@ -466,23 +403,12 @@ impl PinLogin {
     /// a zero as "no timeout"). When it runs out, report it with
     /// [`transport_failed`](Self::transport_failed): the login then ends with the right error.
     pub fn request_timeout(&self, now: Instant, limit: Duration) -> Duration {
-        let left = self
-            .request_deadline()
-            .map_or(limit, |d| d.saturating_duration_since(now));
-        left.min(limit).max(Duration::from_millis(1))
+        timeout_before(self.request_deadline(), now, limit)
     }
 
     /// Failures in a row so far.
     pub fn consecutive_failures(&self) -> u32 {
         self.failures
-    }
-
-    /// The server's answer that the login is retrying after (a 429, a 5xx, a body that
-    /// did not decode), while a failure streak lasts: so that an app can say "plex.tv is
-    /// rate limiting, retrying in 60 s" instead of going silent. `None` after a success and
-    /// for transport failures (the transport has those errors itself).
-    pub fn last_error(&self) -> Option<&Error> {
-        self.last_error.as_deref()
     }
 
     /// Whether the login has ended (token handed out or error returned).
@@ -496,24 +422,26 @@ impl PinLogin {
             self.origin = Some(now);
             // A deadline too far to represent is no deadline.
             self.caller_deadline = self.options.timeout.and_then(|t| now.checked_add(t));
+            let needs_wall_clock = self.jwt.is_some() || matches!(self.state, State::Resume { .. });
+            if needs_wall_clock && self.unix_at_start.is_none() {
+                return self.finish(Error::OutOfOrder(
+                    "a JWT sign-in or a resumed pin needs the wall clock: call set_wall_clock before the first poll",
+                ));
+            }
         }
         match std::mem::replace(&mut self.state, State::Finished) {
             State::Finished => return Err(Error::OutOfOrder("the login has already finished")),
             State::Approved(token) => return Ok(Step::Done(token)),
-            in_flight @ (State::CreateSent | State::CheckSent | State::NonceSent) => {
-                self.state = in_flight;
+            State::Sent(sent) => {
+                self.state = State::Sent(sent);
                 return Err(Error::OutOfOrder(
                     "a request is in flight: pass its response to handle_response or call transport_failed",
                 ));
             }
-            State::Resume { left } => {
-                // The saved pin's life counts on this login's clock from its first poll.
-                self.pin_deadline = Some(later(now, left));
-                self.state = State::Wait { next_poll: now };
-            }
+            State::Resume { saved } => self.resumed(now, &saved),
             other => self.state = other,
         }
-        if self.pin_deadline.is_some_and(|d| now >= d) {
+        if self.pin_expires_at().is_some_and(|d| now >= d) {
             return self.finish(Error::PinExpired {
                 by: ExpiredBy::LocalDeadline,
             });
@@ -527,24 +455,77 @@ impl PinLogin {
                     self.state = State::Create { not_before };
                     Step::WaitUntil(self.clamp(t))
                 }
-                _ => {
-                    self.state = State::CreateSent;
-                    Step::Send(self.create_request())
-                }
+                _ => self.send(Sent::Create, self.create_request()),
             },
-            State::Announce { pin, next_poll } => {
+            State::Announce { next_poll } => {
                 self.state = State::Wait { next_poll };
-                let url = self.approval_url().unwrap_or_default();
-                Step::PinReady { pin: *pin, url }
+                self.pin_ready()?
             }
             State::Wait { next_poll } if next_poll > now => {
                 self.state = State::Wait { next_poll };
                 Step::WaitUntil(self.clamp(next_poll))
             }
-            State::Wait { .. } => self.check_request(now),
-            _ => unreachable!("terminal and in-flight states returned above"),
+            State::Wait { .. } => self.check_request(now)?,
+            State::Verify { token, not_before } if not_before > now => {
+                self.state = State::Verify { token, not_before };
+                Step::WaitUntil(self.clamp(not_before))
+            }
+            State::Verify { token, .. } => match &self.jwt {
+                Some(jwt) => {
+                    let request = jwt.keys_request(&self.config);
+                    self.send(Sent::Keys(token), request)
+                }
+                None => {
+                    return self.finish(Error::OutOfOrder("a JWT to verify without the JWT mode"))
+                }
+            },
+            _ => unreachable!("terminal, resumed and in-flight states were handled above"),
         };
         Ok(step)
+    }
+
+    /// A resumed pin at the first poll: its life left on this login's clock.
+    fn resumed(&mut self, now: Instant, saved: &SavedPin) {
+        let unix_now = self.unix_at_start.unwrap_or_default();
+        let left = match saved.expires_at {
+            0 => MAX_PIN_LIFETIME,
+            at => Duration::from_secs(at.saturating_sub(unix_now)).min(MAX_PIN_LIFETIME),
+        };
+        self.created = Some(Box::new(Created {
+            pin: Pin {
+                id: saved.id,
+                code: saved.code.clone(),
+                client_identifier: saved.client_identifier.clone(),
+                ..Pin::default()
+            },
+            check_uri: request::check_pin_uri(&self.config, saved.id),
+            deadline: later(now, left),
+        }));
+        self.state = State::Wait { next_poll: now };
+    }
+
+    fn send(&mut self, sent: Sent, request: Request) -> Step {
+        self.state = State::Sent(sent);
+        Step::Send(request)
+    }
+
+    /// The pin a state that follows creation needs: missing, the login was driven out of
+    /// order (it cannot be, by the states' order; an error all the same, never a panic).
+    fn created_pin(&self) -> Result<&Created, Error> {
+        self.created
+            .as_deref()
+            .ok_or(Error::OutOfOrder("the pin is used before it exists"))
+    }
+
+    fn pin_ready(&self) -> Result<Step, Error> {
+        let created = self.created_pin()?;
+        let forward = self.options.pin.forward_url.as_ref();
+        Ok(Step::PinReady {
+            pin: created.pin.clone(),
+            url: approval_url(&self.config, &created.pin, forward),
+            expires_at: created.deadline,
+            saved: self.saved(created),
+        })
     }
 
     fn create_request(&self) -> Request {
@@ -554,155 +535,195 @@ impl PinLogin {
         }
     }
 
-    /// The poll of a pin that exists: plain, or (JWT mode) with a device JWT, fetching a
-    /// nonce first when there is no usable one.
-    fn check_request(&mut self, now: Instant) -> Step {
-        if let Some(jwt) = &self.jwt {
-            let id = self.pin.as_ref().map_or(0, |p| p.id);
-            let (state, request) = match jwt.poll(&self.config, id, now) {
-                JwtPoll::Check(request) => (State::CheckSent, request),
-                JwtPoll::Nonce(request) => (State::NonceSent, request),
-            };
-            self.state = state;
-            return Step::Send(request);
-        }
-        self.state = State::CheckSent;
-        // A poll is only due once a pin (and so its URI) exists.
-        let uri = self.check_uri.clone().unwrap_or_default();
-        Step::Send(request::check_pin_at(&self.config, uri))
+    /// The poll of the pin: plain, or (JWT mode) with a device JWT, fetching a nonce first
+    /// when there is no usable one.
+    fn check_request(&mut self, now: Instant) -> Result<Step, Error> {
+        let created = self.created_pin()?;
+        let (sent, request) = match &self.jwt {
+            Some(jwt) => match jwt.poll(&self.config, created.pin.id, now) {
+                JwtPoll::Check(request) => (Sent::Check, request),
+                JwtPoll::Nonce(request) => (Sent::Nonce, request),
+            },
+            None => {
+                let uri = created.check_uri.clone();
+                (Sent::Check, request::check_pin_at(&self.config, uri))
+            }
+        };
+        Ok(self.send(sent, request))
     }
 
-    /// Feeds the response to the request of the last [`Step::Send`], whatever its status.
-    ///
-    /// `Ok(())` means "poll again" (including after a transient failure that will be
-    /// retried); `Err` ends the login.
+    /// Feeds the response to the request of the last [`Step::Send`], whatever its status,
+    /// and says what became of the attempt: [`AfterResponse::Continue`], or a failure that
+    /// will be retried ([`AfterResponse::Retry`]: which, and when). Poll again after
+    /// either. `Err` ends the login.
     pub fn handle_response<B: AsRef<[u8]>>(
         &mut self,
         now: Instant,
         response: Response<B>,
-    ) -> Result<(), Error> {
+    ) -> Result<AfterResponse, Error> {
         // Read through a `&[u8]` view, as `call::Parser` does: one copy of each response
-        // parser serves every body type (a copy per type cost the browser build 220 B gzipped).
+        // parser serves every body type (size rule: one response view).
         let (parts, body) = response.into_parts();
-        let response = Response::from_parts(parts, body.as_ref());
-        match std::mem::replace(&mut self.state, State::Finished) {
-            State::CreateSent => match response::pin(&response) {
-                Ok(mut pin) => {
-                    self.check_creator(&pin)?;
-                    self.succeeded();
-                    // `expiresIn` comes from the network: clamped before any arithmetic.
-                    let lifetime = pin
-                        .expires_in
-                        .map_or(self.options.pin.kind.default_lifetime(), |secs| {
-                            Duration::from_secs(secs).min(MAX_PIN_LIFETIME)
-                        });
-                    self.pin_deadline = Some(later(now, lifetime));
-                    // A token in a creation response would be nonsense; never hand it out
-                    // as the user's approval.
-                    pin.auth_token = None;
-                    self.check_uri = Some(request::check_pin_uri(&self.config, pin.id));
-                    self.pin = Some(Box::new(pin.clone()));
-                    self.state = State::Announce {
-                        pin: Box::new(pin),
-                        next_poll: later(now, self.options.poll_interval),
-                    };
-                    Ok(())
-                }
-                Err(error) => self.failed(now, error, true),
-            },
-            State::CheckSent => match response::pin(&response) {
-                Ok(pin) => {
-                    self.check_same_pin(&pin)?;
-                    if let Some(ours) = self.pin.as_mut().filter(|p| p.code.is_empty()) {
-                        ours.code = pin.code.clone();
-                    }
-                    self.succeeded();
-                    self.state = match pin.auth_token {
-                        Some(token) => State::Approved(token),
-                        None => State::Wait {
-                            next_poll: later(now, self.options.poll_interval),
-                        },
-                    };
-                    Ok(())
-                }
-                Err(Error::SignatureRejected) if self.jwt.is_some() => {
-                    // The nonce expired or was used up: sign again over a fresh one.
-                    if let Some(jwt) = self.jwt.as_mut() {
-                        jwt.signature_rejected();
-                    }
-                    self.failed(now, Error::SignatureRejected, false)
-                }
-                Err(error) => self.failed(now, error, false),
-            },
-            State::NonceSent => {
-                let elapsed = self
-                    .origin
-                    .map_or(Duration::ZERO, |o| now.saturating_duration_since(o));
-                let signed = match self.jwt.as_mut() {
-                    Some(jwt) => jwt.nonce_received(&self.config, &response, now, elapsed),
-                    None => Err(Error::OutOfOrder("a nonce without the JWT mode")),
-                };
-                match signed {
-                    // No reset of the failure streak: only a poll that plex.tv accepts ends
-                    // it, or nonce-then-rejected-signature could loop until the pin expires.
-                    // The poll this nonce was fetched for goes out at once.
-                    Ok(()) => {
-                        self.state = State::Wait { next_poll: now };
-                        Ok(())
-                    }
-                    Err(error) => self.failed(now, error, false),
-                }
-            }
+        self.handle(now, &Response::from_parts(parts, body.as_ref()))
+    }
+
+    fn handle(&mut self, now: Instant, response: &Response<&[u8]>) -> Result<AfterResponse, Error> {
+        let sent = match std::mem::replace(&mut self.state, State::Finished) {
+            State::Sent(sent) => sent,
             other => {
                 self.state = other;
-                Err(Error::OutOfOrder("no request is in flight"))
+                return Err(Error::OutOfOrder("no request is in flight"));
             }
+        };
+        let outcome = match &sent {
+            Sent::Create => response::pin(response).and_then(|pin| self.created(now, pin)),
+            Sent::Check => response::pin(response).and_then(|pin| self.checked(now, pin)),
+            Sent::Nonce => self.nonce_received(now, response),
+            Sent::Keys(token) => self.keys_received(now, response, token),
+        };
+        match outcome {
+            Ok(state) => {
+                // A nonce does not end a failure streak: only an answer plex.tv gives to a
+                // signed poll does, or nonce-then-rejected-signature could loop until the
+                // pin expires.
+                if !matches!(sent, Sent::Nonce) {
+                    self.failures = 0;
+                }
+                self.state = state;
+                Ok(AfterResponse::Continue)
+            }
+            Err(Error::SignatureRejected) if matches!(sent, Sent::Check) && self.jwt.is_some() => {
+                // The nonce expired or was used up: sign again over a fresh one, within the
+                // failure budget.
+                if let Some(jwt) = self.jwt.as_mut() {
+                    jwt.signature_rejected();
+                }
+                self.failed(now, Error::SignatureRejected, sent)
+            }
+            Err(error) => self.failed(now, error, sent),
         }
     }
 
+    /// A created pin: the state that announces it.
+    fn created(&mut self, now: Instant, mut pin: Pin) -> Result<State, Error> {
+        self.check_creator(&pin)?;
+        // `expiresIn` comes from the network: clamped before any arithmetic.
+        let lifetime = pin
+            .expires_in
+            .map_or(self.options.pin.kind.default_lifetime(), |secs| {
+                Duration::from_secs(secs).min(MAX_PIN_LIFETIME)
+            });
+        // A token in a creation response would be nonsense; never hand it out as the
+        // user's approval.
+        pin.auth_token = None;
+        self.created = Some(Box::new(Created {
+            check_uri: request::check_pin_uri(&self.config, pin.id),
+            deadline: later(now, lifetime),
+            pin,
+        }));
+        Ok(State::Announce {
+            next_poll: later(now, self.options.poll_interval),
+        })
+    }
+
+    /// A poll's answer: wait for the next poll, or (approved) the token.
+    fn checked(&mut self, now: Instant, pin: Pin) -> Result<State, Error> {
+        self.check_same_pin(&pin)?;
+        if let Some(ours) = self.created.as_mut().filter(|c| c.pin.code.is_empty()) {
+            ours.pin.code = pin.code.clone();
+        }
+        Ok(match pin.auth_token {
+            // A Plex JWT is handed out only once it verifies.
+            Some(token) if self.jwt.is_some() => State::Verify {
+                token,
+                not_before: now,
+            },
+            Some(token) => State::Approved(token),
+            None => State::Wait {
+                next_poll: later(now, self.options.poll_interval),
+            },
+        })
+    }
+
+    /// The nonce answer: the poll it was fetched for goes out at once, signed over it.
+    fn nonce_received(&mut self, now: Instant, response: &Response<&[u8]>) -> Result<State, Error> {
+        let issued_at = self.wall_clock().map_or(0, |wall| wall.at(now));
+        match self.jwt.as_mut() {
+            Some(jwt) => jwt.nonce_received(&self.config, response, now, issued_at)?,
+            None => return Err(Error::OutOfOrder("a nonce without the JWT mode")),
+        }
+        Ok(State::Wait { next_poll: now })
+    }
+
+    /// Plex's keys: the Plex JWT is handed out if one of them verifies it for this device.
+    fn keys_received(
+        &mut self,
+        now: Instant,
+        response: &Response<&[u8]>,
+        token: &Token,
+    ) -> Result<State, Error> {
+        let unix_now = self.wall_clock().map_or(0, |wall| wall.at(now));
+        match &self.jwt {
+            Some(jwt) => jwt.verify(&self.config, response, token, unix_now)?,
+            None => return Err(Error::OutOfOrder("keys without the JWT mode")),
+        }
+        Ok(State::Approved(token.clone()))
+    }
+
     /// Reports that the request of the last [`Step::Send`] got no response (connect error,
-    /// timeout, TLS error, body over the cap). Counts as a failure with backoff; gives up
-    /// (return your own error) after too many in a row, or when the retry would come after
-    /// the pin's expiry or the caller's deadline. A failure at or after that deadline (a
-    /// request cut by [`request_timeout`](Self::request_timeout)) is not the transport's
-    /// fault: the next [`poll`](Self::poll) reports the deadline.
-    pub fn transport_failed(&mut self, now: Instant) -> AfterFailure {
-        let creating = match self.state {
-            State::CreateSent => true,
-            State::CheckSent | State::NonceSent => false,
-            _ => return AfterFailure::GiveUp,
+    /// timeout, TLS error, body over the cap), and of which `kind`. Counts as a failure with
+    /// backoff ([`AfterFailure::Retry`]); gives up ([`AfterFailure::GiveUp`]: return your
+    /// own error) after too many in a row, on a failure no retry mends (TLS, a refused
+    /// redirect, a cancelled request), or when the retry would come after the pin's expiry
+    /// or the caller's deadline. A failure at or after that deadline (a request cut by
+    /// [`request_timeout`](Self::request_timeout)) is not the transport's fault
+    /// ([`AfterFailure::Continue`]): the next [`poll`](Self::poll) reports the deadline.
+    pub fn transport_failed(&mut self, now: Instant, kind: TransportErrorKind) -> AfterFailure {
+        let sent = match std::mem::replace(&mut self.state, State::Finished) {
+            State::Sent(sent) => sent,
+            // Out of order: nothing was in flight, and nothing changes.
+            other => {
+                self.state = other;
+                return AfterFailure::GiveUp;
+            }
         };
         if self
             .request_deadline()
             .is_some_and(|deadline| now >= deadline)
         {
-            // The request was cut by the deadline (see `request_timeout`): the next poll
-            // reports the deadline itself, not the transport's timeout.
-            self.state = if creating {
-                State::Create { not_before: None }
-            } else {
-                State::Wait { next_poll: now }
-            };
-            return AfterFailure::Retry;
+            self.state = sent.again(None, now);
+            return AfterFailure::Continue;
         }
-        self.failures += 1;
-        self.last_error = None;
-        if self.failures >= self.options.max_consecutive_failures
-            || !self.schedule_retry(now, self.backoff(), creating)
-        {
-            self.state = State::Finished;
+        if matches!(
+            kind,
+            TransportErrorKind::Tls | TransportErrorKind::Redirect | TransportErrorKind::Cancelled
+        ) {
             return AfterFailure::GiveUp;
         }
-        AfterFailure::Retry
+        self.failures = self.failures.saturating_add(1);
+        if self.failures >= self.options.max_consecutive_failures {
+            return AfterFailure::GiveUp;
+        }
+        match self.retry_at(now, self.backoff()) {
+            Some(at) => {
+                self.state = sent.again(Some(at), now);
+                AfterFailure::Retry {
+                    attempt: self.failures,
+                    at,
+                }
+            }
+            None => AfterFailure::GiveUp,
+        }
     }
 
-    fn failed(&mut self, now: Instant, error: Error, creating: bool) -> Result<(), Error> {
+    /// An answer that failed: retried within the budget (the state is set), or the end.
+    fn failed(&mut self, now: Instant, error: Error, sent: Sent) -> Result<AfterResponse, Error> {
         // A rejected device JWT is retried over a new nonce, within the failure budget.
         let retryable = error.is_transient() || matches!(error, Error::SignatureRejected);
         if !retryable {
             return Err(error);
         }
-        self.failures += 1;
+        self.failures = self.failures.saturating_add(1);
         if self.failures >= self.options.max_consecutive_failures {
             return Err(error);
         }
@@ -713,40 +734,28 @@ impl PinLogin {
             Some(after) => after.max(self.options.poll_interval),
             None => self.backoff(),
         };
-        if self.schedule_retry(now, delay, creating) {
-            self.last_error = Some(Box::new(error));
-            Ok(())
-        } else {
-            // The retry would come too late to help: say what actually happened.
-            Err(error)
-        }
-    }
-
-    fn succeeded(&mut self) {
-        self.failures = 0;
-        self.last_error = None;
-    }
-
-    /// Schedules the next attempt `delay` after `now`. Returns `false`, scheduling nothing,
-    /// when that lies at or past the pin's expiry or the caller's deadline.
-    fn schedule_retry(&mut self, now: Instant, delay: Duration, creating: bool) -> bool {
-        let Some(at) = now.checked_add(delay) else {
-            return false;
-        };
-        if self
-            .request_deadline()
-            .is_some_and(|deadline| at >= deadline)
-        {
-            return false;
-        }
-        self.state = if creating {
-            State::Create {
-                not_before: Some(at),
+        match self.retry_at(now, delay) {
+            Some(at) => {
+                self.state = sent.again(Some(at), now);
+                Ok(AfterResponse::Retry {
+                    error,
+                    attempt: self.failures,
+                    at,
+                })
             }
-        } else {
-            State::Wait { next_poll: at }
-        };
-        true
+            // The retry would come too late to help: say what actually happened.
+            None => Err(error),
+        }
+    }
+
+    /// When an attempt `delay` after `now` goes out; `None` when that lies at or past the
+    /// pin's expiry or the caller's deadline.
+    fn retry_at(&self, now: Instant, delay: Duration) -> Option<Instant> {
+        let at = now.checked_add(delay)?;
+        match self.request_deadline() {
+            Some(deadline) if at >= deadline => None,
+            _ => Some(at),
+        }
     }
 
     /// A creation answer names the client identifier that made the pin; another one means
@@ -766,7 +775,7 @@ impl PinLogin {
     /// approved for this login.
     fn check_same_pin(&self, polled: &Pin) -> Result<(), Error> {
         self.check_creator(polled)?;
-        let Some(ours) = &self.pin else {
+        let Some(ours) = self.pin() else {
             return Ok(());
         };
         // A pin resumed without its code takes the code of the first answer about its id.
@@ -790,7 +799,7 @@ impl PinLogin {
     }
 
     fn clamp(&self, t: Instant) -> Instant {
-        [self.pin_deadline, self.caller_deadline]
+        [self.pin_expires_at(), self.caller_deadline]
             .into_iter()
             .flatten()
             .fold(t, Instant::min)
@@ -821,6 +830,7 @@ mod no_jwt {
     use crate::error::Error;
     use crate::request::{PinOptions, Request};
     use crate::response::Response;
+    use crate::token::Token;
 
     #[derive(Debug)]
     pub(crate) enum JwtMode {}
@@ -845,12 +855,26 @@ mod no_jwt {
             _: &Config,
             _: &Response<&[u8]>,
             _: Instant,
-            _: std::time::Duration,
+            _: u64,
         ) -> Result<(), Error> {
             match *self {}
         }
 
         pub(crate) fn signature_rejected(&mut self) {
+            match *self {}
+        }
+
+        pub(crate) fn keys_request(&self, _: &Config) -> Request {
+            match *self {}
+        }
+
+        pub(crate) fn verify(
+            &self,
+            _: &Config,
+            _: &Response<&[u8]>,
+            _: &Token,
+            _: u64,
+        ) -> Result<(), Error> {
             match *self {}
         }
     }
