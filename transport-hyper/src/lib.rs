@@ -38,7 +38,9 @@ use http_body_util::{BodyExt, Full};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use plex_pin::drive::{self, AsyncTransport, Cancel, Clock, Event, Flow, TransportError};
+use plex_pin::drive::{
+    self, Cancel, Clock, Event, Flow, SendTransport, SystemClock, TransportError,
+};
 use plex_pin::proxy::Proxy;
 use plex_pin::{Call, Config, Instant, LoginOptions, Pin, PinLogin, Token, TransportErrorKind};
 use rustls::pki_types::pem::PemObject;
@@ -319,16 +321,17 @@ impl Client {
 
 impl Clock for Client {
     fn now(&self) -> Instant {
-        Instant::now()
+        SystemClock.now()
     }
 
     fn unix_now(&self) -> u64 {
-        let now = web_time::SystemTime::now().duration_since(web_time::UNIX_EPOCH);
-        now.map_or(0, |d| d.as_secs())
+        SystemClock.unix_now()
     }
 }
 
-impl AsyncTransport for Client {
+/// `Send` futures: generic code can spawn [`drive::run`] over this client on a
+/// multi-threaded runtime ([`AsyncTransport`] comes with it).
+impl SendTransport for Client {
     type Body = Bytes;
     type Error = Error;
 
@@ -342,7 +345,7 @@ impl AsyncTransport for Client {
         &self,
         request: plex_pin::Request,
         timeout: Duration,
-    ) -> impl Future<Output = Result<http::Response<Bytes>, Error>> {
+    ) -> impl Future<Output = Result<http::Response<Bytes>, Error>> + Send {
         Box::pin(async move {
             tokio::time::timeout(timeout, self.exchange(request))
                 .await
@@ -353,11 +356,17 @@ impl AsyncTransport for Client {
         })
     }
 
-    async fn sleep_until(&self, at: Instant) {
-        tokio::time::sleep_until(at.into()).await
+    fn sleep_until(&self, at: Instant) -> impl Future<Output = ()> + Send {
+        tokio::time::sleep_until(at.into())
     }
 
     fn timeout(&self) -> Duration {
         self.timeout
+    }
+
+    /// The kind the error carries: a TLS failure (a certificate that does not verify)
+    /// then ends the login at once instead of being retried.
+    fn error_kind(&self, error: &Error) -> TransportErrorKind {
+        error.kind().unwrap_or(TransportErrorKind::Other)
     }
 }

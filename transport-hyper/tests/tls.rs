@@ -144,3 +144,25 @@ fn a_root_certificate_that_does_not_parse_is_a_tls_error() {
         .unwrap_err();
     assert_eq!(error.kind(), Some(TransportErrorKind::Tls), "{error}");
 }
+
+/// A certificate that does not verify ends a login at once: one handshake, no retry (the
+/// transport tells the loop the failure's kind, and the loop does not retry TLS).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_login_ends_at_the_first_tls_failure() {
+    let server = tls_server("127.0.0.1:0", &cert(&["127.0.0.1"], false), None).await;
+    let client = client(&format!("https://{}", server.addr), None);
+    let options = plex_pin::LoginOptions::default()
+        .with_poll_interval(Duration::from_millis(50))
+        .with_timeout(Duration::from_secs(10));
+    let started = Instant::now();
+    let error = client.login(options, |_, _| {}).await.unwrap_err();
+    assert_eq!(error.kind(), Some(TransportErrorKind::Tls), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("is not signed by a trusted authority"),
+        "{error}"
+    );
+    assert_eq!(server.accepted.load(Ordering::SeqCst), 1);
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
