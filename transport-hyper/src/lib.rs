@@ -1,11 +1,27 @@
 //! Async Plex.tv PIN sign-in over [hyper](https://docs.rs/hyper) 1 and tokio.
 //!
 //! A thin transport for the sans-IO [`plex_pin`] core: one pooled hyper-util client with
-//! rustls (the *ring* provider passed explicitly, so another crate enabling aws-lc-rs
-//! cannot make it panic), `tokio::time::timeout` around every call, the body read into one
-//! capped buffer, no redirects followed. Everything else, the login's loop included, is the
-//! core's ([`plex_pin::drive`]). [`Client`] is `Clone + Send + Sync`; share it between
-//! tasks. Dropping a [`Client::login`] future stops the login at once.
+//! rustls, `tokio::time::timeout` around every call, the body read into one capped buffer,
+//! no redirects followed. Everything else, the login's loop included, is the core's
+//! ([`plex_pin::drive`]). [`Client`] is `Clone + Send + Sync`; share it between tasks. It
+//! implements [`SendTransport`], so generic code can `tokio::spawn` the loop over it.
+//! Dropping a [`Client::login`] future stops the login at once.
+//!
+//! - **Proxies**: the one rule of [`plex_pin::proxy`]. `https://` requests to hosts that are
+//!   not loopback go through `HTTPS_PROXY` (else `ALL_PROXY`, either case, minus
+//!   `NO_PROXY`) as a `CONNECT` tunnel, so TLS keeps the token from the proxy; plain
+//!   `http://` (loopback only) and loopback hosts never do, and `HTTP_PROXY` is not read.
+//!   [`ClientBuilder::proxy`] replaces the environment's setting.
+//! - **TLS**: rustls with the bundled Mozilla roots, its provider passed explicitly (so
+//!   another crate's choice cannot make it panic): aws-lc-rs by default, which offers the
+//!   post-quantum X25519MLKEM768 key exchange first, or *ring* with the `ring` feature. A
+//!   certificate that does not verify is [`TransportErrorKind::Tls`], said in words, and
+//!   ends a login at once.
+//! - **Memory**: buffers sized for plex.tv's answers (under 2 KiB), at most
+//!   [`max_connections`](ClientBuilder::max_connections) requests in flight: about 7 KiB
+//!   per pending login with 10,000 of them.
+//! - **Features**: `aws-lc-rs` (default) or `ring`; `jwt` for Plex's JWT sign-in and
+//!   `Client::refresh` (off by default: it brings Ed25519 and SHA-256).
 //!
 //! ```no_run
 //! use plex_pin::{Call, ClientId, Config, LoginOptions};
@@ -330,7 +346,7 @@ impl Clock for Client {
 }
 
 /// `Send` futures: generic code can spawn [`drive::run`] over this client on a
-/// multi-threaded runtime ([`AsyncTransport`] comes with it).
+/// multi-threaded runtime ([`AsyncTransport`](drive::AsyncTransport) comes with it).
 impl SendTransport for Client {
     type Body = Bytes;
     type Error = Error;
