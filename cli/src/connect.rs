@@ -66,7 +66,8 @@ pub fn connect_to(
             "--request-timeout",
             server.request_timeout,
         )?)
-        .build();
+        .build()
+        .map_err(|e| Failure::usage(e.to_string()))?;
     Ok((client, emulator))
 }
 

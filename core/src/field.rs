@@ -50,6 +50,10 @@ pub enum ConfigError {
         /// Why it was refused.
         reason: String,
     },
+    /// A proxy setting cannot be used (the environment's `HTTPS_PROXY`, say, names a SOCKS
+    /// proxy): refused when the client is built, not skipped into a direct connection.
+    #[error(transparent)]
+    Proxy(#[from] crate::proxy::ProxyError),
     /// The base URL is plain `http` to a host that is not a loopback address: tokens would
     /// cross the network in clear text. `localhost` counts as a name, which a resolver may
     /// point elsewhere: write `127.0.0.1` or `[::1]`.

@@ -120,9 +120,10 @@ impl Proxy {
         Some(url)
     }
 
-    /// Whether a proxy is configured at all (some requests may still bypass it).
-    pub fn is_some(&self) -> bool {
-        self.url.is_some()
+    /// The proxy configured, if any (some requests may still bypass it: see
+    /// [`for_uri`](Self::for_uri)), so that a client can set up its proxied connector once.
+    pub fn proxy_url(&self) -> Option<&str> {
+        self.url.as_deref()
     }
 
     fn bypasses(&self, host: &str) -> bool {
@@ -270,7 +271,7 @@ mod tests {
         let all = Proxy::from_vars(env(&[("ALL_PROXY", "http://all:1")])).unwrap();
         assert_eq!(all.for_uri(&uri("https://plex.tv/")), Some("http://all:1"));
         let http_only = Proxy::from_vars(env(&[("HTTP_PROXY", "http://h:1")])).unwrap();
-        assert!(!http_only.is_some(), "HTTP_PROXY is never read");
+        assert_eq!(http_only.proxy_url(), None, "HTTP_PROXY is never read");
         let empty = Proxy::from_vars(env(&[("HTTPS_PROXY", " "), ("ALL_PROXY", "http://all:1")]));
         assert_eq!(
             empty.unwrap().for_uri(&uri("https://plex.tv/")),

@@ -45,9 +45,13 @@ fn resp(status: u16, content_type: Option<&str>, body: Vec<u8>) -> http::Respons
 }
 
 /// Where a decode error says the JSON failed: the field path with the `field-path` feature
-/// (default) and with the small reader (`small-json`), serde_json's position without.
+/// (default) and with the `JSON.parse` walker (`js-json` on wasm32), serde_json's position
+/// without either.
 fn field_path(path: &'static str, position: &'static str) -> &'static str {
-    if cfg!(any(feature = "field-path", feature = "small-json")) {
+    if cfg!(any(
+        feature = "field-path",
+        all(feature = "js-json", target_arch = "wasm32")
+    )) {
         path
     } else {
         position
@@ -292,8 +296,8 @@ fn error_messages_are_bounded() {
     );
     match response::pin(&resp(418, JSON, long.into_bytes())).unwrap_err() {
         Error::UnexpectedStatus { errors, body, .. } => {
-            assert_eq!(errors[0].message.len(), plex_pin::MAX_EXCERPT);
-            assert!(body.as_str().len() <= plex_pin::MAX_EXCERPT);
+            assert_eq!(errors[0].message.len(), plex_pin::limits::MAX_EXCERPT);
+            assert!(body.as_str().len() <= plex_pin::limits::MAX_EXCERPT);
         }
         other => panic!("{other:?}"),
     }
@@ -303,7 +307,7 @@ fn error_messages_are_bounded() {
     );
     match response::pin(&resp(418, JSON, many.into_bytes())).unwrap_err() {
         Error::UnexpectedStatus { errors, .. } => {
-            assert_eq!(errors.len(), plex_pin::MAX_API_ERRORS)
+            assert_eq!(errors.len(), plex_pin::limits::MAX_API_ERRORS)
         }
         other => panic!("{other:?}"),
     }

@@ -24,6 +24,10 @@ pub struct EmulatorArgs {
     /// polled without X-Plex-Product.
     #[arg(long)]
     pub strict: bool,
+    /// How long every pin lives, both kinds (plex.tv: 1800 s for strong codes, 900 s for
+    /// 4-character codes), to test expiry quickly.
+    #[arg(long, value_name = "SECONDS")]
+    pub pin_lifetime: Option<f64>,
 }
 
 impl EmulatorArgs {
@@ -43,11 +47,23 @@ impl EmulatorArgs {
     /// let options = cli.emulator.options().unwrap();
     /// assert_eq!(options.auto_approve.unwrap().as_secs(), 2);
     /// assert!(Cli::parse_from(["x", "--auto-approve", "1e19"]).emulator.options().is_err());
+    ///
+    /// let short = Cli::parse_from(["x", "--pin-lifetime", "1.5"]).emulator.options().unwrap();
+    /// assert_eq!(short.strong_lifetime.as_millis(), 1500);
+    /// assert_eq!(short.link_lifetime.as_millis(), 1500);
+    /// assert!(Cli::parse_from(["x", "--pin-lifetime", "0"]).emulator.options().is_err());
     /// ```
     pub fn options(&self) -> Result<Options, String> {
         let mut options = Options::default().port(self.port).strict(self.strict);
         if let Some(secs) = self.auto_approve {
             options = options.auto_approve(seconds_arg("--auto-approve", secs)?);
+        }
+        if let Some(secs) = self.pin_lifetime {
+            let lifetime = seconds_arg("--pin-lifetime", secs)?;
+            if lifetime.is_zero() {
+                return Err("--pin-lifetime 0: a pin must live for some time".to_owned());
+            }
+            options = options.pin_lifetime(lifetime);
         }
         for spec in &self.fault {
             options = options.fault(spec.parse::<FaultRule>()?);

@@ -8,9 +8,9 @@ use plex_pin::jwt::{verify_jwt, DeviceKey, Jwk, DEVICE_JWT_LIFETIME};
 use serde::Deserialize;
 
 use crate::account::Account;
+use crate::bounded::{shrink_map, Bounded};
+use crate::limits::{Amount, Limits};
 
-/// Most nonces kept at once; past it `GET /api/v2/auth/nonce` answers 429.
-pub const MAX_NONCES: usize = 100_000;
 /// A nonce's life, as Plex documents.
 pub const NONCE_LIFETIME: Duration = Duration::from_secs(5 * 60);
 
@@ -30,11 +30,32 @@ pub(crate) struct AuthState {
     pub server_key: DeviceKey,
     /// Published beside the server key and never used: clients must try every key.
     decoy_key: DeviceKey,
+    /// Outstanding nonces and when each expires; at most `max_nonces`.
     nonces: HashMap<String, Instant>,
-    /// Registered device keys by client identifier, and the thumbprints taken.
-    device_keys: HashMap<String, Jwk>,
+    max_nonces: usize,
+    /// Registered device keys by client identifier (with their thumbprints), the oldest
+    /// forgotten past [`Limits::device_keys`]; and the thumbprints taken.
+    device_keys: Bounded<(Jwk, String)>,
     thumbprints: HashSet<String>,
     pub plex_jwt_lifetime: Duration,
+}
+
+/// The bytes of a JWK as the emulator holds it: its serialized length (every field is
+/// text a client chose).
+pub(crate) fn jwk_bytes(jwk: &plex_pin::jwt::Jwk) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    let _ = serde_json::to_writer(&mut count, jwk);
+    count.0
 }
 
 fn random_seed() -> [u8; 32] {
@@ -60,12 +81,13 @@ struct DeviceClaims {
 }
 
 impl AuthState {
-    pub fn new(plex_jwt_lifetime: Duration) -> Self {
+    pub fn new(plex_jwt_lifetime: Duration, limits: &Limits) -> Self {
         Self {
             server_key: DeviceKey::from_seed(random_seed()),
             decoy_key: DeviceKey::from_seed(random_seed()),
             nonces: HashMap::new(),
-            device_keys: HashMap::new(),
+            max_nonces: limits.nonces,
+            device_keys: Bounded::new(limits.device_keys),
             thumbprints: HashSet::new(),
             plex_jwt_lifetime,
         }
@@ -78,9 +100,9 @@ impl AuthState {
 
     /// A new single-use nonce, or `None` when too many are outstanding.
     pub fn new_nonce(&mut self, now: Instant) -> Option<String> {
-        if self.nonces.len() >= MAX_NONCES {
+        if self.nonces.len() >= self.max_nonces {
             self.nonces.retain(|_, expiry| *expiry > now);
-            if self.nonces.len() >= MAX_NONCES {
+            if self.nonces.len() >= self.max_nonces {
                 return None;
             }
         }
@@ -121,23 +143,49 @@ impl AuthState {
         self.nonces.remove(nonce);
     }
 
+    /// Forgets expired nonces.
+    pub fn sweep(&mut self, now: Instant) {
+        self.nonces.retain(|_, expiry| *expiry > now);
+        shrink_map(&mut self.nonces);
+        self.device_keys.shrink();
+        if self.thumbprints.capacity() > 64
+            && self.thumbprints.capacity() / 4 > self.thumbprints.len()
+        {
+            self.thumbprints.shrink_to(self.thumbprints.len() * 2);
+        }
+    }
+
+    /// Outstanding nonces.
+    pub fn nonces(&self) -> usize {
+        self.nonces.len()
+    }
+
+    /// Registered device keys, and the bytes of their identifiers, keys and thumbprints.
+    pub fn device_keys(&self) -> Amount {
+        self.device_keys.amount()
+    }
+
     /// Registers a device key for a client. Err if another client holds its thumbprint.
+    /// Past [`Limits::device_keys`] the oldest registrations are forgotten.
     pub fn register(&mut self, client_id: &str, jwk: Jwk) -> Result<(), ()> {
         let thumbprint = jwk.thumbprint();
-        let own = self
-            .device_keys
-            .get(client_id)
-            .is_some_and(|k| k.thumbprint() == thumbprint);
-        if self.thumbprints.contains(&thumbprint) && !own {
+        let previous = self.device_keys.get(client_id).map(|(_, t)| t.clone());
+        if self.thumbprints.contains(&thumbprint) && previous.as_ref() != Some(&thumbprint) {
             return Err(());
         }
-        self.thumbprints.insert(thumbprint);
-        self.device_keys.insert(client_id.to_owned(), jwk);
+        if let Some(previous) = previous {
+            self.thumbprints.remove(&previous);
+        }
+        let bytes = jwk_bytes(&jwk) + thumbprint.len();
+        self.thumbprints.insert(thumbprint.clone());
+        for (_, (_, gone)) in self.device_keys.insert(client_id, (jwk, thumbprint), bytes) {
+            self.thumbprints.remove(&gone);
+        }
         Ok(())
     }
 
     pub fn registered_key(&self, client_id: &str) -> Option<&Jwk> {
-        self.device_keys.get(client_id)
+        self.device_keys.get(client_id).map(|(jwk, _)| jwk)
     }
 
     /// A Plex JWT for `account` on device `client_id` with key `jwk`.
@@ -170,5 +218,41 @@ impl AuthState {
         }
         verify_jwt::<Exp>(token, std::slice::from_ref(self.server_key.jwk()))
             .is_ok_and(|claims| claims.exp <= unix_now())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(seed: u8) -> Jwk {
+        DeviceKey::from_seed([seed; 32]).jwk().clone()
+    }
+
+    /// Past the limit the oldest registration goes with its thumbprint; a client that
+    /// changes its key frees the old thumbprint (it stayed taken for ever before).
+    #[test]
+    fn device_keys_are_bounded_and_thumbprints_follow_them() {
+        let limits = Limits {
+            device_keys: Amount::new(2, 1024 * 1024),
+            ..Limits::default()
+        };
+        let mut auth = AuthState::new(Duration::from_secs(60), &limits);
+        auth.register("a", key(1)).unwrap();
+        assert_eq!(
+            auth.register("b", key(1)),
+            Err(()),
+            "a's thumbprint is taken"
+        );
+        auth.register("b", key(2)).unwrap();
+        auth.register("c", key(3)).unwrap();
+        assert_eq!(auth.device_keys().items, 2);
+        assert!(auth.registered_key("a").is_none(), "the oldest went");
+        auth.register("d", key(1)).unwrap();
+        assert!(auth.device_keys().bytes > 2 * jwk_bytes(&key(1)));
+
+        auth.register("d", key(4)).unwrap();
+        auth.register("e", key(1)).unwrap();
+        assert_eq!(auth.thumbprints.len(), auth.device_keys().items);
     }
 }

@@ -21,8 +21,19 @@
 //! - Fault injection ([`FaultRule`]) globally, per route, per pin or per client identifier,
 //!   and statistics of what clients sent ([`Emulator::stats`]).
 //! - The same controls over HTTP under `/emulator/` (`approve`, `deny`, `expire`, `pin`,
-//!   `fault`, `clear-faults`, `issue-token`, `revoke`, `stats`), for tests that run in a
-//!   browser or another process.
+//!   `fault`, `clear-faults`, `issue-token`, `revoke`, `stats`, `version`), for tests that
+//!   run in a browser, in another process or in another language: see [the control
+//!   API](#the-control-api).
+//!
+//! # The control API
+//!
+//! The `/emulator/*` routes are a stable contract, versioned by [`CONTROL_API_VERSION`]
+//! (`GET /emulator/version` answers `{"controlApi": 1, "emulator": "0.1.0"}`), written for
+//! developers of any language in the crate's README, section "Control API" (on
+//! [crates.io](https://crates.io/crates/plex-pin-emulator) and in the repository): every
+//! route with its method, body fields, answers and errors, the fault and route names, and
+//! the command-line flags. A test reads that section and walks every route in it, so the
+//! two cannot drift apart.
 //!
 //! # Who can reach it
 //!
@@ -33,10 +44,19 @@
 //! no page can send to another origin without a CORS preflight, and the emulator grants
 //! that preflight to loopback origins only (its own pages, test pages served on
 //! 127.0.0.1); a `Host` header that is not loopback (DNS rebinding) is refused. `stats`
-//! also answers `GET`. Request bodies must arrive within
-//! [`Options::body_read_timeout`] and are capped at 64 KiB; the request log keeps bounded
-//! copies ([`MAX_LOGGED_HEADERS`], [`MAX_LOGGED_VALUE`]). It is a test server: do not
-//! expose it beyond the machine.
+//! and `version` also answer `GET`. No page may frame it (`X-Frame-Options: DENY`, CSP
+//! `frame-ancestors 'none'`), its pages run only their own scripts (a
+//! Content-Security-Policy naming them by hash), and the Auth App page forwards only to
+//! http(s) URLs.
+//!
+//! Other people's tests may share one emulator, so everything a client can make it store
+//! is bounded and counted in bytes ([`Limits`], what is held in [`Stats::stored`]), what
+//! expires is released within a second, pin and nonce creation is rate-limited per client
+//! identifier and per address (429 with `Retry-After`), connections are capped with the
+//! idlest closed to make room, and idle ones are closed after [`Options::idle_timeout`].
+//! Request bodies must arrive within [`Options::body_read_timeout`] and are capped at
+//! 64 KiB; the request log keeps bounded copies ([`MAX_LOGGED_HEADERS`],
+//! [`MAX_LOGGED_VALUE`]). It is a test server: do not expose it beyond the machine.
 //!
 //! The server runs on its own thread and tokio runtime, so blocking and async callers use
 //! it alike; dropping the [`Emulator`] stops it.
@@ -60,37 +80,44 @@ mod api;
 mod args;
 mod auth;
 mod body;
+mod bounded;
+mod connections;
 mod control;
 mod cors;
 mod fault;
+mod limits;
 mod options;
 mod pages;
 mod params;
+mod ratelimit;
 mod render;
 mod routes;
+mod server;
 mod shared;
 mod state;
 mod xml;
 
 use std::io;
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use tokio::sync::oneshot;
 
 pub use account::Account;
 pub use args::EmulatorArgs;
+pub use control::CONTROL_API_VERSION;
 pub use fault::OVERSIZED_BODY;
 pub use fault::{Fault, FaultRule, Route};
+pub use limits::{
+    Amount, Limits, RateLimit, Stored, MAX_PINS, MAX_PIN_BYTES, MAX_RATE_KEYS, RECENT_REQUESTS,
+};
 pub use options::{seconds_arg, Options, MAX_FLAG_SECONDS};
 pub use routes::{MAX_LOGGED_HEADERS, MAX_LOGGED_VALUE};
-pub use state::{SeenRequest, Stats, MAX_PINS, MAX_PIN_BYTES, RECENT_REQUESTS};
+pub use state::{SeenRequest, Stats};
 
+use connections::Connections;
 use shared::Shared;
 use state::State;
 
@@ -111,21 +138,34 @@ impl std::fmt::Debug for Emulator {
 
 impl Emulator {
     /// Binds 127.0.0.1 on the given port and serves on a thread of its own.
+    ///
+    /// Fails when the port cannot be bound, or when [`Options::faults`] hold more rules
+    /// than [`Limits::fault_rules`] allows.
     pub fn start(options: Options) -> io::Result<Self> {
-        let listener = listen(options.port)?;
-        let addr = listener.local_addr()?;
-        let url = format!("http://{addr}");
         let mut state = State::new(
             options.auto_approve,
             (options.strong_lifetime, options.link_lifetime),
             options.plex_jwt_lifetime,
+            options.limits.clone(),
         );
-        state.faults = options.faults;
+        for rule in options.faults {
+            state.add_fault(rule).map_err(|_| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "more fault rules than Limits::fault_rules allows",
+                )
+            })?;
+        }
+        let listener = server::listen(options.port)?;
+        let addr = listener.local_addr()?;
+        let url = format!("http://{addr}");
         let shared = Arc::new(Shared {
             state: Mutex::new(state),
             base_url: url.clone(),
             body_read_timeout: options.body_read_timeout,
+            idle_timeout: options.idle_timeout,
             strict: options.strict,
+            connections: Connections::new(options.limits.connections),
         });
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(options.worker_threads.max(1))
@@ -136,7 +176,7 @@ impl Emulator {
         let serving = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
             .name("plex-pin-emulator".into())
-            .spawn(move || runtime.block_on(serve(listener, serving, stop)))?;
+            .spawn(move || runtime.block_on(server::serve(listener, serving, stop)))?;
         Ok(Self {
             addr,
             url,
@@ -189,14 +229,15 @@ impl Emulator {
         self.shared.lock().expire(pin_id)
     }
 
-    /// Adds a fault rule.
-    pub fn inject(&self, rule: FaultRule) {
-        self.shared.lock().faults.push(rule);
+    /// Adds a fault rule. Returns whether it was added: past [`Limits::fault_rules`] it is
+    /// not.
+    pub fn inject(&self, rule: FaultRule) -> bool {
+        self.shared.lock().add_fault(rule).is_ok()
     }
 
     /// Removes every fault rule.
     pub fn clear_faults(&self) {
-        self.shared.lock().faults.clear();
+        self.shared.lock().clear_faults(None);
     }
 
     /// Ids of the live pins, most useful right after a client created one.
@@ -214,9 +255,9 @@ impl Emulator {
         self.shared.lock().pins.get(&pin_id).map(|p| p.code.clone())
     }
 
-    /// What the emulator has served so far.
+    /// What the emulator has served so far, and what it holds.
     pub fn stats(&self) -> Stats {
-        self.shared.lock().stats()
+        self.shared.stats()
     }
 }
 
@@ -228,51 +269,5 @@ impl Drop for Emulator {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
-    }
-}
-
-/// A loopback listener with a deep accept backlog, so thousands of clients connecting at
-/// once queue instead of being dropped and retried (std's `bind` asks for 128).
-fn listen(port: u16) -> io::Result<TcpListener> {
-    use socket2::{Domain, Socket, Type};
-    let socket = Socket::new(Domain::IPV4, Type::STREAM, None)?;
-    socket.set_reuse_address(true)?;
-    socket.bind(&SocketAddr::from(([127, 0, 0, 1], port)).into())?;
-    socket.listen(4096)?;
-    socket.set_nonblocking(true)?;
-    Ok(socket.into())
-}
-
-async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stop: oneshot::Receiver<()>) {
-    let listener = match tokio::net::TcpListener::from_std(listener) {
-        Ok(listener) => listener,
-        Err(e) => {
-            eprintln!("plex-pin-emulator: cannot listen: {e}");
-            return;
-        }
-    };
-    loop {
-        let stream = tokio::select! {
-            _ = &mut stop => return,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                // Out of file descriptors and the like: back off instead of spinning.
-                Err(_) => {
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                }
-            },
-        };
-        let _ = stream.set_nodelay(true);
-        let shared = Arc::clone(&shared);
-        tokio::spawn(async move {
-            let service = service_fn(move |request| routes::handle(Arc::clone(&shared), request));
-            // Errors here are clients going away or injected drops: nothing to report.
-            let _ = http1::Builder::new()
-                .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(Duration::from_secs(30))
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
     }
 }

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::fault::FaultRule;
+use crate::limits::Limits;
 
 /// The longest duration a command-line flag may give (auto-approval, timeouts): a week.
 pub const MAX_FLAG_SECONDS: u64 = 7 * 24 * 3600;
@@ -54,6 +55,12 @@ pub struct Options {
     /// How long a request body may take to arrive before the request is answered 408 and
     /// its connection closed (a client sending half a body must not hold it for ever).
     pub body_read_timeout: Duration,
+    /// How long a connection may wait for its next request (or a request's head may take
+    /// to arrive) before it is closed: idle keep-alive connections must not pile up.
+    /// Default: 10 s.
+    pub idle_timeout: Duration,
+    /// Bounds on what it stores and serves, and the rate limits on creating pins.
+    pub limits: Limits,
 }
 
 impl Default for Options {
@@ -67,7 +74,9 @@ impl Default for Options {
             worker_threads: 2,
             plex_jwt_lifetime: Duration::from_secs(7 * 24 * 3600),
             body_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(10),
             strict: false,
+            limits: Limits::default(),
         }
     }
 }
@@ -85,7 +94,16 @@ impl Options {
         self
     }
 
-    /// Sets both pin lifetimes (to test expiry quickly).
+    /// Sets both pin lifetimes (to test expiry quickly); `--pin-lifetime` on the command
+    /// line.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use plex_pin_emulator::Options;
+    ///
+    /// let options = Options::default().pin_lifetime(Duration::from_secs(5));
+    /// assert_eq!((options.strong_lifetime, options.link_lifetime), (Duration::from_secs(5), Duration::from_secs(5)));
+    /// ```
     pub fn pin_lifetime(mut self, lifetime: Duration) -> Self {
         self.strong_lifetime = lifetime;
         self.link_lifetime = lifetime;
@@ -101,6 +119,18 @@ impl Options {
     /// Sets how long a request body may take to arrive.
     pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
         self.body_read_timeout = timeout;
+        self
+    }
+
+    /// Sets how long a connection may wait for its next request.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// Sets the bounds on what it stores and serves, and the rate limits.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
         self
     }
 

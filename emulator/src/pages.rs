@@ -34,6 +34,84 @@ button{font-size:1rem;padding:.5rem 1.2rem;margin-right:.5rem;cursor:pointer}\
 #approve{background:#e5a00d;border:0;color:#000}#status{margin-top:1rem;font-weight:bold}\
 input{font-size:1.4rem;width:6em;text-transform:uppercase;letter-spacing:.2em}";
 
+/// The Auth App page's script. It reads the link's fragment, and sends the `forwardUrl`
+/// with the approval: the emulator refuses one that is not http(s) (nothing is approved
+/// then) and gives back the one to follow. The page's policy forbids `javascript:` URLs
+/// besides.
+const AUTH_SCRIPT: &str = r#"
+const params = new URLSearchParams(location.hash.replace(/^#!?\??/, ''));
+const code = params.get('code') || '';
+const forwardUrl = params.get('forwardUrl');
+const product = params.get('context[device][product]');
+document.getElementById('code').textContent = code || '(no code in the link)';
+if (product) document.getElementById('product').textContent = product;
+const status = document.getElementById('status');
+async function decide(action) {
+  const body = {code};
+  if (action === 'approve' && forwardUrl) body.forwardUrl = forwardUrl;
+  const res = await fetch('/emulator/' + action, {method: 'POST',
+    headers: {'Content-Type': 'application/json'},
+    body: JSON.stringify(body)});
+  const answer = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    status.textContent = res.status === 404
+      ? 'This code is not valid or has expired.'
+      : 'Refused: ' + ((answer.errors && answer.errors[0] && answer.errors[0].message) || res.status);
+    return;
+  }
+  document.getElementById('approve').disabled = true;
+  document.getElementById('deny').disabled = true;
+  if (action === 'approve') {
+    status.textContent = 'Approved. You can close this tab.';
+    if (answer.forwardUrl) location.assign(answer.forwardUrl);
+  } else {
+    status.textContent = 'Denied.';
+  }
+}
+document.getElementById('approve').onclick = () => decide('approve');
+document.getElementById('deny').onclick = () => decide('deny');
+"#;
+
+/// The link page's script.
+const LINK_SCRIPT: &str = r#"
+document.getElementById('form').onsubmit = async (e) => {
+  e.preventDefault();
+  const code = document.getElementById('code').value.trim().toUpperCase();
+  const res = await fetch('/emulator/approve', {method: 'POST',
+    headers: {'Content-Type': 'application/json'},
+    body: JSON.stringify({code, link: '1'})});
+  document.getElementById('status').textContent = res.ok
+    ? 'Linked. You can go back to your device.'
+    : 'That code is not valid, has expired, or is not a 4-character code.';
+};
+"#;
+
+/// The pages' Content-Security-Policy: their own script and style (by hash, so nothing
+/// injected runs, `javascript:` URLs included), requests to this origin only, no framing.
+pub(crate) fn page_policy() -> &'static str {
+    static POLICY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    POLICY.get_or_init(|| {
+        format!(
+            "default-src 'none'; script-src {} {}; style-src {}; connect-src 'self'; \
+             img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+            source_hash(AUTH_SCRIPT),
+            source_hash(LINK_SCRIPT),
+            source_hash(STYLE)
+        )
+    })
+}
+
+/// `'sha256-…'`: a CSP source allowing the inline script or style `text` exactly.
+pub(crate) fn source_hash(text: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
 /// `GET /auth#?clientID=…&code=…&context[device][product]=…&forwardUrl=…`
 pub(crate) fn auth_page() -> String {
     format!(
@@ -46,31 +124,7 @@ pub(crate) fn auth_page() -> String {
 <p>Code: <span id="code">&hellip;</span></p>
 <p><button id="approve" type="button">Approve</button><button id="deny" type="button">Deny</button></p>
 <p id="status" role="status"></p>
-<script>
-const params = new URLSearchParams(location.hash.replace(/^#!?\??/, ''));
-const code = params.get('code') || '';
-const forwardUrl = params.get('forwardUrl');
-const product = params.get('context[device][product]');
-document.getElementById('code').textContent = code || '(no code in the link)';
-if (product) document.getElementById('product').textContent = product;
-const status = document.getElementById('status');
-async function decide(action) {{
-  const res = await fetch('/emulator/' + action, {{method: 'POST',
-    headers: {{'Content-Type': 'application/json'}},
-    body: JSON.stringify({{code}})}});
-  if (!res.ok) {{ status.textContent = 'This code is not valid or has expired.'; return; }}
-  document.getElementById('approve').disabled = true;
-  document.getElementById('deny').disabled = true;
-  if (action === 'approve') {{
-    status.textContent = 'Approved. You can close this tab.';
-    if (forwardUrl) location.href = forwardUrl;
-  }} else {{
-    status.textContent = 'Denied.';
-  }}
-}}
-document.getElementById('approve').onclick = () => decide('approve');
-document.getElementById('deny').onclick = () => decide('deny');
-</script>
+<script>{AUTH_SCRIPT}</script>
 </body></html>
 "#
     )
@@ -88,18 +142,7 @@ pub(crate) fn link_page(prefill: &str) -> String {
 <form id="form"><p>Enter the 4-character code: <input id="code" name="code" maxlength="4" autocomplete="off" value="{prefill}"></p>
 <p><button id="approve" type="submit">Link</button></p></form>
 <p id="status" role="status"></p>
-<script>
-document.getElementById('form').onsubmit = async (e) => {{
-  e.preventDefault();
-  const code = document.getElementById('code').value.trim().toUpperCase();
-  const res = await fetch('/emulator/approve', {{method: 'POST',
-    headers: {{'Content-Type': 'application/json'}},
-    body: JSON.stringify({{code, link: '1'}})}});
-  document.getElementById('status').textContent = res.ok
-    ? 'Linked. You can go back to your device.'
-    : 'That code is not valid, has expired, or is not a 4-character code.';
-}};
-</script>
+<script>{LINK_SCRIPT}</script>
 </body></html>
 "#
     )
@@ -107,6 +150,7 @@ document.getElementById('form').onsubmit = async (e) => {{
 
 /// `GET /`: what this server is.
 pub(crate) fn index_page(base_url: &str) -> String {
+    let base_url = escape(base_url);
     format!(
         r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>plex-pin emulator</title><style>{STYLE}</style></head>
@@ -147,9 +191,11 @@ pub(crate) fn page_response<B>(
         "text/html; charset=utf-8",
         Bytes::from(html),
     );
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(policy) = HeaderValue::from_str(page_policy()) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
     response
 }
 

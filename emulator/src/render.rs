@@ -132,6 +132,30 @@ pub(crate) fn xml(status: StatusCode, text: String) -> Response<Body> {
     with_type(status, "application/xml; charset=utf-8", Bytes::from(text))
 }
 
+/// The policy of every answer that is not one of the pages (which send their own): load
+/// nothing, be framed by nothing.
+pub(crate) const LOCKED_DOWN: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// What every answer carries: no page may frame the emulator (`X-Frame-Options` for older
+/// browsers, `frame-ancestors` for the rest), nothing is sniffed into another type, no
+/// referrer leaves, and a Content-Security-Policy ([`LOCKED_DOWN`] unless the answer has
+/// its own).
+pub(crate) fn protect(headers: &mut http::HeaderMap) {
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(LOCKED_DOWN));
+}
+
 pub(crate) fn empty(status: StatusCode) -> Response<Body> {
     let mut response = Response::new(Either::Left(Full::new(Bytes::new())));
     *response.status_mut() = status;

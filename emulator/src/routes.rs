@@ -1,6 +1,7 @@
 //! The HTTP side: which route a request is for, the request log, and the one function
 //! that serves a request (the API in `api`, pages in `pages`, controls in `control`).
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -10,11 +11,11 @@ use serde_json::json;
 
 use crate::api::api_call;
 use crate::body::{read_body, BodyError};
-use crate::control::{control, control_call, ControlRoute};
+use crate::control::{control, control_call, unknown_route, ControlRoute};
 use crate::cors::{cors, preflight};
 use crate::fault::Route;
 use crate::pages::{page_response, Page};
-use crate::render::{json_response, Body};
+use crate::render::{json_response, protect, Body};
 use crate::shared::{DropConnection, Shared};
 use crate::state::SeenRequest;
 
@@ -24,20 +25,31 @@ pub const MAX_LOGGED_HEADERS: usize = 32;
 /// Bytes kept of each logged header value and path.
 pub const MAX_LOGGED_VALUE: usize = 256;
 
-/// Serves one request.
+/// Serves one request from `peer`.
 pub(crate) async fn handle(
     shared: Arc<Shared>,
     request: Request<Incoming>,
+    peer: SocketAddr,
+) -> Result<Response<Body>, DropConnection> {
+    let mut response = route(&shared, request, peer).await?;
+    protect(response.headers_mut());
+    Ok(response)
+}
+
+async fn route(
+    shared: &Shared,
+    request: Request<Incoming>,
+    peer: SocketAddr,
 ) -> Result<Response<Body>, DropConnection> {
     let path = request.uri().path().to_owned();
     let method = request.method().clone();
     let route = classify(&method, &path);
-    let seq = record(&shared, &request, route.name());
+    let seq = record(shared, &request, route.name());
 
-    if let Control(name) = route {
-        if name != ControlRoute::RedirectTarget {
-            return Ok(control_call(&shared, request, name).await);
-        }
+    match route {
+        Control(ControlRoute::RedirectTarget) => {}
+        Control(name) => return Ok(control_call(shared, request, name).await),
+        _ => {}
     }
     if method == Method::OPTIONS {
         return Ok(preflight(&request));
@@ -63,13 +75,10 @@ pub(crate) async fn handle(
     };
     let request = Request::from_parts(parts, body);
     let mut response = match route {
-        Api(api, pin) => api_call(&shared, &request, api, pin, seq).await?,
-        Page(page) => page_response(&shared, &request, page),
-        Control(name) => {
-            let query = request.uri().query().unwrap_or("");
-            let body = String::from_utf8_lossy(request.body());
-            control(&shared, name, &format!("{query}&{body}"))
-        }
+        Api(api, pin) => api_call(shared, &request, api, pin, seq, Some(peer.ip())).await?,
+        Page(page) => page_response(shared, &request, page),
+        Control(name) => control(shared, name, b"{}"),
+        NotFound if path.starts_with("/emulator/") => unknown_route(&path),
         NotFound => json_response(
             StatusCode::NOT_FOUND,
             json!({"errors":[{"code":1021,"message":"Not found","status":404}]}),

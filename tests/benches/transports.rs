@@ -136,7 +136,7 @@ fn round_trips(url: &str) {
     println!(
         "|------------------------------|--------|--------------|--------------|-----------------|"
     );
-    let client = plex_pin_ureq::Client::new(config(url));
+    let client = plex_pin_ureq::Client::new(config(url)).unwrap();
     let create = || Call::create_pin(client.config(), &PinOptions::strong());
     let pin = client.call(create()).unwrap();
     let check = || Call::check_pin(client.config(), pin.id);

@@ -21,7 +21,7 @@ fn config_for(emulator: &Emulator, client_id: &str) -> Config {
 fn the_token_never_shows_in_debug_display_or_errors() {
     let emulator = Emulator::start(Options::default().auto_approve(Duration::ZERO)).unwrap();
     let config = config_for(&emulator, "security");
-    let client = plex_pin_ureq::Client::new(config.clone());
+    let client = plex_pin_ureq::Client::new(config.clone()).unwrap();
     let options = LoginOptions::default().with_poll_interval(Duration::from_millis(20));
     let mut shown_pin = String::new();
     let token = client

@@ -1,4 +1,5 @@
-//! The shared conformance suite over `plex-pin-ureq`, plus its own blocking loop.
+//! The shared conformance suite over `plex-pin-ureq`, its logins through the blocking loop
+//! its users run (`Client::run`; see `UreqRig`), plus what only a blocking client has.
 
 use std::time::Duration;
 
@@ -17,7 +18,7 @@ fn client(emulator: &Emulator) -> plex_pin_ureq::Client {
         .server(emulator.url())
         .build()
         .unwrap();
-    plex_pin_ureq::Client::new(config)
+    plex_pin_ureq::Client::new(config).unwrap()
 }
 
 /// `Client::login` (the core's blocking loop): the pin once, then the token.

@@ -22,7 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .base_url(&base_url)
         .auth_app_url(format!("{base_url}/auth"))
         .build()?;
-    let client = plex_pin_ureq::Client::new(config);
+    let client = plex_pin_ureq::Client::new(config)?;
     let token = client.login(LoginOptions::default(), |pin, url| {
         eprintln!("Open {url}\nCode: {}", pin.code);
     })?;

@@ -3,25 +3,25 @@
 
 use serde::de::DeserializeOwned;
 
-#[cfg(not(feature = "small-json"))]
+#[cfg(not(all(feature = "js-json", target_arch = "wasm32")))]
 use super::body::ErrorBody;
 use super::body::Failure;
-#[cfg(not(feature = "small-json"))]
+#[cfg(not(all(feature = "js-json", target_arch = "wasm32")))]
 use crate::pin::Pin;
-#[cfg(not(feature = "small-json"))]
+#[cfg(not(all(feature = "js-json", target_arch = "wasm32")))]
 use crate::user::User;
 
-#[cfg(not(feature = "small-json"))]
+#[cfg(not(all(feature = "js-json", target_arch = "wasm32")))]
 pub(crate) fn pin(body: &[u8]) -> Result<Pin, Failure> {
     serde(body)
 }
 
-#[cfg(not(feature = "small-json"))]
+#[cfg(not(all(feature = "js-json", target_arch = "wasm32")))]
 pub(crate) fn user(body: &[u8]) -> Result<User, Failure> {
     serde(body)
 }
 
-#[cfg(not(feature = "small-json"))]
+#[cfg(not(all(feature = "js-json", target_arch = "wasm32")))]
 pub(crate) fn error_body(body: &[u8]) -> Option<ErrorBody> {
     serde_json::from_slice(body).ok()
 }
@@ -32,7 +32,7 @@ pub(crate) fn error_body(body: &[u8]) -> Option<ErrorBody> {
 /// Path tracking allocates for every key, so it runs only on the failure path: the common
 /// case decodes once, plainly.
 #[cfg(feature = "field-path")]
-#[cfg_attr(all(feature = "small-json", not(feature = "jwt")), allow(dead_code))]
+#[cfg_attr(not(feature = "jwt"), allow(dead_code))]
 pub(crate) fn serde<T: DeserializeOwned>(body: &[u8]) -> Result<T, Failure> {
     let plain = match serde_json::from_slice(body) {
         Ok(value) => return Ok(value),
@@ -50,7 +50,7 @@ pub(crate) fn serde<T: DeserializeOwned>(body: &[u8]) -> Result<T, Failure> {
 /// Decodes with serde_json; without the `field-path` feature the position stands in for
 /// the path.
 #[cfg(not(feature = "field-path"))]
-#[cfg_attr(all(feature = "small-json", not(feature = "jwt")), allow(dead_code))]
+#[cfg_attr(not(feature = "jwt"), allow(dead_code))]
 pub(crate) fn serde<T: DeserializeOwned>(body: &[u8]) -> Result<T, Failure> {
     serde_json::from_slice(body).map_err(|e| {
         (

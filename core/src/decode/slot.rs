@@ -1,5 +1,5 @@
-//! Where a reader puts the value of a key: shared by the byte reader (`reader`) and the
-//! `JSON.parse` walker (`js_reader`), so that `small` describes each body once for both.
+//! Where the `JSON.parse` walker (`js_reader`) puts the value of a key, so that `small`
+//! describes each body as data.
 
 /// Where `fields` puts the value of a key, for a reader `R` whose failures are `E`. `null`
 /// leaves the slot as it is.
@@ -10,9 +10,8 @@ pub(crate) enum Slot<'s, R, E> {
     Str(&'s mut Option<String>),
     Bool(&'s mut Option<bool>),
     U64(&'s mut Option<u64>),
-    /// A count of seconds: read as `U64` by the byte reader; the `JSON.parse` reader
-    /// saturates it past 2^53, where a JavaScript number is no longer exact and every
-    /// caller clamps anyway (`expiresIn` to an hour).
+    /// A count of seconds: saturated past 2^53, where a JavaScript number is no longer
+    /// exact and every caller clamps anyway (`expiresIn` to an hour).
     Seconds(&'s mut Option<u64>),
     I64(&'s mut Option<i64>),
     U16(&'s mut Option<u16>),

@@ -1,16 +1,13 @@
-//! The `small-json` decoder: plex.tv's pin, account and error body read with the
-//! [`reader`](super::reader) straight into the public types.
+//! The `js-json` decoder: plex.tv's pin, account and error body, parsed by the host's
+//! `JSON.parse` and walked ([`js_reader`](super::js_reader)) straight into the public types.
 //!
-//! The readers accept what the serde derives in pin.rs and user.rs accept: missing or
-//! `null` optional fields are empty, unknown fields are skipped, `postal_code` may be an
-//! integer, a token must pass `Token::new`. The tests below hold the two decoders to the
-//! same answers and name the differences.
+//! It accepts what the serde derives in pin.rs and user.rs accept: missing or `null`
+//! optional fields are empty, unknown fields are skipped, `postal_code` may be an integer,
+//! a token must pass `Token::new`. The tests below hold it to serde_json's answers and name
+//! the differences.
 
 use super::body::{ErrorBody, ErrorEntry, Failure};
-#[cfg(all(feature = "js-json", target_arch = "wasm32"))]
 use super::js_reader::{Invalid, Reader, Result, Slot};
-#[cfg(not(all(feature = "js-json", target_arch = "wasm32")))]
-use super::reader::{Invalid, Reader, Result, Slot};
 use crate::pin::{Location, Pin};
 use crate::token::Token;
 use crate::user::{Subscription, User};
@@ -195,11 +192,11 @@ fn required<T>(value: Option<T>, key: &str) -> std::result::Result<T, Failure> {
 
 /// The two decoders must agree: every body either decodes to the same value with both or
 /// fails with both. Fixtures, plus the edge cases where hand-written shapes could drift.
-#[cfg(test)]
+// serde_json is the reference: the tests need the `json` feature beside `js-json`.
+#[cfg(all(test, feature = "json"))]
 mod tests {
     use super::*;
-    // On wasm32 (the target this decoder is for) they run under wasm-bindgen-test, in node.
-    #[cfg(target_arch = "wasm32")]
+    // They run under wasm-bindgen-test, in node.
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     const PINS: &[&[u8]] = &[
@@ -267,9 +264,6 @@ mod tests {
         br#"{"uuid":"x"}"#,
     ];
 
-    /// Whether this build reads with the host's `JSON.parse` (`js_reader`).
-    const JS: bool = cfg!(all(feature = "js-json", target_arch = "wasm32"));
-
     /// Where `JSON.parse` and serde disagree: JavaScript's numbers (`-0`, `1.0` and `1e2`
     /// are integers; no integer beyond 2^53 − 1, but seconds saturate) and lone surrogates
     /// (read as U+FFFD).
@@ -292,9 +286,9 @@ mod tests {
         br#"{"errors":[{"code":9223372036854775807}]}"#,
     ];
 
-    /// A listed difference of the `JSON.parse` reader, in this build.
+    /// A listed difference of the `JSON.parse` reader.
     fn known_js_difference(body: &[u8]) -> bool {
-        JS && JS_ACCEPTS
+        JS_ACCEPTS
             .iter()
             .chain(JS_REFUSES)
             .any(|known| *known == body)
@@ -313,7 +307,7 @@ mod tests {
             match (mini(body), crate::decode::serde::serde::<T>(body)) {
                 (Ok(mini), Ok(serde)) => assert_eq!(mini, serde, "{shown}"),
                 (Err(_), Err(_)) => {}
-                (mini, serde) => panic!("{shown}: small reader {mini:?}, serde {serde:?}"),
+                (mini, serde) => panic!("{shown}: JSON.parse walker {mini:?}, serde {serde:?}"),
             }
         }
     }
@@ -373,144 +367,6 @@ mod tests {
         }
     }
 
-    /// Generated bodies: objects whose keys are mostly the ones the shapes know, holding
-    /// values of every JSON type (serialized by serde_json, so strings carry its escapes),
-    /// and one-byte edits of the fixtures. Objects come from a map, so keys never repeat
-    /// (a known difference), and nesting stays far below the limit.
-    #[cfg(not(target_arch = "wasm32"))]
-    mod generated {
-        use proptest::prelude::*;
-        use serde_json::{Map, Value};
-
-        use super::*;
-
-        const KEYS: &[&str] = &[
-            "id",
-            "code",
-            "product",
-            "trusted",
-            "qr",
-            "clientIdentifier",
-            "location",
-            "expiresIn",
-            "createdAt",
-            "expiresAt",
-            "authToken",
-            "newRegistration",
-            "continent_code",
-            "country",
-            "city",
-            "european_union_member",
-            "time_zone",
-            "postal_code",
-            "in_privacy_restricted_country",
-            "in_privacy_restricted_region",
-            "subdivisions",
-            "coordinates",
-            "uuid",
-            "username",
-            "email",
-            "title",
-            "thumb",
-            "subscription",
-            "active",
-            "status",
-            "plan",
-            "errors",
-            "error",
-            "message",
-        ];
-
-        fn key() -> impl Strategy<Value = String> {
-            prop_oneof![
-                4 => proptest::sample::select(KEYS).prop_map(str::to_owned),
-                1 => "[a-zA-Z_]{1,6}",
-            ]
-        }
-
-        fn value() -> impl Strategy<Value = Value> {
-            let leaf = prop_oneof![
-                Just(Value::Null),
-                any::<bool>().prop_map(Value::Bool),
-                any::<u64>().prop_map(Value::from),
-                any::<i64>().prop_map(Value::from),
-                (0u64..70_000).prop_map(Value::from),
-                any::<f64>().prop_map(Value::from),
-                any::<String>().prop_map(Value::String),
-                "[!-~]{1,24}".prop_map(Value::String),
-            ];
-            leaf.prop_recursive(4, 48, 8, |inner| {
-                prop_oneof![
-                    proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-                    object(inner),
-                ]
-            })
-        }
-
-        fn object(values: impl Strategy<Value = Value>) -> impl Strategy<Value = Value> {
-            proptest::collection::btree_map(key(), values, 0..10)
-                .prop_map(|fields| Value::Object(fields.into_iter().collect::<Map<_, _>>()))
-        }
-
-        /// Replaces, inserts or deletes one byte.
-        fn edit(body: &[u8], at: usize, byte: u8, how: u8) -> Vec<u8> {
-            let mut out = body.to_vec();
-            let at = at % (out.len() + 1);
-            match how % 3 {
-                0 if at < out.len() => out[at] = byte,
-                1 => out.insert(at, byte),
-                _ if at < out.len() => {
-                    out.remove(at);
-                }
-                _ => {}
-            }
-            out
-        }
-
-        proptest! {
-            #![proptest_config(ProptestConfig::with_cases(1000))]
-
-            #[test]
-            fn generated_bodies_decode_alike(body in object(value())) {
-                let text = serde_json::to_vec(&body).unwrap();
-                // Except where a struct is an array, which only serde reads (known).
-                let array = |key| body.get(key).is_some_and(Value::is_array);
-                if !array("location") {
-                    assert_alike(&[&text], pin);
-                }
-                if !array("subscription") {
-                    assert_alike(&[&text], user);
-                }
-                let errors = body.get("errors").and_then(Value::as_array);
-                if !errors.is_some_and(|e| e.iter().any(Value::is_array)) {
-                    assert_error_bodies_alike(&[&text]);
-                }
-            }
-
-            #[test]
-            fn edited_fixtures_decode_alike(
-                which in 0..PINS.len(),
-                at in any::<usize>(),
-                byte in prop_oneof![
-                    Just(b'"'), Just(b'{'), Just(b'}'), Just(b'['), Just(b']'), Just(b','),
-                    Just(b':'), Just(b'\\'), Just(b'-'), Just(b'0'), Just(b'.'), Just(b'e'),
-                    Just(b' '), any::<u8>(),
-                ],
-                how in any::<u8>(),
-            ) {
-                let body = edit(PINS[which], at, byte, how);
-                if std::str::from_utf8(&body).is_err() {
-                    // Known: serde_json skips invalid UTF-8 inside a value it ignores.
-                    prop_assert!(pin(&body).is_err() && user(&body).is_err());
-                    return Ok(());
-                }
-                assert_alike(&[&body], pin);
-                assert_alike(&[&body], user);
-                assert_error_bodies_alike(&[&body]);
-            }
-        }
-    }
-
     /// The known differences, all on bodies plex.tv does not send: serde's derive also
     /// reads a struct from an array of its fields and refuses a repeated key; this decoder
     /// refuses the array and keeps the last of the repeated keys. serde_json takes invalid
@@ -531,52 +387,15 @@ mod tests {
         assert_eq!(pin(repeated).unwrap().id, 2);
     }
 
-    /// serde_json skips an unknown value of any depth without recursing; this reader
-    /// recurses, so it stops at 128 levels in all (serde_json's own limit for the values
-    /// it reads). Below that both decode alike, in a known field or not.
-    #[cfg(not(all(feature = "js-json", target_arch = "wasm32")))]
     #[test]
-    fn nesting_is_limited_to_128_levels() {
-        let bodies = |depth: usize| {
-            let (open, close) = ("[".repeat(depth), "]".repeat(depth));
-            [
-                format!(r#"{{"id":1,"code":"ABCD","x":{open}{close}}}"#),
-                format!(r#"{{"id":1,"code":"ABCD","location":{{"x":{open}{close}}}}}"#),
-            ]
-        };
-        for depth in [1, 100, 126] {
-            let [unknown, location] = bodies(depth);
-            assert_alike(&[unknown.as_bytes(), location.as_bytes()], pin);
-        }
-        let [unknown, location] = bodies(127);
-        assert!(pin(unknown.as_bytes()).is_ok());
-        assert_eq!(
-            pin(location.as_bytes()).unwrap_err().1,
-            "nested too deeply at byte 165"
-        );
-        let [unknown, _] = bodies(20_000);
-        assert!(crate::decode::serde::serde::<Pin>(unknown.as_bytes()).is_ok());
-        assert!(pin(unknown.as_bytes()).is_err());
-    }
-
-    /// The byte reader's messages say where (the `JSON.parse` reader's only what).
-    fn at(what: &str, byte: usize) -> String {
-        if JS {
-            what.to_owned()
-        } else {
-            format!("{what} at byte {byte}")
-        }
-    }
-
-    #[test]
-    fn a_failure_names_the_field_and_the_offset() {
+    fn a_failure_names_the_field() {
         assert_eq!(
             pin(br#"{"id":"7","code":"ABCD"}"#).unwrap_err(),
-            ("id".to_owned(), at("expected an unsigned integer", 6))
+            ("id".to_owned(), "expected an unsigned integer".to_owned())
         );
         let (path, message) = pin(br#"{"id":1,"code":"ABCD","location":{"city":7}}"#).unwrap_err();
         assert_eq!(path, "location.city");
-        assert_eq!(message, at("expected a string", 41));
+        assert_eq!(message, "expected a string");
         assert_eq!(pin(br#"{"code":"ABCD"}"#).unwrap_err().0, "id");
         assert_eq!(pin(b"{").unwrap_err().0, ".");
         let (_, message) = user(b"\xff").unwrap_err();
@@ -589,7 +408,6 @@ mod tests {
 
     /// Each listed difference is real and goes the way the list says; and values the
     /// reader does not ask for are not walked, however deep.
-    #[cfg(all(feature = "js-json", target_arch = "wasm32"))]
     #[test]
     fn the_js_reader_differs_only_where_listed() {
         let serde_pin = |body| crate::decode::serde::serde::<Pin>(body).is_ok();
@@ -628,7 +446,6 @@ mod tests {
     }
 
     /// Keys a page added to `Object.prototype` are not read as the document's.
-    #[cfg(all(feature = "js-json", target_arch = "wasm32"))]
     #[test]
     fn only_a_documents_own_keys_are_read() {
         use wasm_bindgen::JsValue;

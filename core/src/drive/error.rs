@@ -9,7 +9,7 @@ use crate::transport_kind::TransportErrorKind;
 /// [`TransportErrorKind`] and the HTTP client's own error `S` as its `source()`.
 ///
 /// The native transports' `Error` is this type (`plex_pin_ureq::Error` is
-/// `TransportError<ureq::Error>`), so every one reads alike: match [`TransportError::Plex`]
+/// `TransportError<plex_pin_ureq::UreqError>`), so every one reads alike: match [`TransportError::Plex`]
 /// for plex.tv's answers, and branch on [`kind`](Self::kind) for the rest.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -40,6 +40,8 @@
 //!     }
 //! }
 //!
+//! # #[cfg(not(target_family = "wasm"))] // A thread cannot wait there: use `drive::run`.
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let config = Config::builder("My App", ClientId::generate()).build()?;
 //! let options = LoginOptions::default().with_poll_interval(Duration::from_millis(50));
 //! let login = PinLogin::new(&config, options);
@@ -49,7 +51,10 @@
 //!     _ => {}
 //! })?;
 //! assert_eq!(token.expose_secret(), "secret-token");
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok(())
+//! # }
+//! # #[cfg(target_family = "wasm")]
+//! # fn main() {}
 //! ```
 //!
 //! [`PinLogin`]: crate::PinLogin

@@ -1,4 +1,4 @@
-//! A hostile plex.tv: a raw-socket HTTP server that answers wrong on purpose.
+//! The hostile plex.tv itself: a raw-socket HTTP server that answers wrong on purpose.
 //!
 //! The emulator stays faithful to plex.tv; this server is everything plex.tv (or a proxy,
 //! or an attacker in its place) might do instead: huge and negative numbers, far dates,
@@ -7,10 +7,12 @@
 //! tokens. It is written on `std::net` alone, so it can send what no HTTP library would.
 //!
 //! One server serves every [`Scenario`]: the scenario is the first path segment, so a
-//! client's base URL is `http://127.0.0.1:PORT/<scenario>` ([`HostileServer::base_url`]).
-//! Every transport runs every scenario against it (tests/tests/hostile.rs natively, the
-//! `hostile-server` binary for the wasm transport in node) and must end each one in a token
-//! or a typed error, within the login's deadline, with bounded memory.
+//! client's base URL is `http://127.0.0.1:PORT/<scenario>` ([`HostileServer::base_url`]),
+//! and `GET /scenarios` lists them all for clients that cannot link this module (a wasm
+//! test). Start it in the test's process ([`HostileServer::start`], what
+//! [`hostile!`](crate::hostile!) does) or as a process of its own, so that its allocations
+//! are not counted as the client's: the `plex-pin-hostile-server` binary prints its URL
+//! and serves until killed ([`serve_until_killed`], [`ServerProcess`]).
 
 use std::io::{self, BufRead, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -20,8 +22,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// The token a scenario hands out when it approves: the clients' side checks for it.
-pub use plex_pin_conformance::hostile::TOKEN;
+use super::TOKEN;
 
 /// The pin id every scenario creates (but `id-max`).
 const PIN_ID: u64 = 4242;
@@ -207,15 +208,17 @@ impl Scenario {
     }
 }
 
-/// The `hostile-server` binary, run as a child process (so that its allocations are not
-/// the client's), killed when dropped.
+/// A hostile-server binary run as a child process (so that its allocations are not the
+/// client's), killed when dropped.
 pub struct ServerProcess {
     child: Child,
     url: String,
 }
 
 impl ServerProcess {
-    /// Starts the binary at `exe` (`env!("CARGO_BIN_EXE_hostile-server")`) and reads its URL.
+    /// Starts the binary at `exe` (a binary of the test's own package that calls
+    /// [`serve_until_killed`], as `env!("CARGO_BIN_EXE_<name>")` names it) and reads the URL
+    /// it prints.
     pub fn start(exe: &str) -> io::Result<Self> {
         let mut child = Command::new(exe)
             .stdout(Stdio::piped())
@@ -302,6 +305,27 @@ impl Drop for HostileServer {
             let _ = acceptor.join();
         }
     }
+}
+
+/// What the hostile-server binaries do: listens on 127.0.0.1:`port` (0 for a free one),
+/// prints its URL on stdout and serves until the process is killed.
+pub fn serve_until_killed(port: u16) -> io::Result<std::convert::Infallible> {
+    let server = HostileServer::start_on(port)?;
+    let mut out = io::stdout().lock();
+    writeln!(out, "{}", server.url())?;
+    out.flush()?;
+    loop {
+        thread::park();
+    }
+}
+
+/// The port of a hostile-server binary's `--port PORT` argument (0 when absent).
+pub fn port_argument() -> io::Result<u16> {
+    std::env::args()
+        .skip_while(|a| a != "--port")
+        .nth(1)
+        .map_or(Ok(0), |p| p.parse())
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))
 }
 
 /// The parts of a request the scenarios look at.
