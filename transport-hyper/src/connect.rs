@@ -143,13 +143,10 @@ fn tunnel(
 ) -> Result<(Tunnel<ToProxy>, Arc<str>), BoxError> {
     let uri: Uri = url.parse()?;
     let https = uri.scheme() == Some(&http::uri::Scheme::HTTPS);
+    // An IPv6 host keeps its brackets here.
     let host = uri.host().ok_or("the proxy URL names no host")?;
     let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
-    let authority: Arc<str> = if host.contains(':') && !host.starts_with('[') {
-        format!("[{host}]:{port}").into()
-    } else {
-        format!("{host}:{port}").into()
-    };
+    let authority: Arc<str> = format!("{host}:{port}").into();
     // The connector is handed the proxy's address without its credentials.
     let scheme = if https { "https" } else { "http" };
     let address: Uri = format!("{scheme}://{authority}/").parse()?;
