@@ -18,8 +18,8 @@
 //!   certificate that does not verify is [`TransportErrorKind::Tls`], said in words, and
 //!   ends a login at once.
 //! - **Memory**: buffers sized for plex.tv's answers (under 2 KiB), at most
-//!   [`max_connections`](ClientBuilder::max_connections) requests in flight: about 7 KiB
-//!   per pending login with 10,000 of them.
+//!   [`max_connections`](ClientBuilder::max_connections) requests in flight: 3–6 KiB per
+//!   pending login with 10,000 of them.
 //! - **Features**: `aws-lc-rs` (default) or `ring`; `jwt` for Plex's JWT sign-in and
 //!   `Client::refresh` (off by default: it brings Ed25519 and SHA-256).
 //!
