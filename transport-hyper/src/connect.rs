@@ -124,7 +124,7 @@ impl Connector {
         proxy: Proxy,
         tls: Arc<ClientConfig>,
     ) -> Result<Self, BoxError> {
-        if let Some(url) = proxy.for_uri(&Uri::from_static("https://plex.tv/")) {
+        if let Some(url) = proxy.proxy_url() {
             tunnel(url, direct.clone(), tls.clone())?;
         }
         Ok(Self {

@@ -164,8 +164,10 @@ impl ClientBuilder {
         };
         let proxy = match self.proxy {
             Some(proxy) => proxy,
+            // A setting the client cannot use: the configuration's error, as in every
+            // transport.
             None => {
-                Proxy::from_env().map_err(|e| config_error(TransportErrorKind::Other, e.into()))?
+                Proxy::from_env().map_err(|e| Error::Plex(plex_pin::Error::Config(e.into())))?
             }
         };
         let tls = tls::config(&self.extra_roots)
