@@ -52,6 +52,7 @@ pub enum ConfigError {
     },
     /// A proxy setting cannot be used (the environment's `HTTPS_PROXY`, say, names a SOCKS
     /// proxy): refused when the client is built, not skipped into a direct connection.
+    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
     #[error(transparent)]
     Proxy(#[from] crate::proxy::ProxyError),
     /// The base URL is plain `http` to a host that is not a loopback address: tokens would

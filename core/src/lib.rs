@@ -72,6 +72,7 @@ mod auth_url;
 pub mod call;
 mod client_id;
 mod config;
+mod decimal;
 mod decode;
 pub mod drive;
 mod endpoint;
@@ -86,6 +87,8 @@ mod login;
 mod percent;
 mod pin;
 pub mod protocol;
+// Browsers and their workers route through the browser's own proxy settings.
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 pub mod proxy;
 #[cfg(feature = "jwt")]
 mod refresh;

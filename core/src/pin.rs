@@ -139,6 +139,16 @@ impl SavedPin {
 }
 
 impl Pin {
+    /// How long the pin lives from its creation: `expiresIn`, held to
+    /// [`MAX_PIN_LIFETIME`] (it comes from the network), or its kind's usual life when the
+    /// answer has none. The one rule every login and saved pin counts its expiry by.
+    pub fn lifetime(&self) -> Duration {
+        self.expires_in
+            .map_or(self.kind().default_lifetime(), |secs| {
+                Duration::from_secs(secs).min(MAX_PIN_LIFETIME)
+            })
+    }
+
     /// The kind of code this is, told by its length (at most 8 characters: a link code).
     pub fn kind(&self) -> PinKind {
         // Not `chars().count()`: counting pulls a sizeable routine into the .wasm.

@@ -14,6 +14,7 @@ use http::StatusCode;
 #[cfg(feature = "jwt")]
 use serde::Deserialize;
 
+use crate::decimal::decimal;
 use crate::decode;
 use crate::error::Error;
 use crate::error::{ApiError, BodyExcerpt, ExpiredBy, MAX_API_ERRORS, MAX_EXCERPT};
@@ -228,8 +229,9 @@ fn server_text(text: &str, max: usize) -> String {
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     // HTTP's optional whitespace is ASCII (space, tab).
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim_ascii();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    if let Some(secs) = decimal(value.as_bytes()) {
+        // Saturating: 136 years, more than any login waits (it ends with RateLimited).
+        return Some(Duration::from_secs(u64::from(secs)));
     }
     retry_at_date(value, headers)
 }

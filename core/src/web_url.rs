@@ -10,6 +10,7 @@
 
 use http::Uri;
 
+use crate::decimal::decimal;
 use crate::field::ConfigError;
 
 /// A validated absolute http(s) URL, kept as the caller wrote it.
@@ -133,17 +134,6 @@ fn holds(text: &str, byte: u8) -> bool {
 fn port_number(port: &str) -> Option<u16> {
     let value = decimal(port.as_bytes())?;
     u16::try_from(value).ok().filter(|n| *n > 0)
-}
-
-/// The value of one or more ASCII digits, saturating at `u32::MAX`; `None` for anything else
-/// (an empty text, a sign, a space).
-fn decimal(digits: &[u8]) -> Option<u32> {
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    Some(digits.iter().fold(0u32, |n, b| {
-        n.saturating_mul(10).saturating_add(u32::from(b - b'0'))
-    }))
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ use plex_pin::{Call, Instant, SavedPin, TransportErrorKind as Kind};
 use crate::contract::Opt;
 use crate::task::Io;
 pub use crate::task::Task;
+use crate::wire::unix_now;
 pub use crate::wire::Headers;
 use crate::Error;
 
@@ -81,7 +82,7 @@ fn millis(value: Option<f64>) -> Option<Duration> {
         .map(|ms| Duration::from_millis(ms as u64))
 }
 
-fn pin_info(pin: &Pin, url: &str) -> JsValue {
+fn pin_info(pin: &Pin, url: &str, saved: &SavedPin) -> JsValue {
     let info = Object::new();
     set(&info, "id", pin.id as f64);
     set(&info, "code", pin.code.as_str());
@@ -100,12 +101,11 @@ fn pin_info(pin: &Pin, url: &str) -> JsValue {
     }
     if let Some(secs) = pin.expires_in {
         set(&info, "expiresIn", secs as f64);
-        // What waitForPin needs after a reload: an absolute time survives storage.
-        set(
-            &info,
-            "expiresAt",
-            (js_sys::Date::now() / 1000.0).floor() + secs as f64,
-        );
+    }
+    // What waitForPin needs after a reload: an absolute time survives storage. The core's
+    // (the pin's clamped life on the loop's wall clock), as every transport's saved pin.
+    if saved.expires_at > 0 {
+        set(&info, "expiresAt", saved.expires_at as f64);
     }
     info.into()
 }
@@ -249,7 +249,9 @@ impl JsClient {
             let pin = io.call(Call::create_pin(config, &inner.options.pin)).await;
             let pin = pin.map_err(to_js)?;
             let url = approval_url(config, &pin, inner.forward_url.as_ref());
-            Ok(pin_info(&pin, &url))
+            let expires_at = unix_now().saturating_add(pin.lifetime().as_secs());
+            let saved = SavedPin::new(pin.id, pin.code.clone(), config.client_id(), expires_at);
+            Ok(pin_info(&pin, &url, &saved))
         })
     }
 
@@ -393,7 +395,9 @@ impl JsClient {
             let mut retry_at = None;
             let result = io
                 .run(login, |event| match event {
-                    Event::PinReady { pin, url, .. } => call(&on_pin, pin_info(pin, url)),
+                    Event::PinReady {
+                        pin, url, saved, ..
+                    } => call(&on_pin, pin_info(pin, url, saved)),
                     Event::Waiting { until, deadline } => {
                         if retry_at != Some(until) {
                             failures = 0;

@@ -608,11 +608,7 @@ impl PinLogin {
     fn created(&mut self, now: Instant, mut pin: Pin) -> Result<State, Error> {
         self.check_creator(&pin)?;
         // `expiresIn` comes from the network: clamped before any arithmetic.
-        let lifetime = pin
-            .expires_in
-            .map_or(self.options.pin.kind.default_lifetime(), |secs| {
-                Duration::from_secs(secs).min(MAX_PIN_LIFETIME)
-            });
+        let lifetime = pin.lifetime();
         // A token in a creation response would be nonsense; never hand it out as the
         // user's approval.
         pin.auth_token = None;
