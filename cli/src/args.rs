@@ -201,7 +201,7 @@ pub fn token(raw: Option<String>) -> Result<Token, Failure> {
         let mut line = String::new();
         // A token is short: read a little more than the longest, never without bound.
         std::io::stdin()
-            .take(plex_pin::MAX_TOKEN_LEN as u64 + 2)
+            .take(plex_pin::limits::MAX_TOKEN_LEN as u64 + 2)
             .read_to_string(&mut line)
             .map_err(|e| Failure::usage(format!("--token -: cannot read standard input: {e}")))?;
         line

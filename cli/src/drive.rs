@@ -27,11 +27,12 @@ pub fn login(
                 PinKind::Link => url.to_owned(),
                 _ => plex_pin::short_auth_url(client.config(), &pin.code),
             };
-            prompt.show(pin, url, &qr_url, Some(expires_at));
+            prompt.show(pin, url, &qr_url, expires_at);
         }
         Event::Retrying {
             error, next_try, ..
         } => prompt.retrying(&error.to_string(), next_try),
+        Event::Waiting { deadline, .. } => prompt.waiting(deadline),
         _ => {}
     })
 }

@@ -111,11 +111,11 @@ fn options(args: &LoginArgs) -> Result<LoginOptions, Failure> {
         PinOptions::strong()
     });
     let interval = positive_seconds("--poll-interval", args.poll_interval)?;
-    if interval < plex_pin::MIN_POLL_INTERVAL {
+    if interval < plex_pin::limits::MIN_POLL_INTERVAL {
         return Err(Failure::usage(format!(
             "--poll-interval {}: at least {} s (plex.tv asks for 1)",
             args.poll_interval,
-            plex_pin::MIN_POLL_INTERVAL.as_secs_f64()
+            plex_pin::limits::MIN_POLL_INTERVAL.as_secs_f64()
         )));
     }
     options = options.with_poll_interval(interval);

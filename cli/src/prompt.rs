@@ -29,9 +29,9 @@ impl Prompt {
     }
 
     /// Shows the pin once it exists, then a spinner with the time left until `expires_at`
-    /// (the core's deadline for the pin). `qr_url` is the shortest URL that signs in, for
-    /// the QR code; `url` the link to show.
-    pub fn show(&mut self, pin: &Pin, url: &str, qr_url: &str, expires_at: Option<Instant>) {
+    /// (the core's deadline for the pin; [`waiting`](Self::waiting) keeps it current).
+    /// `qr_url` is the shortest URL that signs in, for the QR code; `url` the link to show.
+    pub fn show(&mut self, pin: &Pin, url: &str, qr_url: &str, expires_at: Instant) {
         let (code, url) = (safe(&pin.code), safe(url));
         let (intro, outro) = match pin.kind() {
             PinKind::Link => (
@@ -95,15 +95,16 @@ impl Prompt {
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
         spinner.enable_steady_tick(Duration::from_millis(120));
-        if let Some(deadline) = expires_at {
-            let ticker = spinner.clone();
-            std::thread::spawn(move || {
-                while !ticker.is_finished() {
-                    let left = deadline.saturating_duration_since(Instant::now()).as_secs();
-                    ticker.set_message(format!("{}:{:02} left", left / 60, left % 60));
-                    std::thread::sleep(Duration::from_millis(500));
-                }
-            });
+        self.waiting(Some(expires_at));
+    }
+
+    /// Shows the time left before `deadline` (the pin's expiry or `--timeout`, whichever
+    /// comes first): the login reports it at every wait, about once a poll.
+    pub fn waiting(&mut self, deadline: Option<Instant>) {
+        if let Some(deadline) = deadline {
+            let left = deadline.saturating_duration_since(Instant::now()).as_secs();
+            self.spinner
+                .set_message(format!("{}:{:02} left", left / 60, left % 60));
         }
     }
 

@@ -210,6 +210,47 @@ fn ctrl_c_in_a_terminal_cancels_the_login_and_says_so() {
     assert!(screen.contains("exit=130"), "{screen}");
 }
 
+/// The countdown follows the login's own waits (its deadline is the earlier of the pin's
+/// expiry and `--timeout`), and moves: no thread of the CLI's own keeps it.
+#[test]
+fn the_countdown_shows_the_time_left_and_moves() {
+    let config = common::scratch();
+    let command = format!(
+        "PLEX_PIN_CONFIG_DIR={} {} login --emulator --no-qr --timeout 100; sleep 10",
+        config.path().display(),
+        env!("CARGO_BIN_EXE_plex-pin")
+    );
+    let Some(tmux) = Tmux::start("countdown", &command) else {
+        panic!("tmux is needed for this test (scripts/setup installs it)");
+    };
+    let first = tmux.wait_for(" left");
+    let left = |screen: &str| {
+        let line = screen
+            .lines()
+            .find(|l| l.contains(" left"))
+            .unwrap_or_default();
+        let time = line
+            .split_whitespace()
+            .rev()
+            .nth(1)
+            .unwrap_or_default()
+            .to_owned();
+        let (m, s) = time.split_once(':').unwrap_or(("x", "x"));
+        m.parse::<u64>()
+            .ok()
+            .zip(s.parse::<u64>().ok())
+            .map(|(m, s)| m * 60 + s)
+    };
+    let start = left(&first).unwrap_or_else(|| panic!("no m:ss countdown:\n{first}"));
+    assert!(
+        (95..=100).contains(&start),
+        "--timeout 100 bounds it:\n{first}"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let later = left(&tmux.screen()).unwrap_or(start);
+    assert!(later < start, "the countdown moves: {start} then {later}");
+}
+
 /// Ctrl-C in a real terminal after approval, while the account is read (issue #23's
 /// done-when): the token is printed all the same.
 #[test]

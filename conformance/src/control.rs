@@ -1,13 +1,15 @@
 //! The emulator, steered over its HTTP control routes (`POST /emulator/*` with a JSON
-//! body) through the transport under test, so that the same code runs on every target.
+//! body) through the transport under test, so that the same code runs on every target
+//! (a wasm test cannot call the emulator's Rust API: the emulator runs outside it).
 
 use std::time::Duration;
 
 use plex_pin::drive::AsyncTransport;
 use serde_json::{json, Value};
 
-/// The emulator at `url`, reached through `transport`.
-pub struct Emulator<'a, T> {
+/// The emulator at `url`, steered through `transport`: what the scenarios' emulated user
+/// does (approve, deny, expire), faults to inject, and what the emulator saw.
+pub struct Control<'a, T> {
     transport: &'a T,
     url: &'a str,
 }
@@ -34,7 +36,7 @@ impl Seen {
     }
 }
 
-impl<'a, T: AsyncTransport> Emulator<'a, T> {
+impl<'a, T: AsyncTransport> Control<'a, T> {
     /// The emulator at `url` (no trailing slash), through `transport`.
     pub fn new(transport: &'a T, url: &'a str) -> Self {
         Self { transport, url }

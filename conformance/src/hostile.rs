@@ -1,15 +1,22 @@
-//! The client's side of the hostile-server suite: every scenario of the raw-socket server
-//! in `plex-pin-tests` (huge numbers, bodies that never end, echoed tokens…) must end in a
+//! The hostile-server suite: every scenario of a raw-socket server that answers wrong on
+//! purpose ([`server`]: huge numbers, bodies that never end, echoed tokens…) must end in a
 //! token or a typed error, within the login's deadline, with memory bounded.
 //!
-//! The server lists its scenarios at `GET /scenarios`, so every target runs the same list.
+//! Natively, [`hostile!`](crate::hostile!) (or [`in_process`]) starts the server in the
+//! test's process and runs every scenario over a rig's transport. Elsewhere (a wasm test in
+//! node), start the `plex-pin-hostile-server` binary beside the test and pass its URL to
+//! [`survives_a_hostile_server`]: the server lists its scenarios at `GET /scenarios`, so
+//! every target runs the same list.
 
 use std::time::Duration;
 
-use plex_pin::drive::{self, AsyncTransport};
+use plex_pin::drive::AsyncTransport;
 use plex_pin::{Call, ClientId, Config, Error, Instant, LoginOptions, PinLogin, Token};
 
 use crate::{Failure, Rig};
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod server;
 
 /// The token a scenario hands out when it approves: seeing it means the login succeeded.
 pub const TOKEN: &str = "hostile-approved-token";
@@ -33,6 +40,8 @@ pub struct Scenario {
     pub token_check: bool,
     /// The login must end with [`TOKEN`] (the oddity is harmless), not an error.
     pub expect_token: bool,
+    /// A JWT sign-in whose Plex JWT is forged: it must end in [`Error::InvalidJwt`].
+    pub jwt: bool,
 }
 
 fn config(base_url: &str) -> Config {
@@ -64,6 +73,7 @@ pub async fn scenarios<R: Rig>(rig: &R, server: &str) -> Vec<Scenario> {
             name: text(entry, "name"),
             token_check: text(entry, "kind") == "token-check",
             expect_token: text(entry, "expect") == "token",
+            jwt: text(entry, "kind") == "jwt-login",
         })
         .collect()
 }
@@ -72,7 +82,7 @@ pub async fn scenarios<R: Rig>(rig: &R, server: &str) -> Vec<Scenario> {
 /// did not end as they must.
 pub async fn survives_a_hostile_server<R: Rig>(rig: &R, server: &str) {
     let list = scenarios(rig, server).await;
-    assert!(list.len() >= 30, "the server lists its scenarios");
+    assert!(list.len() >= 38, "the server lists its scenarios");
     let mut failures = Vec::new();
     for scenario in &list {
         if let Err(failure) = run(rig, server, scenario).await {
@@ -109,11 +119,16 @@ pub async fn run<R: Rig>(rig: &R, server: &str, scenario: &Scenario) -> Result<(
             .with_poll_interval(Duration::from_millis(50))
             .with_max_consecutive_failures(3)
             .with_timeout(DEADLINE);
-        let login = PinLogin::new(&config(&base), options);
-        let outcome = drive::run(&transport, login, None, |_| {})
-            .await
-            .map_err(|e| R::failure(&e));
+        let login = if scenario.jwt {
+            let key = plex_pin::jwt::DeviceKey::from_seed([0x44; 32]);
+            PinLogin::with_device_key(&config(&base), options, key)
+        } else {
+            PinLogin::new(&config(&base), options)
+        };
+        let outcome = rig.run(&transport, login, None, |_| {}).await;
         let ended = match &outcome {
+            Err(Failure::Plex(Error::InvalidJwt(_))) => scenario.jwt,
+            _ if scenario.jwt => false,
             Ok(token) => scenario.expect_token && token.expose_secret() == TOKEN,
             Err(Failure::Plex(Error::OutOfOrder(_))) => false,
             Err(_) => !scenario.expect_token,
@@ -122,7 +137,9 @@ pub async fn run<R: Rig>(rig: &R, server: &str, scenario: &Scenario) -> Result<(
     };
     let took = start.elapsed();
     if !ended {
-        let expected = if scenario.expect_token {
+        let expected = if scenario.jwt {
+            "Error::InvalidJwt: the forged JWT refused"
+        } else if scenario.expect_token {
             "the token"
         } else {
             "a typed error"
@@ -139,5 +156,59 @@ pub async fn run<R: Rig>(rig: &R, server: &str, scenario: &Scenario) -> Result<(
             Err(format!("{name}: memory grew by {grew} bytes ({shown})"))
         }
         _ => Ok(()),
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub use native::in_process;
+
+/// What needs the server in this process: native targets only.
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use std::time::Duration;
+
+    use plex_pin::drive::{Cancel, Flow};
+    use plex_pin::{Config, Token};
+
+    use super::{server, survives_a_hostile_server};
+    use crate::{Failure, Report, Rig, TransportError};
+
+    /// Starts the hostile server in this process and runs every scenario over `rig`'s
+    /// transport: what [`hostile!`](crate::hostile!) generates. The server's allocations would
+    /// count as the client's, so the rig's memory figures are not checked here; run the server
+    /// as a process of its own ([`server::ServerProcess`]) and call
+    /// [`survives_a_hostile_server`] to check them too.
+    pub async fn in_process<R: Rig>(rig: &R) {
+        let server = server::HostileServer::start().expect("the hostile server starts");
+        survives_a_hostile_server(&WithoutMemory(rig), &server.url()).await;
+    }
+
+    /// A rig as it is, but for its memory figures.
+    struct WithoutMemory<'a, R>(&'a R);
+
+    impl<R: Rig> Rig for WithoutMemory<'_, R> {
+        type Transport = R::Transport;
+
+        fn url(&self) -> &str {
+            self.0.url()
+        }
+
+        fn transport(&self, config: Config, timeout: Duration) -> R::Transport {
+            self.0.transport(config, timeout)
+        }
+
+        fn failure(error: &TransportError<R>) -> Failure {
+            R::failure(error)
+        }
+
+        fn run<F: Flow + Send + 'static>(
+            &self,
+            transport: &R::Transport,
+            flow: F,
+            cancel: Option<&Cancel>,
+            observe: impl FnMut(Report),
+        ) -> impl std::future::Future<Output = Result<Token, Failure>> {
+            self.0.run(transport, flow, cancel, observe)
+        }
     }
 }

@@ -3,14 +3,14 @@
 use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
-use plex_pin::drive::{self, AsyncTransport, Cancel, Clock, Event, Failure as Cause, Flow};
+use plex_pin::drive::{AsyncTransport, Cancel, Clock, Flow};
 use plex_pin::jwt::{verify_jwt, DeviceClaims, DeviceKey, PlexClaims};
 use plex_pin::{
     request, response, Call, ClientId, Error, ExpiredBy, Instant, JwtRefresh, LoginOptions, Pin,
     PinLogin, PinOptions, SavedPin, Step, Token, TransportErrorKind as Kind,
 };
 
-use crate::{call, config_as, fast_options, fresh_id, join, Emulator, Failure, Rig};
+use crate::{call, config_as, fast_options, fresh_id, join, Control, Failure, Report, Rig};
 
 /// What the emulated user does once the pin is shown.
 #[derive(Clone, Copy, PartialEq)]
@@ -42,46 +42,40 @@ fn two_seconds() -> Duration {
     Duration::from_secs(2)
 }
 
-/// Runs `flow` through `transport` with the core's loop while the emulated `user` acts on
-/// the pin as soon as it is shown.
+/// Runs `flow` through `transport` with the rig's loop ([`Rig::run`]) while the emulated
+/// `user` acts on the pin as soon as it is shown.
 async fn sign_in<R: Rig>(
     rig: &R,
     transport: &R::Transport,
-    flow: impl Flow,
+    flow: impl Flow + Send + 'static,
     user: User,
 ) -> Outcome {
-    let emulator = Emulator::new(transport, rig.url());
+    let control = Control::new(transport, rig.url());
     let shown: RefCell<Option<(Pin, String)>> = RefCell::new(None);
     let events = RefCell::new(Vec::new());
     let done = Cell::new(false);
     let cancel = Cancel::new();
     let started = Instant::now();
     let login = async {
-        let result = drive::run(transport, flow, Some(&cancel), |event| {
-            let line = match &event {
-                Event::PinReady { pin, url, .. } => {
-                    *shown.borrow_mut() = Some(((*pin).clone(), url.to_string()));
-                    "pin".to_owned()
-                }
-                Event::Retrying {
-                    attempt,
-                    error: Cause::Server(e),
-                    ..
-                } => format!("retry {attempt}: {e}"),
-                Event::Retrying {
-                    attempt,
-                    error: Cause::Transport(e),
-                    ..
-                } => {
-                    format!("retry {attempt}: {:?}", R::failure(e))
-                }
-                _ => "wait".to_owned(),
-            };
-            events.borrow_mut().push(line);
-        })
-        .await;
+        let result = rig
+            .run(transport, flow, Some(&cancel), |report| {
+                let line = match report {
+                    Report::PinReady { pin, url } => {
+                        *shown.borrow_mut() = Some((*pin, url));
+                        "pin".to_owned()
+                    }
+                    Report::Retrying {
+                        attempt,
+                        cause: Failure::Plex(e),
+                    } => format!("retry {attempt}: {e}"),
+                    Report::Retrying { attempt, cause } => format!("retry {attempt}: {cause:?}"),
+                    Report::Waiting => "wait".to_owned(),
+                };
+                events.borrow_mut().push(line);
+            })
+            .await;
         done.set(true);
-        result.map_err(|e| R::failure(&e))
+        result
     };
     let act = async {
         let pin = loop {
@@ -96,10 +90,10 @@ async fn sign_in<R: Rig>(
                 .await;
         };
         match user {
-            User::Approves => emulator.approve(pin.id).await,
-            User::TypesTheCode => emulator.approve_code(&pin.code).await,
-            User::Denies => emulator.deny(pin.id).await,
-            User::LetsItExpire => emulator.expire(pin.id).await,
+            User::Approves => control.approve(pin.id).await,
+            User::TypesTheCode => control.approve_code(&pin.code).await,
+            User::Denies => control.deny(pin.id).await,
+            User::LetsItExpire => control.expire(pin.id).await,
             User::Cancels => cancel.cancel(),
             User::Ignores => {}
         }
@@ -152,7 +146,7 @@ pub async fn login_approved<R: Rig>(rig: &R) {
     let user = call::<R, _>(&t, Call::user(&config, &token)).await.unwrap();
     assert_eq!(user.username.as_deref(), Some("emulated-user"));
 
-    let seen = Emulator::new(&t, rig.url()).seen(&id).await;
+    let seen = Control::new(&t, rig.url()).seen(&id).await;
     let on = |route: &'static str| seen.iter().filter(move |s| s.route == route);
     assert_eq!(on("create_pin").count(), 1);
     assert!(on("check_pin").count() >= 1);
@@ -268,8 +262,8 @@ pub async fn client_identifier_mismatch<R: Rig>(rig: &R) {
 pub async fn token_check<R: Rig>(rig: &R) {
     let (t, id) = client(rig, two_seconds());
     let config = config_as(rig, &id);
-    let emulator = Emulator::new(&t, rig.url());
-    let raw = emulator.issue_token().await;
+    let control = Control::new(&t, rig.url());
+    let raw = control.issue_token().await;
     let token = Token::new(&raw).unwrap();
     assert_eq!(
         call::<R, _>(&t, Call::user(&config, &token))
@@ -281,7 +275,7 @@ pub async fn token_check<R: Rig>(rig: &R) {
     let unknown = Token::new("not-a-real-token").unwrap();
     let result = call::<R, _>(&t, Call::user(&config, &unknown)).await;
     assert!(matches!(plex(result), Error::Unauthorized { status } if status == 401));
-    emulator.revoke(&raw).await;
+    control.revoke(&raw).await;
     let result = call::<R, _>(&t, Call::user(&config, &token)).await;
     assert!(matches!(plex(result), Error::Unauthorized { status } if status == 422));
 }
@@ -295,7 +289,7 @@ async fn login_with_fault<R: Rig>(
     user: User,
 ) -> (Outcome, R::Transport, String) {
     let (t, id) = client(rig, timeout);
-    Emulator::new(&t, rig.url())
+    Control::new(&t, rig.url())
         .fault(&id, "check", fault, times)
         .await;
     let outcome = login(rig, &t, &id, fast_options(), user).await;
@@ -313,7 +307,7 @@ pub async fn rate_limited_with_retry_after_recovers<R: Rig>(rig: &R) {
         outcome.took
     );
     assert!(outcome.took < Duration::from_secs(6), "{:?}", outcome.took);
-    assert!(Emulator::new(&t, rig.url()).count(&id, "check_pin").await >= 3);
+    assert!(Control::new(&t, rig.url()).count(&id, "check_pin").await >= 3);
 }
 
 /// 429 without `Retry-After`, forever: backoff, then `RateLimited` after 3 in a row.
@@ -324,10 +318,7 @@ pub async fn rate_limited_forever_gives_up<R: Rig>(rig: &R) {
         Error::RateLimited { retry_after: None }
     );
     assert!(outcome.took < Duration::from_secs(3), "{:?}", outcome.took);
-    assert_eq!(
-        Emulator::new(&t, rig.url()).count(&id, "check_pin").await,
-        3
-    );
+    assert_eq!(Control::new(&t, rig.url()).count(&id, "check_pin").await, 3);
 }
 
 /// 500 and 502 (an HTML page), forever: the login gives up with the status.
@@ -369,7 +360,7 @@ pub async fn malformed_json_and_xml_give_up<R: Rig>(rig: &R) {
 /// A 10 MB body: refused without being read into memory, where the target can tell.
 pub async fn oversized_body_is_refused_unread<R: Rig>(rig: &R) {
     let (t, id) = client(rig, Duration::from_secs(5));
-    Emulator::new(&t, rig.url())
+    Control::new(&t, rig.url())
         .fault(&id, "create", "oversized", None)
         .await;
     let config = config_as(rig, &id);
@@ -431,7 +422,7 @@ pub async fn redirect_is_not_followed<R: Rig>(rig: &R) {
         Err(Failure::Plex(Error::UnexpectedStatus { status, .. })) => assert_eq!(status, 302),
         other => panic!("{other:?}"),
     }
-    let seen = Emulator::new(&t, rig.url()).seen(&id).await;
+    let seen = Control::new(&t, rig.url()).seen(&id).await;
     assert!(
         !seen.iter().any(|s| s.path.contains("redirect-target")),
         "the redirect was followed"
@@ -453,11 +444,11 @@ pub async fn unreachable_server<R: Rig>(rig: &R) {
 /// body over the transport's cap, then the login goes on to the token.
 pub async fn retries_are_reported_as_they_happen<R: Rig>(rig: &R) {
     let (t, id) = client(rig, two_seconds());
-    let emulator = Emulator::new(&t, rig.url());
-    emulator.fault(&id, "check", "500", Some(1)).await;
+    let control = Control::new(&t, rig.url());
+    control.fault(&id, "check", "500", Some(1)).await;
     // A body over the cap: a transport failure on every target (a dropped connection is
     // not: browsers resend a request whose reused connection closes before an answer).
-    emulator.fault(&id, "check", "oversized", Some(1)).await;
+    control.fault(&id, "check", "oversized", Some(1)).await;
     let outcome = login(rig, &t, &id, fast_options(), User::Approves).await;
     assert!(outcome.result.is_ok(), "{:?}", outcome.result);
     let retries: Vec<_> = outcome
@@ -519,14 +510,14 @@ pub async fn a_saved_pin_resumes_in_another_client<R: Rig>(rig: &R) {
     let second = rig.transport(config.clone(), two_seconds());
     let restored: SavedPin = serde_json::from_str(&saved).unwrap();
     let resumed = PinLogin::resume(&config, fast_options(), &restored).unwrap();
-    Emulator::new(&second, rig.url()).approve(pin.id).await;
-    let token = drive::run(&second, resumed, None, |_| {}).await;
-    let token = token.unwrap_or_else(|e| panic!("{:?}", R::failure(&e)));
+    Control::new(&second, rig.url()).approve(pin.id).await;
+    let token = rig.run(&second, resumed, None, |_| {}).await;
+    let token = token.unwrap_or_else(|e| panic!("{e:?}"));
     assert!(call::<R, _>(&second, Call::user(&config, &token))
         .await
         .is_ok());
     assert_eq!(
-        Emulator::new(&second, rig.url())
+        Control::new(&second, rig.url())
             .count(&id, "create_pin")
             .await,
         1
@@ -583,22 +574,17 @@ pub async fn jwt_login_and_refresh<R: Rig>(rig: &R) {
             .id,
         4_242_424
     );
-    let seen = Emulator::new(&t, rig.url()).seen(&id).await;
+    let seen = Control::new(&t, rig.url()).seen(&id).await;
     assert!(seen.iter().any(|s| s.route == "nonce"));
     let poll = seen.iter().find(|s| s.route == "check_pin").unwrap();
     assert!(poll.path.contains("?deviceJWT="), "{}", poll.path);
 
     let refresh = JwtRefresh::new(&config, key.clone());
-    let refreshed = drive::run(&t, refresh, None, |_| {})
-        .await
-        .map_err(|e| R::failure(&e));
-    let refreshed = refreshed.unwrap();
+    let refreshed = rig.run(&t, refresh, None, |_| {}).await.unwrap();
     assert_ne!(refreshed.expose_secret(), token.expose_secret());
     check_plex_jwt::<R>(&t, &config, &refreshed, &key).await;
     let stranger = JwtRefresh::new(&config, random_key());
-    let refused = drive::run(&t, stranger, None, |_| {})
-        .await
-        .map_err(|e| R::failure(&e));
+    let refused = rig.run(&t, stranger, None, |_| {}).await;
     assert_eq!(plex(refused), Error::DeviceKeyUnknown, "sign in again");
 }
 
@@ -607,16 +593,13 @@ pub async fn jwt_login_and_refresh<R: Rig>(rig: &R) {
 pub async fn jwt_register_key_then_refresh<R: Rig>(rig: &R) {
     let (t, id) = client(rig, two_seconds());
     let config = config_as(rig, &id);
-    let legacy = Token::new(Emulator::new(&t, rig.url()).issue_token().await).unwrap();
+    let legacy = Token::new(Control::new(&t, rig.url()).issue_token().await).unwrap();
     let key = random_key();
     call::<R, _>(&t, Call::register_key(&config, &legacy, &key))
         .await
         .unwrap();
     let refresh = JwtRefresh::new(&config, key.clone());
-    let token = drive::run(&t, refresh, None, |_| {})
-        .await
-        .map_err(|e| R::failure(&e))
-        .unwrap();
+    let token = rig.run(&t, refresh, None, |_| {}).await.unwrap();
     check_plex_jwt::<R>(&t, &config, &token, &key).await;
     let another = config_as(rig, &fresh_id());
     let taken = call::<R, _>(&t, Call::register_key(&another, &legacy, &key)).await;
@@ -660,7 +643,7 @@ pub async fn jwt_forged_expired_and_replayed_are_refused<R: Rig>(rig: &R) {
     assert_eq!(check(unknown).await.unwrap_err(), Error::SignatureRejected);
 
     // The exchange uses the nonce up: the same device JWT a second time is a replay.
-    let legacy = Token::new(Emulator::new(&t, rig.url()).issue_token().await).unwrap();
+    let legacy = Token::new(Control::new(&t, rig.url()).issue_token().await).unwrap();
     call::<R, _>(&t, Call::register_key(config, &legacy, &key))
         .await
         .unwrap();
@@ -676,20 +659,21 @@ pub async fn link_a_code_from_a_signed_in_account<R: Rig>(rig: &R) {
     let (device, device_id) = client(rig, two_seconds());
     let (phone, phone_id) = client(rig, two_seconds());
     let phone_config = config_as(rig, &phone_id);
-    let account = Token::new(Emulator::new(&phone, rig.url()).issue_token().await).unwrap();
+    let account = Token::new(Control::new(&phone, rig.url()).issue_token().await).unwrap();
     let shown = RefCell::new(None::<String>);
     let done = Cell::new(false);
     let login = async {
         let config = config_as(rig, &device_id);
         let login = PinLogin::new(&config, fast_options().with_pin(PinOptions::link()));
-        let result = drive::run(&device, login, None, |event| {
-            if let Event::PinReady { pin, .. } = event {
-                *shown.borrow_mut() = Some(pin.code.clone());
-            }
-        })
-        .await;
+        let result = rig
+            .run(&device, login, None, |report| {
+                if let Report::PinReady { pin, .. } = report {
+                    *shown.borrow_mut() = Some(pin.code);
+                }
+            })
+            .await;
         done.set(true);
-        result.map_err(|e| R::failure(&e))
+        result
     };
     let link = async {
         let code = loop {

@@ -146,29 +146,6 @@ impl Call<()> {
 }
 
 #[cfg(feature = "jwt")]
-impl Call<String> {
-    /// `GET /api/v2/auth/nonce`: a single-use nonce for a device JWT (5 minutes).
-    pub fn nonce(config: &Config) -> Self {
-        Self::new(request::nonce(config), |r| response::nonce(r), None)
-    }
-}
-
-#[cfg(feature = "jwt")]
-impl Call<Token> {
-    /// `POST /api/v2/auth/token`: a new Plex JWT for a device JWT signed over `nonce` at
-    /// `unix_now` (the second step of a refresh, after [`Call::nonce`]).
-    pub fn refresh(
-        config: &Config,
-        key: &crate::jwt::DeviceKey,
-        nonce: &str,
-        unix_now: u64,
-    ) -> Self {
-        let request = request::refresh_with_nonce(config, key, nonce, unix_now);
-        Self::new(request, |r| response::auth_token(r), None)
-    }
-}
-
-#[cfg(feature = "jwt")]
 impl Call<Vec<crate::jwt::Jwk>> {
     /// `GET /api/v2/auth/keys`: Plex's public keys, to verify Plex JWTs.
     pub fn plex_keys(config: &Config) -> Self {

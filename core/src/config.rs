@@ -12,8 +12,10 @@ use http::Uri;
 
 pub use crate::client_id::ClientId;
 use crate::endpoint::EndpointBase;
+pub use crate::field::ConfigError;
+#[cfg(test)]
+use crate::field::MAX_FIELD_LEN;
 use crate::field::{check_field, check_required, header_value};
-pub use crate::field::{ConfigError, MAX_FIELD_LEN};
 use crate::header_names as names;
 use crate::web_url::WebUrl;
 

@@ -289,7 +289,7 @@ pub enum Error {
         /// The status of the response.
         status: StatusCode,
         /// Where it failed: the JSON path of the failing value (`.` for the document
-        /// itself) with the `field-path` feature (default) or `small-json`; `line L column
+        /// itself) with the `field-path` feature (default) or `js-json`; `line L column
         /// C` without either.
         path: String,
         /// What the decoder said.

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Deserializer};
 
 /// For `#[serde(deserialize_with)]`: a missing field and `null` both give the default.
-/// (Optional fields are lenient this way throughout; the small reader does the same.)
+/// (Optional fields are lenient this way throughout; the `js-json` walker does the same.)
 pub(crate) fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,

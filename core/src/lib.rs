@@ -28,11 +28,23 @@
 //! - Storing the client identifier or the token: the application's job.
 //! - The legacy `pins.xml` API, username/password sign-in, Plex Media Server calls.
 //!
-//! # Driving a login
-//! Requests are [`http::Request<Vec<u8>>`](Request); responses are any
-//! [`http::Response<B>`](Response) with `B: AsRef<[u8]>`. [`drive`] runs a whole login over
-//! any HTTP client; the state machine under it is documented on [`PinLogin`]; single calls
-//! look like this:
+//! # Where to start
+//!
+//! Three layers, from the one most apps need to the one under it:
+//!
+//! 1. **A whole login through a transport crate**: `plex_pin_ureq::Client::login`,
+//!    `plex_pin_hyper::Client::login` (and `run`, for the events, a cancel handle or a
+//!    resumed pin). From this crate you need only [`Config`] and [`LoginOptions`].
+//! 2. **A whole login over your own HTTP client**: implement
+//!    [`drive::BlockingTransport`] (or [`drive::AsyncTransport`] / [`drive::SendTransport`])
+//!    and call [`drive::run_blocking`] (or [`drive::run`]) with a [`PinLogin`]: about 30
+//!    lines, shown in the [`drive`] module. The loop, its retries, deadlines and events are
+//!    this crate's.
+//! 3. **One call, or a loop of your own**: a [`Call`] pairs a request with its parser
+//!    (`client.call(Call::user(…))` in every transport); underneath are the [`request`]
+//!    builders and [`response`] parsers, and [`PinLogin`] can be stepped by hand (its docs
+//!    give the run-loop contract). Requests are [`http::Request<Vec<u8>>`](Request);
+//!    responses are any [`http::Response<B>`](Response) with `B: AsRef<[u8]>`:
 //!
 //! ```
 //! use plex_pin::{request, response, ClientId, Config, PinOptions};
@@ -45,7 +57,7 @@
 //!     .header("content-type", "application/json")
 //!     .body(br#"{"id":1,"code":"k2v9q0x7m4t1z8c3b6n5w0r2e","expiresIn":1800}"#.to_vec())?;
 //! let pin = response::pin(&resp)?;
-//! println!("open {}", plex_pin::auth_url(&config, &pin.code, None));
+//! println!("open {}", plex_pin::approval_url(&config, &pin, None));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -57,7 +69,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod auth_url;
-mod call;
+pub mod call;
 mod client_id;
 mod config;
 mod decode;
@@ -69,6 +81,7 @@ mod header_names;
 #[cfg(feature = "jwt")]
 pub mod jwt;
 mod lenient;
+pub mod limits;
 mod login;
 mod percent;
 mod pin;
@@ -85,19 +98,18 @@ mod utf8;
 mod web_url;
 
 pub use auth_url::{approval_url, auth_url, link_url, short_auth_url};
-pub use call::{Call, Parser};
+pub use call::Call;
 pub use config::{
-    ClientId, Config, ConfigBuilder, ConfigError, AUTH_APP, CLIENTS_PLEX_TV, LINK_PAGE,
-    MAX_FIELD_LEN, PLEX_TV,
+    ClientId, Config, ConfigBuilder, ConfigError, AUTH_APP, CLIENTS_PLEX_TV, LINK_PAGE, PLEX_TV,
 };
-pub use error::{ApiError, BodyExcerpt, Error, ExpiredBy, MAX_API_ERRORS, MAX_EXCERPT};
-pub use login::{AfterFailure, AfterResponse, LoginOptions, PinLogin, Step, MIN_POLL_INTERVAL};
-pub use pin::{Location, Pin, PinKind, SavedPin, MAX_CODE_LEN, MAX_PIN_LIFETIME};
+pub use error::{ApiError, BodyExcerpt, Error, ExpiredBy};
+pub use login::{AfterFailure, AfterResponse, LoginOptions, PinLogin, Step};
+pub use pin::{Location, Pin, PinKind, SavedPin};
 #[cfg(feature = "jwt")]
 pub use refresh::JwtRefresh;
 pub use request::{ForwardUrl, PinOptions, Request};
 pub use response::Response;
-pub use token::{InvalidToken, Token, MAX_TOKEN_LEN};
+pub use token::{InvalidToken, Token};
 pub use transport_kind::TransportErrorKind;
 pub use user::{Subscription, User};
 

@@ -1,6 +1,7 @@
 //! What plex.tv does, as far as public sources tell, and which of it this crate relies on.
 //!
-//! A reference, not code: every protocol decision in the crate cites a section here. Each
+//! A reference, not code: the crate's protocol decisions rest on the rules here, and the
+//! code names a section where a rule is not obvious (the JWT flow, expiry, rate limits). Each
 //! rule names its source: **\[doc\]** Plex's own developer text (the forum guide
 //! "Authenticating with Plex", developer.plex.tv); **\[spec\]** the community OpenAPI spec
 //! (LukeHagar/plex-api-spec, its last files with the pin endpoints, October 2025);
@@ -77,7 +78,7 @@
 //! - Strong pins live 1800 s, link pins 900 s \[spec; seen\]. `expiresIn` counts down between
 //!   polls. The crate counts a pin's life from `expiresIn` on the caller's monotonic clock
 //!   at receipt, not from `expiresAt` against a wall clock (clock skew), and believes no
-//!   more than an hour ([`MAX_PIN_LIFETIME`](crate::MAX_PIN_LIFETIME)).
+//!   more than an hour ([`MAX_PIN_LIFETIME`](crate::limits::MAX_PIN_LIFETIME)).
 //! - After expiry (or denial) a poll answers 404/1020 \[spec; seen\]; one bot-written claim of
 //!   "200 with a null token" is contradicted by real logs \[seen: seerr PR #2941\].
 //! - Poll once a second \[doc\]. Some clients poll every 3 s (python-plexauth) or 15 s

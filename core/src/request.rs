@@ -124,6 +124,7 @@ fn copy_config_headers(config: &Config, headers: &mut HeaderMap) {
 /// assert_eq!(request::header_name(&plex_pin::http::header::COOKIE), None);
 /// # Ok::<(), plex_pin::ConfigError>(())
 /// ```
+#[doc(hidden)] // plex-pin-wasm's: a transport detail, not part of the request API.
 pub fn header_name(name: &HeaderName) -> Option<&'static str> {
     crate::header_names::SENT
         .into_iter()

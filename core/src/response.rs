@@ -37,7 +37,7 @@ pub type Response<B = Vec<u8>> = http::Response<B>;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
-/// A code that cannot be plex.tv's (not 1 to [`MAX_CODE_LEN`](crate::MAX_CODE_LEN) ASCII
+/// A code that cannot be plex.tv's (not 1 to [`MAX_CODE_LEN`](crate::limits::MAX_CODE_LEN) ASCII
 /// letters and digits) is an [`Error::Decode`] at `code`.
 pub fn pin<B: AsRef<[u8]>>(response: &Response<B>) -> Result<Pin, Error> {
     check_status(response)?;

@@ -578,7 +578,11 @@ fn a_huge_expires_in_is_clamped_to_an_hour() {
         let mut h = Harness::new(LoginOptions::default().with_poll_interval(600 * SEC));
         h.create(expires_in);
         let deadline = h.login.pin_expires_at().unwrap();
-        assert_eq!(deadline - h.now, plex_pin::MAX_PIN_LIFETIME, "{expires_in}");
+        assert_eq!(
+            deadline - h.now,
+            plex_pin::limits::MAX_PIN_LIFETIME,
+            "{expires_in}"
+        );
         for _ in 0..5 {
             h.next_check();
             h.respond(waiting()).unwrap();
@@ -626,7 +630,7 @@ fn extreme_options_are_bounded() {
     let (waited, _) = h.next_check();
     assert_eq!(
         waited,
-        plex_pin::MIN_POLL_INTERVAL,
+        plex_pin::limits::MIN_POLL_INTERVAL,
         "a zero interval is floored"
     );
     assert_eq!(
@@ -921,7 +925,7 @@ fn a_saved_pin_is_refused_under_another_client_id_and_ends_when_expired() {
     far.expect_send();
     assert_eq!(
         far.login.pin_expires_at().unwrap() - far.now,
-        plex_pin::MAX_PIN_LIFETIME
+        plex_pin::limits::MAX_PIN_LIFETIME
     );
 }
 
@@ -937,7 +941,7 @@ fn a_pin_resumed_by_its_id_alone_learns_its_code_from_the_first_answer() {
     login.expect_send();
     assert_eq!(
         login.login.pin_expires_at().unwrap() - login.now,
-        plex_pin::MAX_PIN_LIFETIME
+        plex_pin::limits::MAX_PIN_LIFETIME
     );
     login.respond(waiting()).unwrap();
     assert_eq!(login.login.pin().unwrap().code, "abcdefghijklmnopqrstuvwxy");
@@ -1076,7 +1080,7 @@ fn forged_plex_jwts_end_the_sign_in_with_a_typed_error() {
         ),
         (
             "8 KB of junk",
-            "x".repeat(plex_pin::MAX_TOKEN_LEN),
+            "x".repeat(plex_pin::limits::MAX_TOKEN_LEN),
             JwtError::Malformed("it needs three dot-separated parts"),
         ),
     ];

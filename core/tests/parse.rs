@@ -296,8 +296,8 @@ fn error_messages_are_bounded() {
     );
     match response::pin(&resp(418, JSON, long.into_bytes())).unwrap_err() {
         Error::UnexpectedStatus { errors, body, .. } => {
-            assert_eq!(errors[0].message.len(), plex_pin::MAX_EXCERPT);
-            assert!(body.as_str().len() <= plex_pin::MAX_EXCERPT);
+            assert_eq!(errors[0].message.len(), plex_pin::limits::MAX_EXCERPT);
+            assert!(body.as_str().len() <= plex_pin::limits::MAX_EXCERPT);
         }
         other => panic!("{other:?}"),
     }
@@ -307,7 +307,7 @@ fn error_messages_are_bounded() {
     );
     match response::pin(&resp(418, JSON, many.into_bytes())).unwrap_err() {
         Error::UnexpectedStatus { errors, .. } => {
-            assert_eq!(errors.len(), plex_pin::MAX_API_ERRORS)
+            assert_eq!(errors.len(), plex_pin::limits::MAX_API_ERRORS)
         }
         other => panic!("{other:?}"),
     }

@@ -177,7 +177,7 @@ fuzz_target!(|input: Input| {
                 assert!(pin.auth_token.is_none());
                 assert!(!pin.code.is_empty() && pin.code.bytes().all(|b| b.is_ascii_alphanumeric()));
                 let expires = login.pin_expires_at().expect("a pin has an expiry");
-                assert!(expires - now <= plex_pin::MAX_PIN_LIFETIME, "the lifetime is clamped");
+                assert!(expires - now <= plex_pin::limits::MAX_PIN_LIFETIME, "the lifetime is clamped");
                 created = Some((pin.id, pin.code.clone()));
             }
             Ok(Step::WaitUntil(t)) => {

@@ -1,23 +1,28 @@
 //! Transport and emulator figures: a bench binary that prints a table (not a timed test).
 //!
 //! `cargo bench -p plex-pin-tests --bench transports` (add `-- --logins N` to change the
-//! 10,000 concurrent logins). The emulator runs in a child process (this binary, started
-//! with `serve`), so client and server memory are measured apart and the load really comes
-//! from another process.
+//! 10,000 concurrent logins, `-- --runs N` the 3 runs of them). The emulator runs in a child
+//! process (this binary, started with `serve`), so client and server memory are measured
+//! apart and the load really comes from another process.
 //!
 //! 1. Sequential check-pin round trips on loopback, ureq and hyper: median and p99 per call,
 //!    and the client's CPU time per call (this thread's on-CPU time, user and system, from
 //!    `/proc/thread-self/schedstat`; every client task runs on this thread).
-//! 2. N concurrent hyper logins against the emulator: wall time, errors, client heap at the
-//!    moment all logins are pending (per login: its task, its pooled connection and buffers),
-//!    the size of one login future, client peak heap and RSS, emulator peak RSS.
+//! 2. The heap of one pooled keep-alive hyper connection: a burst of concurrent calls opens
+//!    one connection each, which then wait in the pool.
+//! 3. N concurrent hyper logins against the emulator, several runs (a new client each):
+//!    wall time, errors, client heap at the moment all logins are pending (per login: its
+//!    task, and its share of the pooled connections, which the burst of pin creations
+//!    opened and the polls share), the connections open then, the size of one login
+//!    future, client peak heap and RSS, emulator peak RSS. The per-login heap moves with
+//!    the connections open at the sample, so each run is printed and then the min–max.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use plex_pin::{Call, ClientId, Config, LoginOptions, PinOptions};
-use plex_pin_emulator::{Emulator, Options};
+use plex_pin_emulator::{Emulator, Limits, Options};
 use plex_pin_tests::alloc;
 
 #[global_allocator]
@@ -37,6 +42,13 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|n| n.parse().ok())
         .unwrap_or(10_000usize);
+    let runs = args
+        .iter()
+        .position(|a| a == "--runs")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(3usize)
+        .max(1);
 
     // On this project's VM, a wake-up across CPUs costs ~70 µs: pinned to one CPU
     // (`taskset -c 0 cargo bench …`), client and emulator measure the code, not the VM.
@@ -54,16 +66,23 @@ fn main() {
     );
     let (mut child, url) = spawn_emulator(5);
     round_trips(&url);
-    concurrent_logins(&url, logins, child.id());
+    pooled_connection_heap(&url, 1_000);
+    concurrent_logins(&url, logins, runs, child.id());
     let _ = child.kill();
     let _ = child.wait();
 }
 
-/// Child mode: run an emulator (auto-approving after `secs`) until stdin closes.
+/// Child mode: run an emulator (auto-approving after `secs`) until stdin closes. Its rate
+/// limits are off: the runs create more pins under one client identifier than a client
+/// may in a burst (20,000), and measuring the client is the point.
 fn serve(auto_approve_secs: u64) {
-    let emulator =
-        Emulator::start(Options::default().auto_approve(Duration::from_secs(auto_approve_secs)))
-            .unwrap();
+    let mut limits = Limits::default();
+    limits.per_client = None;
+    limits.per_address = None;
+    let options = Options::default()
+        .auto_approve(Duration::from_secs(auto_approve_secs))
+        .limits(limits);
+    let emulator = Emulator::start(options).unwrap();
     println!("{}", emulator.url());
     std::io::stdout().flush().unwrap();
     let mut line = String::new();
@@ -172,8 +191,16 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn concurrent_logins(url: &str, logins: usize, emulator_pid: u32) {
-    println!("{logins} concurrent plex-pin-hyper logins in one process (1 s polls, approval after 5 s):\n");
+/// Sockets this process has open (Linux); 0 elsewhere.
+fn open_sockets() -> usize {
+    std::fs::read_dir("/proc/self/fd").map_or(0, |fds| {
+        fds.filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+            .filter(|target| target.to_string_lossy().starts_with("socket:"))
+            .count()
+    })
+}
+
+fn pooled_connection_heap(url: &str, calls: usize) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -182,60 +209,103 @@ fn concurrent_logins(url: &str, logins: usize, emulator_pid: u32) {
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap();
+    let (heap, connections) = runtime.block_on(async {
+        let create = Call::create_pin(client.config(), &PinOptions::strong());
+        let pin = client.call(create).await.unwrap();
+        let (sockets, before) = (open_sockets(), alloc::current());
+        let tasks: Vec<_> = (0..calls)
+            .map(|_| {
+                let client = client.clone();
+                tokio::spawn(
+                    async move { client.call(Call::check_pin(client.config(), pin.id)).await },
+                )
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let heap = alloc::current().saturating_sub(before);
+        (heap, open_sockets().saturating_sub(sockets))
+    });
+    println!(
+        "{calls} concurrent check-pin calls left {connections} more connections in the pool, \
+         {:.1} KiB of client heap each\n",
+        heap as f64 / connections.max(1) as f64 / 1024.0
+    );
+}
+
+fn concurrent_logins(url: &str, logins: usize, runs: usize, emulator_pid: u32) {
+    println!(
+        "{logins} concurrent plex-pin-hyper logins in one process (1 s polls, approval after \
+         5 s), {runs} runs:\n"
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let options = LoginOptions::default()
         .with_timeout(Duration::from_secs(60))
         .with_max_consecutive_failures(5);
-    let future_size = std::mem::size_of_val(&client.login(options.clone(), |_, _| {}));
-    let before = alloc::current();
-    alloc::reset_peak();
-    let started = Instant::now();
-    let (ok, pending_heap) = runtime.block_on(async {
-        let tasks: Vec<_> = (0..logins)
-            .map(|_| {
-                let (client, options) = (client.clone(), options.clone());
-                tokio::spawn(async move { client.login(options, |_, _| {}).await })
-            })
-            .collect();
-        // All pins exist and every login waits for approval (which comes at 5 s).
-        tokio::time::sleep(Duration::from_millis(3_500)).await;
-        let pending_heap = alloc::current().saturating_sub(before);
-        let mut ok = 0usize;
-        let mut first_error = None;
-        for task in tasks {
-            match task.await.unwrap() {
-                Ok(_) => ok += 1,
-                Err(e) => {
-                    first_error.get_or_insert(e.to_string());
+    println!("| run | approved / started | wall time | heap while all pending | per pending login | connections open | client peak heap growth |");
+    println!("|---|---|---|---|---|---|---|");
+    let mut per_login = Vec::with_capacity(runs);
+    let mut future_size = 0;
+    for run in 1..=runs {
+        let client = plex_pin_hyper::Client::builder(config(url))
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        future_size = std::mem::size_of_val(&client.login(options.clone(), |_, _| {}));
+        let (before, sockets) = (alloc::current(), open_sockets());
+        alloc::reset_peak();
+        let started = Instant::now();
+        let (ok, pending_heap, connections) = runtime.block_on(async {
+            let tasks: Vec<_> = (0..logins)
+                .map(|_| {
+                    let (client, options) = (client.clone(), options.clone());
+                    tokio::spawn(async move { client.login(options, |_, _| {}).await })
+                })
+                .collect();
+            // All pins exist and every login waits for approval (which comes at 5 s).
+            tokio::time::sleep(Duration::from_millis(3_500)).await;
+            let pending_heap = alloc::current().saturating_sub(before);
+            let connections = open_sockets().saturating_sub(sockets);
+            let mut ok = 0usize;
+            let mut first_error = None;
+            for task in tasks {
+                match task.await.unwrap() {
+                    Ok(_) => ok += 1,
+                    Err(e) => {
+                        first_error.get_or_insert(e.to_string());
+                    }
                 }
             }
-        }
-        if let Some(e) = first_error {
-            println!("first error: {e}");
-        }
-        (ok, pending_heap)
-    });
-    let wall = started.elapsed();
-    let peak = alloc::peak_growth();
+            if let Some(e) = first_error {
+                println!("first error: {e}");
+            }
+            (ok, pending_heap, connections)
+        });
+        let wall = started.elapsed();
+        let kib = pending_heap as f64 / logins as f64 / 1024.0;
+        per_login.push(kib);
+        println!(
+            "| {run} | {ok} / {logins} | {:.2} s | {:.1} MiB | {kib:.1} KiB | {connections} | {:.1} MiB |",
+            wall.as_secs_f64(),
+            pending_heap as f64 / 1048576.0,
+            alloc::peak_growth() as f64 / 1048576.0
+        );
+        // The pool's connections close with the client, before the next run.
+        drop(client);
+        runtime.block_on(async { tokio::time::sleep(Duration::from_millis(500)).await });
+    }
+    let min = per_login.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = per_login.iter().copied().fold(0.0, f64::max);
+    println!();
     println!("| figure                                  | value        |");
     println!("|-----------------------------------------|--------------|");
-    println!("| logins approved / started               | {ok} / {logins} |");
-    println!(
-        "| wall time (approval at 5 s)             | {:.2} s       |",
-        wall.as_secs_f64()
-    );
-    println!(
-        "| client heap while all pending           | {:.1} MiB     |",
-        pending_heap as f64 / 1048576.0
-    );
-    println!(
-        "| client heap per pending login           | {:.1} KiB     |",
-        pending_heap as f64 / logins as f64 / 1024.0
-    );
+    println!("| client heap per pending login, {runs} runs   | {min:.1}–{max:.1} KiB |");
     println!("| size of one login future (its state)    | {future_size} B        |");
-    println!(
-        "| client peak heap growth                 | {:.1} MiB     |",
-        peak as f64 / 1048576.0
-    );
     if let Some(kib) = peak_rss_kib(std::process::id()) {
         println!(
             "| client process peak RSS                 | {:.1} MiB     |",

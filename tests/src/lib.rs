@@ -1,11 +1,10 @@
 //! The native test harness: the rigs that run the shared conformance suite
-//! (`plex-pin-conformance`) over ureq and hyper, the hostile server, heap measurement, and
-//! the READMEs compiled as doctests.
+//! (`plex-pin-conformance`, which also holds the hostile server) over ureq, hyper and
+//! reqwest, heap measurement, and the READMEs compiled as doctests.
 
 #![deny(missing_docs)]
 
 pub mod alloc;
-pub mod hostile;
 
 /// The README's examples, compiled as doctests so they cannot rot.
 #[doc = include_str!("../../README.md")]
@@ -19,4 +18,7 @@ pub mod ureq_readme {}
 /// The async transport's README.
 #[doc = include_str!("../../transport-hyper/README.md")]
 pub mod hyper_readme {}
+/// The reqwest transport's README.
+#[doc = include_str!("../../transport-reqwest/README.md")]
+pub mod reqwest_readme {}
 pub mod rigs;

@@ -1,23 +1,25 @@
 //! The native rigs of the shared conformance suite (`plex-pin-conformance`): each test
 //! starts its own emulator in-process and makes clients of one transport pointed at it.
 //!
-//! hyper runs as it is. ureq, a blocking client, is wrapped as an async transport whose
-//! `send` blocks and whose `sleep_until` is tokio's, so that the suite's concurrent user
-//! (approving while the login waits) runs between polls; ureq's own blocking loop is the
-//! core's `run_blocking`, the same loop through an adapter (`plex_pin::drive`).
+//! hyper and reqwest run as they are. ureq, a blocking client, runs every login and refresh
+//! of the scenarios as its users run them, `plex_pin_ureq::Client::run` (the core's
+//! `run_blocking`), on a thread of its own while the scenario's user acts on the test's
+//! task (`plex_pin_conformance::blocking`); its single calls and the emulator's control
+//! routes go through it wrapped as an async transport whose `send` blocks.
 
+use std::future::Future;
 use std::time::Duration;
 
-use plex_pin::drive::{AsyncTransport, BlockingTransport, Clock};
-use plex_pin::{Config, Instant};
-use plex_pin_conformance::{Failure, Rig};
-use plex_pin_emulator::{Emulator, Options};
+use plex_pin::drive::{AsyncTransport, BlockingTransport, Cancel, Clock, Flow};
+use plex_pin::{Config, Instant, Token, TransportErrorKind};
+use plex_pin_conformance::{blocking, start_emulator, Failure, Report, Rig};
+use plex_pin_emulator::Emulator;
 
 use crate::alloc;
 
 /// One emulator, in-process, for one test.
 fn emulator() -> Emulator {
-    Emulator::start(Options::default()).unwrap()
+    start_emulator()
 }
 
 /// `plex-pin-hyper` on the test's tokio runtime.
@@ -40,7 +42,7 @@ impl Rig for HyperRig {
     type Transport = plex_pin_hyper::Client;
 
     fn url(&self) -> &str {
-        self.0.url().trim_end_matches('/')
+        self.0.url()
     }
 
     fn transport(&self, config: Config, timeout: Duration) -> Self::Transport {
@@ -61,7 +63,48 @@ impl Rig for HyperRig {
     }
 }
 
-/// `plex-pin-ureq`, its blocking `send` seen as an async one.
+/// `plex-pin-reqwest` on the test's tokio runtime.
+pub struct ReqwestRig(Emulator);
+
+impl ReqwestRig {
+    /// A rig with its own emulator.
+    pub fn new() -> Self {
+        ReqwestRig(emulator())
+    }
+}
+
+impl Default for ReqwestRig {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Rig for ReqwestRig {
+    type Transport = plex_pin_reqwest::Client;
+
+    fn url(&self) -> &str {
+        self.0.url()
+    }
+
+    fn transport(&self, config: Config, timeout: Duration) -> Self::Transport {
+        let builder = plex_pin_reqwest::Client::builder(config).timeout(timeout);
+        builder.build().unwrap()
+    }
+
+    fn failure(error: &plex_pin_reqwest::Error) -> Failure {
+        Failure::of(error.plex(), error.kind())
+    }
+
+    fn reset_memory_peak(&self) {
+        alloc::reset_peak();
+    }
+
+    fn memory_peak_growth(&self) -> Option<usize> {
+        Some(alloc::peak_growth())
+    }
+}
+
+/// `plex-pin-ureq`: logins through its blocking loop, calls through its blocking `send`.
 pub struct UreqRig(Emulator);
 
 impl UreqRig {
@@ -77,7 +120,8 @@ impl Default for UreqRig {
     }
 }
 
-/// A ureq client whose requests block the task and whose waits are tokio's.
+/// A ureq client whose requests block the task and whose waits are tokio's: what the
+/// scenarios' single calls and the emulator's control routes go through.
 pub struct Ureq(plex_pin_ureq::Client);
 
 impl Clock for Ureq {
@@ -110,7 +154,7 @@ impl AsyncTransport for Ureq {
         BlockingTransport::timeout(&self.0)
     }
 
-    fn error_kind(&self, error: &Self::Error) -> plex_pin::TransportErrorKind {
+    fn error_kind(&self, error: &plex_pin_ureq::Error) -> TransportErrorKind {
         BlockingTransport::error_kind(&self.0, error)
     }
 }
@@ -119,7 +163,7 @@ impl Rig for UreqRig {
     type Transport = Ureq;
 
     fn url(&self) -> &str {
-        self.0.url().trim_end_matches('/')
+        self.0.url()
     }
 
     fn transport(&self, config: Config, timeout: Duration) -> Ureq {
@@ -133,6 +177,28 @@ impl Rig for UreqRig {
 
     fn failure(error: &plex_pin_ureq::Error) -> Failure {
         Failure::of(error.plex(), error.kind())
+    }
+
+    /// The blocking loop ureq's users run (`Client::run`), on a thread of its own.
+    fn run<F: Flow + Send + 'static>(
+        &self,
+        transport: &Ureq,
+        flow: F,
+        cancel: Option<&Cancel>,
+        observe: impl FnMut(Report),
+    ) -> impl Future<Output = Result<Token, Failure>> {
+        let client = transport.0.clone();
+        blocking::on_a_thread(
+            move |cancel, report| {
+                client
+                    .run(flow, Some(cancel), |event| {
+                        report(Report::of::<Self>(&event))
+                    })
+                    .map_err(|e| Self::failure(&e))
+            },
+            cancel,
+            observe,
+        )
     }
 
     fn reset_memory_peak(&self) {

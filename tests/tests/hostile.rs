@@ -1,13 +1,15 @@
-//! The hostile-server suite (issue #12) over both native transports: every scenario ends in
-//! a token or a typed error, within the deadline, with the heap bounded. The client's side
-//! is the shared suite's (`plex_pin_conformance::hostile`), which the wasm transport runs too.
+//! The hostile-server suite (issue #12) over the native transports: every scenario ends in a
+//! token or a typed error, within the deadline, with the heap bounded. Server and client
+//! side are the kit's (`plex_pin_conformance::hostile`), which the wasm transport runs too;
+//! the server runs as a process of its own (this package's `hostile-server` binary), so
+//! that its allocations are not counted as the client's.
 
 use std::sync::Mutex;
 
+use plex_pin_conformance::hostile::server::ServerProcess;
 use plex_pin_conformance::hostile::survives_a_hostile_server;
 use plex_pin_conformance::Rig;
-use plex_pin_tests::hostile::ServerProcess;
-use plex_pin_tests::rigs::{HyperRig, UreqRig};
+use plex_pin_tests::rigs::{HyperRig, ReqwestRig, UreqRig};
 
 #[global_allocator]
 static ALLOC: plex_pin_tests::alloc::Counting = plex_pin_tests::alloc::Counting;
@@ -37,6 +39,11 @@ fn ureq_survives_a_hostile_server() {
 #[test]
 fn hyper_survives_a_hostile_server() {
     run_all(HyperRig::new());
+}
+
+#[test]
+fn reqwest_survives_a_hostile_server() {
+    run_all(ReqwestRig::new());
 }
 /// The emulator as the target of a hostile client (issue #12 items 4 and 17): a request body
 /// dripped one byte per segment is held in one bounded buffer, and a body that stops

@@ -70,11 +70,12 @@ fn one_client_serves_many_tasks() {
 }
 
 /// A server holding many pending logins holds many of these futures: it grew from 3,272 to
-/// 5,512 B once unnoticed (issue #14). The bench prints the figure; this keeps the bound.
+/// 5,512 B once unnoticed (issue #14), and is 1,336 B since the request's state is boxed
+/// while in flight. The bench prints the figure; this keeps the bound.
 #[test]
-fn the_login_future_stays_within_3300_bytes() {
+fn the_login_future_stays_within_2000_bytes() {
     let config = config_for(&Emulator::start(Options::default()).unwrap(), "size");
     let client = plex_pin_hyper::Client::new(config).unwrap();
     let size = std::mem::size_of_val(&client.login(fast_options(), |_, _| {}));
-    assert!(size <= 3_300, "the login future is {size} B");
+    assert!(size <= 2_000, "the login future is {size} B");
 }

@@ -1,4 +1,5 @@
-//! The shared conformance suite over `plex-pin-ureq`, plus its own blocking loop.
+//! The shared conformance suite over `plex-pin-ureq`, its logins through the blocking loop
+//! its users run (`Client::run`; see `UreqRig`), plus what only a blocking client has.
 
 use std::time::Duration;
 

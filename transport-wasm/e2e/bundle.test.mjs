@@ -45,6 +45,19 @@ test('a bundled app signs in, in the page and in a worker; the JS API in Chromiu
     });
     assert.deepEqual(typed, [true, true, 'UNAUTHORIZED', 401]);
 
+    // A redirect is REDIRECT here as in node, Deno, Bun and workerd (runtimes.test.mjs).
+    const redirect = await page.evaluate(async () => {
+      const { PlexPinClient, url } = window.api;
+      const plex = new PlexPinClient({ product: 'bundled app', baseUrl: url, loginTimeoutMs: 3000 });
+      await fetch(`${url}/emulator/fault`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ client: plex.clientId, route: 'create', fault: 'redirect' }),
+      });
+      const e = await plex.login().catch((error) => error);
+      return e.code;
+    });
+    assert.equal(redirect, 'REDIRECT');
+
     const abort = await page.evaluate(async () => {
       const { PlexPinClient, url } = window.api;
       const plex = new PlexPinClient({ product: 'bundled app', baseUrl: url, authAppUrl: `${url}/auth` });

@@ -114,6 +114,75 @@ test('before the pin exists, progress says no time left it does not know', async
   assert.equal(progress[0].secondsLeft, undefined, JSON.stringify(progress[0]));
 });
 
+test('failures in a row are counted as the core counts them, monotonically within a streak', async () => {
+  const plex = client();
+  await control('fault', { client: plex.clientId, route: 'create', fault: '500', times: 3 });
+  const failures = [];
+  let shown = false;
+  await plex.login({
+    onPin: (pin) => { shown = true; control('approve', { id: pin.id }); },
+    onProgress: (p) => { if (!shown) failures.push(p.failures); },
+  });
+  // Never back to 0 within the streak (as each wait reported before), never down: a wait
+  // reported again (a timer that fired early) says the same count.
+  assert.ok(failures.every((n, i) => i === 0 || n >= failures[i - 1]), String(failures));
+  assert.deepEqual([...new Set(failures)], [1, 2, 3], String(failures));
+});
+
+test('every method checks its options before it sends anything', { timeout: 20_000 }, async () => {
+  const plex = client();
+  const key = new Uint8Array(32);
+  const calls = [
+    ['login', () => plex.login({ singal: new AbortController().signal }), '`singal`', /did you mean `signal`/],
+    ['login', () => plex.login({ onPin: 'x' }), '`onPin`', /function/],
+    ['login', () => plex.login({ onProgress: 1 }), '`onProgress`', /function/],
+    ['login', () => plex.login({ signal: 'now' }), '`signal`', /AbortSignal/],
+    ['login', () => plex.login('x'), 'options', /object/],
+    ['createPin', () => plex.createPin({ sginal: null }), '`sginal`', /did you mean `signal`/],
+    ['checkPin', () => plex.checkPin(1, { timeout: 5 }), '`timeout`', /checkPin/],
+    ['user', () => plex.user('token', { onPin() {} }), '`onPin`', /user/],
+    ['waitForPin', () => plex.waitForPin(1, { onProgres() {} }), '`onProgres`', /waitForPin/],
+    ['loginJwt', () => plex.loginJwt(key, { onPin: 1 }), '`onPin`', /function/],
+    ['refresh', () => plex.refresh(key, { signal: {} }), '`signal`', /AbortSignal/],
+  ];
+  for (const [method, call, key, detail] of calls) {
+    const error = await call().catch((e) => e);
+    assert.ok(error instanceof PlexPinError, `${method}: ${error}`);
+    assert.equal(error.code, 'INVALID_OPTIONS', `${method}: ${error.message}`);
+    assert.ok(error.message.includes(key), `${method}: ${error.message}`);
+    assert.match(error.message, detail);
+  }
+  await sleep(100);
+  const stats = await control('stats', { client: plex.clientId });
+  assert.deepEqual(stats.requests, [], 'nothing was sent');
+});
+
+test('errors name the server that answered, not plex.tv', async () => {
+  const error = await client().user('not-a-real-token').catch((e) => e);
+  assert.equal(error.code, 'UNAUTHORIZED');
+  assert.ok(error.message.includes(new URL(emulator).host), error.message);
+  assert.ok(!error.message.includes('plex.tv'), error.message);
+  const unreachable = await client({ baseUrl: 'http://127.0.0.1:1' }).createPin().catch((e) => e);
+  assert.equal(unreachable.code, 'NETWORK');
+  assert.match(unreachable.message, /could not reach 127\.0\.0\.1:1\b/);
+});
+
+test('a redirect is REDIRECT, as in a browser', async () => {
+  const plex = client({ loginTimeoutMs: 3000 });
+  await control('fault', { client: plex.clientId, route: 'create', fault: 'redirect' });
+  const error = await plex.login().catch((e) => e);
+  assert.equal(error.code, 'REDIRECT', `${error.code}: ${error.message}`);
+});
+
+test('pollIntervalMs below the core\'s floor (50 ms) is refused, not raised', () => {
+  assert.throws(() => client({ pollIntervalMs: 49 }), (e) => {
+    assert.equal(e.code, 'INVALID_OPTIONS');
+    assert.match(e.message, /`pollIntervalMs` must be at least 50/);
+    return true;
+  });
+  assert.ok(client({ pollIntervalMs: 50 }));
+});
+
 test('bad options are refused, naming the key', () => {
   const base = { product: 'x', baseUrl: emulator };
   for (const [options, key] of [

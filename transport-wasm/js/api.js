@@ -6,7 +6,8 @@
 // `PlexPinError`, `AbortSignal` on every call, and callbacks whose exceptions end the login;
 // and the IO the module asks for (./fetch.js, timers).
 
-import { OTHER, send } from './fetch.js';
+import { DONE, failureOf, OPTIONS, WAIT } from './contract.js';
+import { send } from './fetch.js';
 
 /** Every error of this package: `code` says what happened (see the README's table). */
 export class PlexPinError extends Error {
@@ -19,15 +20,46 @@ export class PlexPinError extends Error {
   }
 }
 
-// The options and what each must be.
-const STRING = ['product', 'clientId', 'version', 'platform', 'platformVersion', 'device',
-  'deviceName', 'model', 'baseUrl', 'authAppUrl', 'linkPageUrl', 'forwardUrl'];
-const MILLIS = ['requestTimeoutMs', 'pollIntervalMs', 'loginTimeoutMs'];
-const BOOLEAN = ['link'];
-// Every option, in the order the module's constructor takes their values (src/js.rs).
-const OPTIONS = [...STRING, ...MILLIS, ...BOOLEAN];
-
 const invalid = (message) => new PlexPinError('INVALID_OPTIONS', message);
+
+// What each call's options may hold, and the type of each: the constructor's are
+// contract.js's `OPTIONS` (in the order the module takes them); a method's are these.
+const CLIENT = Object.fromEntries(OPTIONS);
+const CALL = { signal: 'AbortSignal' };
+const LOGIN = { ...CALL, onPin: 'function', onProgress: 'function' };
+const WAIT_FOR_PIN = { ...CALL, onProgress: 'function', deviceKey: 'device key' };
+
+const isSignal = (value) => typeof value?.aborted === 'boolean' && typeof value.addEventListener === 'function';
+const typeOf = (value) => (value === null ? 'null' : typeof value);
+
+// Checks `options` against `rules` (above), before anything is sent: an unknown key (a
+// typo such as `singal`, which would leave a login that cannot be aborted) or a value of
+// another type throws INVALID_OPTIONS naming the key. `what` names the call.
+function check(options, rules, what) {
+  if (options === undefined && rules !== CLIENT) return {};
+  if (options === null || typeof options !== 'object') {
+    throw invalid(rules === CLIENT ? 'options must be an object, e.g. { product: "My App" }'
+      : `${what}'s options must be an object, not ${typeOf(options)}`);
+  }
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    const type = rules[key];
+    if (!type) {
+      // The same letters, in another case or order: `baseURL`, `singal`.
+      const letters = (k) => [...k.toLowerCase()].sort().join('');
+      const near = Object.keys(rules).find((k) => letters(k) === letters(key));
+      throw invalid(`unknown option \`${key}\` of ${what}${near ? ` (did you mean \`${near}\`?)` : ''}`);
+    }
+    const ok = type === 'AbortSignal' ? isSignal(value)
+      : type === 'device key' ? true // seedOf checks it
+        : typeof value === type;
+    if (!ok) throw invalid(`option \`${key}\` of ${what} must be a ${type}, not ${typeOf(value)}`);
+    if (type === 'number' && !(Number.isFinite(value) && value > 0)) {
+      throw invalid(`option \`${key}\` must be a positive number of milliseconds, not ${value}`);
+    }
+  }
+  return options;
+}
 
 // A UUID v4 from the platform's CSPRNG (`randomUUID` exists in secure contexts only).
 function uuid() {
@@ -39,45 +71,24 @@ function uuid() {
   return h.replace(/(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
 }
 
-function checkOptions(options) {
-  if (options === null || typeof options !== 'object') {
-    throw invalid('options must be an object, e.g. { product: "My App" }');
-  }
-  for (const [key, value] of Object.entries(options)) {
-    if (value === undefined) continue;
-    const known = STRING.includes(key) ? 'string' : MILLIS.includes(key) ? 'number'
-      : BOOLEAN.includes(key) ? 'boolean' : null;
-    if (!known) {
-      const near = OPTIONS.find((k) => k.toLowerCase() === key.toLowerCase());
-      throw invalid(`unknown option \`${key}\`${near ? ` (did you mean \`${near}\`?)` : ''}`);
-    }
-    if (typeof value !== known) {
-      throw invalid(`option \`${key}\` must be a ${known}, not ${value === null ? 'null' : typeof value}`);
-    }
-    if (known === 'number' && !(Number.isFinite(value) && value > 0)) {
-      throw invalid(`option \`${key}\` must be a positive number of milliseconds, not ${value}`);
-    }
-  }
-  if (typeof options.product !== 'string' || options.product === '') {
-    throw invalid('option `product` (the app name users see) is required');
-  }
-}
-
-// The WebAssembly side throws plain `Error`s carrying `code`, `status`, `retryAfter`.
-function wrap(error) {
+// The module throws plain `Error`s carrying `code`, `status`, `retryAfter`. Its messages
+// call the server plex.tv (the core's texts): where `baseUrl` is another, they name that one.
+function wrap(error, server) {
   if (error instanceof PlexPinError || typeof error?.code !== 'string') return error;
-  return new PlexPinError(error.code, error.message, { status: error.status, retryAfter: error.retryAfter });
+  const message = server === 'plex.tv' ? error.message : error.message.replaceAll('plex.tv', server);
+  return new PlexPinError(error.code, message, { status: error.status, retryAfter: error.retryAfter });
 }
 
 function aborted(signal) {
   return signal.reason ?? new DOMException('The operation was aborted.', 'AbortError');
 }
 
-// Runs a WebAssembly task (one call or login, src/task.rs) to its end: each request on
-// fetch, each wait on a timer, each step in the module. `failed()` reports an exception a
-// callback threw, which ends it. `signal` or `stop(reason)` ends it at once: its request is
-// aborted, its timer cleared, the task freed. Nothing starts under an aborted signal.
-function run(begin, { signal, failed } = {}) {
+// Runs a WebAssembly task (one call or login, src/task.rs) to its end: each step in the
+// module, then what it asks for (contract.js): a request on fetch, or a wait on a timer.
+// `failed()` reports an exception a callback threw, which ends it. `signal` or
+// `stop(reason)` ends it at once: its request is aborted, its timer cleared, the task freed.
+// Nothing starts under an aborted signal. `server` is named in its errors.
+function run(begin, { signal, failed, server }) {
   if (signal?.aborted) return { promise: Promise.reject(aborted(signal)), stop() {} };
   let stop;
   const promise = new Promise((resolve, reject) => {
@@ -117,7 +128,7 @@ function run(begin, { signal, failed } = {}) {
         answer?.();
         next = task.step();
       } catch (e) {
-        error = wrap(e);
+        error = wrap(e, server);
       }
       stepping = false;
       if (done) return free();
@@ -125,22 +136,22 @@ function run(begin, { signal, failed } = {}) {
       const thrown = failed?.();
       if (thrown) return end(reject, thrown.e);
       if (error) return end(reject, error);
-      if (next[0] === 0) return end(resolve, next[1]);
-      if (next[0] === 1) {
-        timer = setTimeout(() => step(), next[1]);
+      const [kind, what] = next;
+      if (kind === DONE) return end(resolve, what);
+      if (kind === WAIT) {
+        timer = setTimeout(() => step(), what);
         return;
       }
-      // Otherwise a request: `[method, url, …]`.
       request = new AbortController();
-      send(next, request.signal).then(
+      send(what, request.signal).then(
         ([status, headers, body]) => step(() => task.respond(status, headers, body)),
-        (e) => step(() => task.fail(e.kind ?? OTHER, String(e.message ?? e))),
+        (e) => step(() => task.fail(failureOf(e), String(e?.message ?? e))),
       );
     };
     try {
       task = begin();
     } catch (e) {
-      return end(reject, wrap(e));
+      return end(reject, wrap(e, server));
     }
     step();
   });
@@ -149,45 +160,34 @@ function run(begin, { signal, failed } = {}) {
 
 const noJwt = () => invalid('the JWT sign-in is in the `plex-pin-wasm/jwt` entry point');
 
-/** A new device key: 32 random bytes (keep them, like the client identifier). */
-export function generateDeviceKey() {
-  return globalThis.crypto.getRandomValues(new Uint8Array(32));
-}
-
-// A device key's seed as bytes: given as bytes, or as base64url text.
-function deviceKeySeed(key) {
-  let bytes = key;
-  if (typeof key === 'string') {
-    const base64 = key.replace(/-/g, '+').replace(/_/g, '/');
-    try {
-      bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-    } catch {
-      throw invalid('the device key is not base64url');
-    }
-  }
-  if (!(bytes instanceof Uint8Array) || bytes.length !== 32) {
-    throw invalid('the device key is 32 bytes (a Uint8Array, or base64url text)');
-  }
-  return bytes;
-}
-
-/** The API over one build of the module (its wasm-bindgen glue's `PlexPinClient`). */
-export function api(WasmClient) {
+/**
+ * The API over one build of the module (its wasm-bindgen glue's `PlexPinClient`); the JWT
+ * build's (jwt.js) passes `seedOf`, which reads a device key (device-key.js), so that the
+ * default build's apps do not carry it.
+ */
+export function api(WasmClient, seedOf) {
   /** Signs a user in to Plex.tv with a PIN. */
   return class PlexPinClient {
     #options;
     #client;
+    // The host of `baseUrl`, which the errors name.
+    #server;
     #logins = new Set();
 
     /** Validates the options; throws `PlexPinError` `INVALID_OPTIONS` naming a bad key. */
     constructor(options) {
-      checkOptions(options);
+      check(options, CLIENT, 'new PlexPinClient');
+      if (typeof options.product !== 'string' || options.product === '') {
+        throw invalid('option `product` (the app name users see) is required');
+      }
       this.#options = { ...options, clientId: options.clientId ?? uuid() };
       try {
-        this.#client = new WasmClient(OPTIONS.map((key) => this.#options[key]));
+        this.#client = new WasmClient(OPTIONS.map(([key]) => this.#options[key]));
       } catch (e) {
-        throw wrap(e);
+        throw wrap(e, 'plex.tv');
       }
+      // The module has checked it.
+      this.#server = new URL(options.baseUrl ?? 'https://plex.tv').host;
     }
 
     /** A new random client identifier (UUID v4). Store it and reuse it. */
@@ -206,18 +206,18 @@ export function api(WasmClient) {
     }
 
     /** Creates a pin without waiting for it (the forwarding flow). */
-    createPin({ signal } = {}) {
-      return run(() => this.#client.createPin(), { signal }).promise;
+    createPin(options) {
+      return this.#run('createPin', options, CALL, () => this.#client.createPin());
     }
 
     /** Checks a pin once: the token once approved, `null` before. */
-    checkPin(id, { signal } = {}) {
-      return run(() => this.#client.checkPin(id), { signal }).promise;
+    checkPin(id, options) {
+      return this.#run('checkPin', options, CALL, () => this.#client.checkPin(id));
     }
 
     /** The account a token belongs to; rejects with `UNAUTHORIZED` for a bad token. */
-    user(token, { signal } = {}) {
-      return run(() => this.#client.user(token), { signal }).promise;
+    user(token, options) {
+      return this.#run('user', options, CALL, () => this.#client.user(token));
     }
 
     /**
@@ -226,25 +226,10 @@ export function api(WasmClient) {
      * ends the login and rejects it with that exception. `signal` aborts it (an `AbortError`).
      * The older form `login(onPin, onProgress)` is accepted too.
      */
-    login(options = {}, onProgress) {
+    login(options, onProgress) {
       if (typeof options === 'function') options = { onPin: options, onProgress };
-      const { signal, onPin } = options;
-      return this.#login(signal, (guard) => this.#client.login(guard(onPin), guard(options.onProgress)));
-    }
-
-    // Runs one login, with callbacks whose exceptions end it, `signal`, and `cancel()`.
-    #login(signal, begin) {
-      let thrown;
-      const guard = (callback) => callback && ((value) => {
-        try {
-          callback(value);
-        } catch (e) {
-          thrown ??= { e };
-        }
-      });
-      const login = run(() => begin(guard), { signal, failed: () => thrown });
-      this.#logins.add(login);
-      return login.promise.finally(() => this.#logins.delete(login));
+      return this.#run('login', options, LOGIN, ({ onPin, onProgress }, guard) =>
+        this.#client.login(guard(onPin), guard(onProgress)), { login: true });
     }
 
     /**
@@ -253,19 +238,17 @@ export function api(WasmClient) {
      * backoff and deadlines as `login`; resolves to the token. A pin of `loginJwt`
      * (`plex-pin-wasm/jwt`) takes its `deviceKey` again.
      */
-    waitForPin(pin, { signal, onProgress, deviceKey } = {}) {
+    waitForPin(pin, options) {
       const { id, code = '', expiresAt = 0 } = typeof pin === 'number' ? { id: pin } : pin ?? {};
-      if (!Number.isSafeInteger(id) || id < 0) {
-        return Promise.reject(invalid('waitForPin takes a PinInfo or a pin id (a non-negative integer)'));
-      }
-      if (deviceKey === undefined) {
-        return this.#login(signal, (guard) =>
-          this.#client.waitForPin(id, code, expiresAt, guard(onProgress)));
-      }
-      // A pin of the JWT sign-in: its polls are signed with the same key.
-      if (!WasmClient.prototype.waitForPinJwt) return Promise.reject(noJwt());
-      return this.#login(signal, (guard) =>
-        this.#client.waitForPinJwt(id, code, expiresAt, deviceKeySeed(deviceKey), guard(onProgress)));
+      return this.#run('waitForPin', options, WAIT_FOR_PIN, ({ onProgress, deviceKey }, guard) => {
+        if (!Number.isSafeInteger(id) || id < 0) {
+          throw invalid('waitForPin takes a PinInfo or a pin id (a non-negative integer)');
+        }
+        if (deviceKey === undefined) return this.#client.waitForPin(id, code, expiresAt, guard(onProgress));
+        // A pin of the JWT sign-in: its polls are signed with the same key.
+        if (!WasmClient.prototype.waitForPinJwt) throw noJwt();
+        return this.#client.waitForPinJwt(id, code, expiresAt, seedOf(deviceKey), guard(onProgress));
+      }, { login: true });
     }
 
     /**
@@ -273,22 +256,52 @@ export function api(WasmClient) {
      * the device key (its 32-byte seed, as bytes or base64url, kept by the caller with the
      * client identifier); resolves to a Plex JWT (7 days; see `refresh`).
      */
-    loginJwt(deviceKey, { signal, onPin, onProgress } = {}) {
-      if (!WasmClient.prototype.loginJwt) return Promise.reject(noJwt());
-      return this.#login(signal, (guard) =>
-        this.#client.loginJwt(deviceKeySeed(deviceKey), guard(onPin), guard(onProgress)));
+    loginJwt(deviceKey, options) {
+      return this.#run('loginJwt', options, LOGIN, ({ onPin, onProgress }, guard) => {
+        if (!WasmClient.prototype.loginJwt) throw noJwt();
+        return this.#client.loginJwt(seedOf(deviceKey), guard(onPin), guard(onProgress));
+      }, { login: true });
     }
 
     /** A new Plex JWT for this device (`plex-pin-wasm/jwt`): when less than a day is left,
      *  or after a 498. */
-    refresh(deviceKey, { signal } = {}) {
-      if (!WasmClient.prototype.refresh) return Promise.reject(noJwt());
-      return run(() => this.#client.refresh(deviceKeySeed(deviceKey)), { signal }).promise;
+    refresh(deviceKey, options) {
+      return this.#run('refresh', options, CALL, () => {
+        if (!WasmClient.prototype.refresh) throw noJwt();
+        return this.#client.refresh(seedOf(deviceKey));
+      });
     }
 
     /** Stops every running login of this client: each rejects with `CANCELLED`. */
     cancel() {
       for (const login of this.#logins) login.stop(new PlexPinError('CANCELLED', 'the login was cancelled'));
     }
-  }
+
+    // One call of the module. Its options are checked against `rules` first: a bad one
+    // rejects, as every failure does, before anything is sent. Then `begin(options, guard)`
+    // makes the task (and may throw INVALID_OPTIONS too); `guard(callback)` wraps a callback
+    // whose exception ends the call. A `login` is one that `cancel()` stops.
+    #run(what, options, rules, begin, { login = false } = {}) {
+      let thrown;
+      const guard = (callback) => callback && ((value) => {
+        try {
+          callback(value);
+        } catch (e) {
+          thrown ??= { e };
+        }
+      });
+      let call;
+      try {
+        const checked = check(options, rules, what);
+        call = run(() => begin(checked, guard), {
+          signal: checked.signal, failed: () => thrown, server: this.#server,
+        });
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      if (!login) return call.promise;
+      this.#logins.add(call);
+      return call.promise.finally(() => this.#logins.delete(call));
+    }
+  };
 }

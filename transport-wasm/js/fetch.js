@@ -1,20 +1,13 @@
 // One request on the global `fetch`, as the plex-pin core asks for it: within a timeout,
-// never following a redirect, the body capped. Works in a window, a worker and node.
+// never following a redirect, the body capped. Works in a window, a worker, node, Deno, Bun
+// and workerd. The request and the failures are contract.js's.
 //
-// It settles with `[status, headers, body]` (`headers` the values of `READ`, in its order,
-// `null` where absent; `body` a Uint8Array), or rejects with a `TransportFailure` whose
-// `kind` is the core's `TransportErrorKind` as `Task.fail` numbers it.
+// It settles with `[status, headers, body]` (`headers` fetch's `Headers`, `body` a
+// Uint8Array), or rejects with a `TransportFailure`.
 
-export const CONNECT = 0;
-export const TIMEOUT = 1;
-export const BODY_TOO_LARGE = 2;
-export const REDIRECT = 3;
-export const OTHER = 4;
+import { FAILURE } from './contract.js';
 
-/** The response headers the core reads, in the order `Task.respond` takes them (src/wire.rs). */
-export const READ = ['content-type', 'retry-after', 'date'];
-
-/** A request that got no usable answer. */
+/** A request that got no answer; `kind` says why (contract.js's `FAILURE`). */
 export class TransportFailure extends Error {
   constructor(kind, message) {
     super(message);
@@ -22,13 +15,16 @@ export class TransportFailure extends Error {
   }
 }
 
+// fetch's redirect statuses: what `redirect: 'manual'` does not follow.
+const REDIRECTS = [301, 302, 303, 307, 308];
+
 const tooLarge = (limit) =>
-  new TransportFailure(BODY_TOO_LARGE, `the response body is larger than the ${limit}-byte limit`);
+  new TransportFailure(FAILURE.BODY_TOO_LARGE, `the response body is larger than the ${limit}-byte limit`);
 
 /**
- * Sends `[method, url, headers, body, timeoutMs, limit]` (headers as `[name, value, …]`) and
- * reads at most `limit` body bytes, all within `timeoutMs`. `signal` stops it early (its
- * caller, who has then settled already, ignores how it ends).
+ * Sends a request (contract.js: `[method, url, headers, body, timeoutMs, limit]`) and reads
+ * at most `limit` body bytes, all within `timeoutMs`. `signal` stops it early (its caller,
+ * who has then settled already, ignores how it ends).
  */
 export async function send([method, url, headers, body, timeoutMs, limit], signal) {
   const controller = new AbortController();
@@ -40,14 +36,16 @@ export async function send([method, url, headers, body, timeoutMs, limit], signa
   const stop = () => controller.abort();
   signal?.addEventListener('abort', stop, { once: true });
   const failed = (context, error) => {
-    if (timedOut) return new TransportFailure(TIMEOUT, 'the request timed out');
+    if (timedOut) return new TransportFailure(FAILURE.TIMEOUT, 'the request timed out');
     // fetch rejects a refused connection, a DNS failure and a CORS refusal alike: this is
     // what a page is allowed to know.
-    return new TransportFailure(CONNECT, `could not reach the server (${context}: ${error?.message ?? error}; refused, offline or blocked by CORS)`);
+    return new TransportFailure(FAILURE.CONNECT, `could not reach ${new URL(url).host} (${context}: ${error?.message ?? error}; refused, offline or blocked by CORS)`);
   };
   try {
     const pairs = [];
-    for (let i = 0; i < headers.length; i += 2) pairs.push([headers[i], headers[i + 1]]);
+    // A value's bytes as fetch takes them, a ByteString (one char per byte): UTF-8 device
+    // names go out as their UTF-8 bytes.
+    for (let i = 0; i < headers.length; i += 2) pairs.push([headers[i], String.fromCharCode(...headers[i + 1])]);
     let response;
     try {
       response = await fetch(url, {
@@ -56,8 +54,10 @@ export async function send([method, url, headers, body, timeoutMs, limit], signa
     } catch (error) {
       throw failed('fetch failed', error);
     }
-    if (response.type === 'opaqueredirect') {
-      throw new TransportFailure(REDIRECT, 'the server answered with a redirect, which is not followed');
+    // Browsers hide a redirect behind an opaque response; node, Deno and Bun hand over the
+    // 3xx itself. Either way it is the same answer, and the same failure.
+    if (response.type === 'opaqueredirect' || REDIRECTS.includes(response.status)) {
+      throw new TransportFailure(FAILURE.REDIRECT, 'the server answered with a redirect, which is not followed');
     }
     if (Number(response.headers.get('content-length')) > limit) throw tooLarge(limit);
     const chunks = [];
@@ -86,7 +86,7 @@ export async function send([method, url, headers, body, timeoutMs, limit], signa
       all.set(chunk, at);
       at += chunk.length;
     }
-    return [response.status, READ.map((name) => response.headers.get(name)), all];
+    return [response.status, response.headers, all];
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener('abort', stop);

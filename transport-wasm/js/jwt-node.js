@@ -1,4 +1,4 @@
-// plex-pin-wasm/jwt for node (20 and later): ready on import, as node.js.
+// plex-pin-wasm/jwt for node and Bun: ready on import (or `require`), as node.js.
 import { readFileSync } from 'node:fs';
 import { initSync } from './plex_pin_wasm_jwt.js';
 

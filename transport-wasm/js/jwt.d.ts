@@ -1,5 +1,5 @@
 // The types of plex-pin-wasm/jwt: the default entry's, and the JWT sign-in.
-import { PlexPinClient as Base, type CallOptions, type LoginOptions, type LoginProgress, type PinInfo } from './index.js';
+import { PlexPinClient as Base, type CallOptions, type LoginOptions, type PinInfo, type WaitOptions } from './index.js';
 
 export * from './index.js';
 export { default } from './index.js';
@@ -14,7 +14,7 @@ export class PlexPinClient extends Base {
   loginJwt(deviceKey: DeviceKey, options?: LoginOptions): Promise<string>;
   /** `waitForPin` for a pin `loginJwt` created (a page reloaded mid-login): its polls are
    *  signed with `deviceKey` again. */
-  waitForPin(pin: PinInfo | number, options?: CallOptions & { onProgress?: (progress: LoginProgress) => void; deviceKey?: DeviceKey }): Promise<string>;
+  waitForPin(pin: PinInfo | number, options?: WaitOptions & { deviceKey?: DeviceKey }): Promise<string>;
   /** A new Plex JWT for this device: when less than a day is left, or after a 498. */
   refresh(deviceKey: DeviceKey, options?: CallOptions): Promise<string>;
 }

@@ -2,7 +2,9 @@
 // (`loginJwt`, `refresh`). A separate build, so that apps without it download less.
 import init, { initSync, PlexPinClient as WasmClient } from './plex_pin_wasm_jwt.js';
 import { api } from './api.js';
+import { seedOf } from './device-key.js';
 
 export { init as default, init, initSync };
-export { PlexPinError, generateDeviceKey } from './api.js';
-export const PlexPinClient = api(WasmClient);
+export { PlexPinError } from './api.js';
+export { generateDeviceKey } from './device-key.js';
+export const PlexPinClient = api(WasmClient, seedOf);

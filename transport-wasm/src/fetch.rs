@@ -12,13 +12,16 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
-use crate::{wire, Error};
+use crate::wire::{self, Headers};
+use crate::{contract, Error};
 use plex_pin::TransportErrorKind;
 
 #[wasm_bindgen(module = "/js/fetch.js")]
 extern "C" {
+    /// Sends js/contract.js's `request`; settles with `[status, headers, body]` or rejects
+    /// with a `TransportFailure`.
     #[wasm_bindgen(js_name = send)]
-    fn fetch_send(request: &Array, signal: &AbortSignal) -> Promise;
+    fn fetch_send(request: &JsValue, signal: &AbortSignal) -> Promise;
 }
 
 #[wasm_bindgen]
@@ -78,16 +81,15 @@ pub(crate) async fn send(
         Ok(answer) => {
             let answer: Array = answer.unchecked_into();
             let status = answer.get(0).as_f64().unwrap_or(0.0) as u16;
-            let headers: Array = answer.get(1).unchecked_into();
+            let headers: Headers = answer.get(1).unchecked_into();
             let body = answer.get(2).unchecked_into::<Uint8Array>().to_vec();
             wire::response(status, &headers, body)
         }
         Err(error) => {
-            let field = |name: &str| Reflect::get(&error, &name.into()).ok();
-            let kind = field("kind").and_then(|k| k.as_f64()).unwrap_or(4.0) as u8;
-            let detail = field("message").and_then(|m| m.as_string());
+            let message = Reflect::get(&error, &"message".into()).ok();
+            let detail = message.and_then(|m| m.as_string());
             Err(wire::failure(
-                kind,
+                contract::failure_of(&error),
                 detail.unwrap_or_else(|| "fetch failed".to_owned()),
             ))
         }

@@ -1,15 +1,17 @@
 //! The JavaScript API: `PlexPinClient`, for web apps with no Rust of their own.
 //!
-//! Exported to JS by wasm-bindgen and run by the npm package's `js/api.js`; Rust callers use
-//! [`Client`](crate::Client) instead.
+//! Exported to JS by wasm-bindgen and run by the npm package's `js/api.js` (its types are
+//! the package's `index.d.ts`); what crosses between the two is js/contract.js's. Rust
+//! callers use [`Client`](crate::Client) instead.
 
 use std::rc::Rc;
 use std::time::Duration;
 
 use js_sys::{Array, Function, Object, Reflect};
+use plex_pin::limits::MIN_POLL_INTERVAL;
 use plex_pin::{
-    auth_url, ClientId, Config, ExpiredBy, ForwardUrl, LoginOptions, Pin, PinKind, PinOptions,
-    Token, User,
+    approval_url, auth_url, ClientId, Config, ExpiredBy, ForwardUrl, LoginOptions, Pin, PinKind,
+    PinOptions, Token, User,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -17,76 +19,11 @@ use wasm_bindgen::JsCast;
 use plex_pin::drive::{self, Event};
 use plex_pin::{Call, Instant, SavedPin, TransportErrorKind as Kind};
 
+use crate::contract::Opt;
 use crate::task::Io;
 pub use crate::task::Task;
+pub use crate::wire::Headers;
 use crate::Error;
-
-#[wasm_bindgen(typescript_custom_section)]
-const TYPES: &'static str = r#"
-/** Options of `new PlexPinClient(options)`. Only `product` is required. */
-export interface PlexPinOptions {
-  /** X-Plex-Product: the app name the user sees in Authorized Devices. */
-  product: string;
-  /** X-Plex-Client-Identifier. Generate it once (`PlexPinClient.generateClientId()`),
-   *  keep it (localStorage) and pass it every time: plex.tv ties pins to it. */
-  clientId?: string;
-  version?: string; platform?: string; platformVersion?: string;
-  device?: string; deviceName?: string; model?: string;
-  /** API base URL (default https://plex.tv); plain http only for loopback. */
-  baseUrl?: string;
-  /** Auth App page (default https://app.plex.tv/auth). */
-  authAppUrl?: string;
-  /** Code-entry page for 4-character codes (default https://plex.tv/link/). */
-  linkPageUrl?: string;
-  /** Ask for a 4-character plex.tv/link code instead of a strong one. */
-  link?: boolean;
-  /** Forwarding flow: where the Auth App sends the browser after sign-in. */
-  forwardUrl?: string;
-  /** Timeout of each request in ms (default 15000). */
-  requestTimeoutMs?: number;
-  /** Time between polls in ms (default 1000). */
-  pollIntervalMs?: number;
-  /** Give up the login after this many ms (default: the pin's own lifetime). */
-  loginTimeoutMs?: number;
-}
-
-/** A pin, as shown to the user. */
-export interface PinInfo {
-  id: number;
-  code: string;
-  /** "strong" (Auth App link) or "link" (4 characters for plex.tv/link). */
-  kind: "strong" | "link";
-  /** Where the user approves: the Auth App URL, or the link page. */
-  url: string;
-  /** plex.tv's QR image URL for the code, when it sent one. */
-  qr?: string;
-  /** Seconds left when plex.tv answered. */
-  expiresIn?: number;
-  /** When it expires, in Unix seconds (for `waitForPin` after a reload). */
-  expiresAt?: number;
-}
-
-/** Reported about once per poll while the login waits. */
-export interface LoginProgress {
-  /** Seconds until the pin expires or the login's deadline, whichever is first; absent
-   *  while no pin exists and no deadline was set. */
-  secondsLeft?: number;
-  /** Failures in a row (429, 5xx, network); 0 while all is well. */
-  failures: number;
-}
-
-/** The signed-in account. */
-export interface PlexUser {
-  id: number; uuid?: string; username?: string; email?: string;
-  title?: string; thumb?: string; displayName?: string;
-  subscription?: { active: boolean; status?: string; plan?: string };
-}
-
-/** Errors are `Error`s with a `code`: "PIN_EXPIRED", "DENIED_OR_EXPIRED", "TIMED_OUT",
- *  "RATE_LIMITED", "UNAUTHORIZED", "HTTP_STATUS", "BAD_RESPONSE", "NETWORK",
- *  "REQUEST_TIMEOUT", "BODY_TOO_LARGE", "REDIRECT", "CANCELLED", "INVALID_OPTIONS". */
-export interface PlexPinError extends Error { code: string }
-"#;
 
 fn set(target: &Object, key: &str, value: impl Into<JsValue>) {
     let _ = Reflect::set(target, &key.into(), &value.into());
@@ -205,29 +142,13 @@ fn user_info(user: &User) -> JsValue {
     info.into()
 }
 
-/// `PlexPinOptions`, in the order of the values the constructor takes: js/api.js's
-/// `OPTIONS` (strings, then milliseconds, then booleans). By index, not by name: the names
-/// would cost the module their texts and a property lookup each (220 B gzipped, measured).
-#[derive(Clone, Copy)]
-#[cfg_attr(test, derive(Debug))]
-pub(crate) enum Opt {
-    Product,
-    ClientId,
-    Version,
-    Platform,
-    PlatformVersion,
-    Device,
-    DeviceName,
-    Model,
-    BaseUrl,
-    AuthAppUrl,
-    LinkPageUrl,
-    ForwardUrl,
-    RequestTimeoutMs,
-    PollIntervalMs,
-    LoginTimeoutMs,
-    Link,
-}
+/// The refusal of a `pollIntervalMs` under the core's floor, which it names: written out,
+/// not formatted (59 B gzipped), and held to the core's value when it compiles.
+const POLL_FLOOR: &str = "option `pollIntervalMs` must be at least 50 (milliseconds)";
+const _: () = assert!(
+    MIN_POLL_INTERVAL.as_millis() == 50,
+    "POLL_FLOOR names the floor"
+);
 
 /// Applies one option to the configuration.
 type Setter = fn(plex_pin::ConfigBuilder, String) -> plex_pin::ConfigBuilder;
@@ -248,8 +169,8 @@ pub struct JsClient(Rc<Inner>);
 #[wasm_bindgen(js_class = PlexPinClient)]
 impl JsClient {
     /// Validates the options; throws an `INVALID_OPTIONS` error for a bad value. `options`
-    /// holds `PlexPinOptions`' values in js/api.js's `OPTIONS` order (`Opt`), their types
-    /// checked there.
+    /// holds `PlexPinOptions`' values in js/contract.js's `OPTIONS` order (`Opt`), their
+    /// types checked by js/api.js.
     #[wasm_bindgen(constructor)]
     pub fn new(options: Array) -> Result<JsClient, JsValue> {
         let string = |at: Opt| options.get(at as u32).as_string();
@@ -293,7 +214,11 @@ impl JsClient {
         }
         let mut login = LoginOptions::default().with_pin(pin);
         if let Some(interval) = millis(number(Opt::PollIntervalMs)) {
-            login = login.with_poll_interval(interval.max(Duration::from_millis(50)));
+            // The core would raise it to its floor without a word: refused instead.
+            if interval < MIN_POLL_INTERVAL {
+                return Err(invalid(POLL_FLOOR));
+            }
+            login = login.with_poll_interval(interval);
         }
         if let Some(timeout) = millis(number(Opt::LoginTimeoutMs)) {
             login = login.with_timeout(timeout);
@@ -323,10 +248,7 @@ impl JsClient {
             let config = &inner.config;
             let pin = io.call(Call::create_pin(config, &inner.options.pin)).await;
             let pin = pin.map_err(to_js)?;
-            let url = match pin.kind() {
-                PinKind::Link => plex_pin::link_url(config, &pin.code),
-                _ => auth_url(config, &pin.code, inner.forward_url.as_ref()),
-            };
+            let url = approval_url(config, &pin, inner.forward_url.as_ref());
             Ok(pin_info(&pin, &url))
         })
     }
@@ -464,13 +386,29 @@ impl JsClient {
                 set(&info, "failures", failures);
                 info.into()
             };
+            // Failures in a row, as the core counts them. It reports the count with each
+            // retry; a wait until the retry it announced last is that retry's (a timer that
+            // fired early), any other wait follows an answer that ended the streak.
+            let mut failures = 0;
+            let mut retry_at = None;
             let result = io
                 .run(login, |event| match event {
                     Event::PinReady { pin, url, .. } => call(&on_pin, pin_info(pin, url)),
-                    Event::Waiting { deadline, .. } => call(&on_progress, progress(deadline, 0)),
+                    Event::Waiting { until, deadline } => {
+                        if retry_at != Some(until) {
+                            failures = 0;
+                        }
+                        call(&on_progress, progress(deadline, failures))
+                    }
                     Event::Retrying {
-                        attempt, deadline, ..
-                    } => call(&on_progress, progress(deadline, attempt)),
+                        attempt,
+                        next_try,
+                        deadline,
+                        ..
+                    } => {
+                        (failures, retry_at) = (attempt, Some(next_try));
+                        call(&on_progress, progress(deadline, failures))
+                    }
                     _ => {}
                 })
                 .await;
@@ -490,55 +428,4 @@ fn device_key(seed: &[u8]) -> Result<plex_pin::jwt::DeviceKey, JsValue> {
         .try_into()
         .map_err(|_| invalid("the device key is 32 bytes"))?;
     Ok(plex_pin::jwt::DeviceKey::from_seed(seed))
-}
-
-#[cfg(test)]
-mod tests {
-    use wasm_bindgen_test::wasm_bindgen_test;
-
-    use super::Opt;
-
-    /// js/api.js's `OPTIONS`: its `STRING`, `MILLIS` and `BOOLEAN` lists, joined.
-    fn api_js_options() -> Vec<String> {
-        let api = include_str!("../js/api.js");
-        let list = |start: &str| {
-            let (_, rest) = api.split_once(start).expect("the list is in js/api.js");
-            let (items, _) = rest.split_once("];").expect("the list ends");
-            items
-                .split(',')
-                .map(|item| item.trim().trim_matches('\'').to_owned())
-                .collect::<Vec<_>>()
-        };
-        let lists = ["const STRING = [", "const MILLIS = [", "const BOOLEAN = ["];
-        lists.into_iter().flat_map(list).collect()
-    }
-
-    /// The constructor reads each value where js/api.js puts it: a reordered list on either
-    /// side would set one option from another's value.
-    #[wasm_bindgen_test]
-    fn options_are_read_in_the_order_js_api_sends_them() {
-        let ours = [
-            (Opt::Product, "product"),
-            (Opt::ClientId, "clientId"),
-            (Opt::Version, "version"),
-            (Opt::Platform, "platform"),
-            (Opt::PlatformVersion, "platformVersion"),
-            (Opt::Device, "device"),
-            (Opt::DeviceName, "deviceName"),
-            (Opt::Model, "model"),
-            (Opt::BaseUrl, "baseUrl"),
-            (Opt::AuthAppUrl, "authAppUrl"),
-            (Opt::LinkPageUrl, "linkPageUrl"),
-            (Opt::ForwardUrl, "forwardUrl"),
-            (Opt::RequestTimeoutMs, "requestTimeoutMs"),
-            (Opt::PollIntervalMs, "pollIntervalMs"),
-            (Opt::LoginTimeoutMs, "loginTimeoutMs"),
-            (Opt::Link, "link"),
-        ];
-        let theirs = api_js_options();
-        assert_eq!(theirs.len(), ours.len(), "{theirs:?}");
-        for (opt, name) in ours {
-            assert_eq!(theirs[opt as usize], name, "{opt:?}");
-        }
-    }
 }

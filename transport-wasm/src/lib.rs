@@ -19,6 +19,8 @@
 #![deny(missing_docs)]
 
 #[cfg(target_arch = "wasm32")]
+mod contract;
+#[cfg(target_arch = "wasm32")]
 mod fetch;
 #[cfg(target_arch = "wasm32")]
 pub mod js;

@@ -5,8 +5,9 @@
 //! from outside and says what: send this request (`js/fetch.js` does, with its timeout and
 //! body cap), wait this long, or done. JavaScript does it and steps again. So the module
 //! carries no fetch bindings and no executor (they cost it 4.6 KB gzipped, BENCHMARKS.md),
-//! every protocol decision stays in the core, and stopping a task is JavaScript's: it
-//! aborts the request, clears the timer and frees the task.
+//! the protocol (requests, answers, polling, backoff, deadlines) is the core's loop's, and
+//! stopping a task is JavaScript's: it aborts the request, clears the timer and frees the
+//! task. What crosses is js/contract.js's (`contract.rs`).
 
 use std::cell::RefCell;
 use std::future::{poll_fn, Future};
@@ -15,12 +16,13 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use js_sys::Array;
 use plex_pin::drive::{self, AsyncTransport, Clock, Event, Flow};
 use plex_pin::{Call, Instant, Token, TransportErrorKind};
 use wasm_bindgen::prelude::*;
 
-use crate::{wire, Error};
+use crate::contract::Step;
+use crate::wire::{self, Headers};
+use crate::Error;
 
 /// What a task waits for.
 enum Want {
@@ -148,28 +150,27 @@ impl Task {
 
 #[wasm_bindgen]
 impl Task {
-    /// Runs the task until it needs something: `[0, value]` when it is done, `[1, ms]` to
-    /// wait, or a request to send, as js/fetch.js's `send` takes it (`[method, url, …]`:
-    /// told apart by its first item, a string). Throws the task's error.
-    pub fn step(&mut self) -> Result<Array, JsValue> {
+    /// Runs the task until it needs something, and says what: `[tag, value]`, as
+    /// js/contract.js describes it (the tags are `contract::Step`). Throws the task's error.
+    pub fn step(&mut self) -> Result<JsValue, JsValue> {
         let Some(work) = self.work.as_mut() else {
             return Err(JsValue::from_str("the task is over"));
         };
         if let Poll::Ready(result) = work.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
             self.work = None;
-            return Ok(Array::of2(&0.into(), &result?));
+            return Ok(Step::Done.with(&result?));
         }
         let want = self.io.slot.borrow_mut().want.take();
         Ok(match want {
-            Some(Want::Sleep(at)) => Array::of2(
-                &1.into(),
-                &wire::millis(at.saturating_duration_since(Instant::now())).into(),
-            ),
+            Some(Want::Sleep(at)) => {
+                let ms = wire::millis(at.saturating_duration_since(Instant::now()));
+                Step::Wait.with(&ms.into())
+            }
             Some(Want::Send(request, timeout)) => {
                 let limit = drive::DEFAULT_MAX_BODY;
                 let name = |name: &_| plex_pin::request::header_name(name).map(JsValue::from);
                 match wire::request(&request, timeout, limit, name) {
-                    Ok(out) => out,
+                    Ok(request) => Step::Send.with(&request),
                     // The send's outcome, at once (the core's tests keep it from happening).
                     Err(failure) => {
                         self.io.slot.borrow_mut().answer = Some(Err(failure));
@@ -182,15 +183,15 @@ impl Task {
         })
     }
 
-    /// The answer to the request `step()` asked for: its status, the values of the headers
-    /// the core reads (js/fetch.js's `READ`, in its order, `null` where absent), and its body
-    /// (already capped by the caller).
-    pub fn respond(&mut self, status: u16, headers: &Array, body: Vec<u8>) {
+    /// The answer to the request `step()` asked for: its status, its headers (fetch's
+    /// `Headers`, of which the core's few are read) and its body (already capped by the
+    /// caller).
+    pub fn respond(&mut self, status: u16, headers: &Headers, body: Vec<u8>) {
         self.io.slot.borrow_mut().answer = Some(wire::response(status, headers, body));
     }
 
-    /// The request `step()` asked for failed: `kind` is js/fetch.js's number for a
-    /// [`TransportErrorKind`], `detail` says what happened.
+    /// The request `step()` asked for failed: `kind` is js/contract.js's `FAILURE` number,
+    /// `detail` says what happened.
     pub fn fail(&mut self, kind: u8, detail: String) {
         self.io.slot.borrow_mut().answer = Some(Err(wire::failure(kind, detail)));
     }

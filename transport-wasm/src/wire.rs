@@ -1,7 +1,7 @@
 //! How a request and its answer cross to JavaScript, whose `js/fetch.js` sends every request
 //! of this crate: the Rust API's ([`crate::Client`], through `fetch.rs`) and the JS API's
 //! (`task.rs`, run by `js/api.js`). One fetch, with its timeout, redirect refusal and body
-//! cap, tested by the conformance suite and used by both.
+//! cap, tested by the conformance suite and used by both; its shapes are js/contract.js's.
 
 use std::time::Duration;
 
@@ -10,23 +10,27 @@ use js_sys::{Array, Uint8Array};
 use plex_pin::TransportErrorKind;
 use wasm_bindgen::prelude::*;
 
-use crate::Error;
+use crate::{contract, Error};
+
+#[wasm_bindgen]
+extern "C" {
+    /// A response's headers, as fetch gives them (`Headers`): the module reads the few the
+    /// core needs by name.
+    pub type Headers;
+    #[wasm_bindgen(method)]
+    fn get(this: &Headers, name: &str) -> Option<String>;
+}
 
 /// `Date.now()` in whole seconds: the Unix time of every [`plex_pin::drive::Clock`] here.
 pub(crate) fn unix_now() -> u64 {
     (js_sys::Date::now() / 1000.0) as u64
 }
 
-/// Milliseconds for `setTimeout`, which takes at most 2³¹ − 1 (a longer wait fires at once).
-/// Through `u32`: converting a `u128` to a float costs the module a 180-byte routine.
+/// Milliseconds for `setTimeout`, one more than the whole ones (a timer that fires before the
+/// instant the core asked for makes it ask again), at most 2³¹ − 1 (a longer wait fires at
+/// once). Through `u32`: converting a `u128` to a float costs the module a 180-byte routine.
 pub(crate) fn millis(duration: Duration) -> f64 {
-    duration.as_millis().min(i32::MAX as u128) as u32 as f64
-}
-
-/// A header value as fetch wants it: a ByteString, one char per byte, so UTF-8 device names
-/// go out as their UTF-8 bytes.
-fn byte_string(bytes: &[u8]) -> String {
-    bytes.iter().map(|&b| char::from(b)).collect()
+    (duration.as_millis() + 1).min(i32::MAX as u128) as u32 as f64
 }
 
 /// The URI as text, from its parts: `Uri`'s `Display` slices str by index, which would
@@ -43,9 +47,10 @@ fn url(uri: &http::Uri) -> String {
     url
 }
 
-/// `request` as js/fetch.js's `send` takes it: `[method, url, headers, body, timeoutMs,
-/// limit]`, `headers` as `[name, value, …]`, `body` a `Uint8Array` or `undefined`, `limit`
-/// the most body bytes to read.
+/// `request` as js/fetch.js's `send` takes it (js/contract.js: `[method, url, headers, body,
+/// timeoutMs, limit]`), to be sent within `timeout` and read up to `limit` body bytes. Each
+/// header value crosses as its bytes, which fetch.js hands to fetch as a ByteString: UTF-8
+/// device names go out as their UTF-8 bytes.
 ///
 /// Each header's name is the string `name` makes of it: from `HeaderName::as_str` for any
 /// request (the Rust API sends its callers' too), or, where only the core's requests are sent
@@ -56,7 +61,7 @@ pub(crate) fn request(
     timeout: Duration,
     limit: usize,
     name: impl Fn(&HeaderName) -> Option<JsValue>,
-) -> Result<Array, Error> {
+) -> Result<JsValue, Error> {
     let headers = Array::new();
     for (key, value) in request.headers() {
         let Some(key) = name(key) else {
@@ -66,7 +71,7 @@ pub(crate) fn request(
             ));
         };
         headers.push(&key);
-        headers.push(&byte_string(value.as_bytes()).into());
+        headers.push(&Uint8Array::from(value.as_bytes()).into());
     }
     let body = request.body();
     let body = if body.is_empty() {
@@ -82,21 +87,23 @@ pub(crate) fn request(
         &millis(timeout).into(),
     );
     out.push(&(limit as f64).into());
-    Ok(out)
+    Ok(out.into())
 }
 
-/// The response headers the core reads, in the order of js/fetch.js's `READ`.
-const READ: [HeaderName; 3] = [header::CONTENT_TYPE, header::RETRY_AFTER, header::DATE];
+/// The response headers the core reads, and their names as fetch's `Headers` takes them
+/// (`HeaderName::as_str` would bring http's table of standard names into the module).
+const READ: [(HeaderName, &str); 3] = [
+    (header::CONTENT_TYPE, "content-type"),
+    (header::RETRY_AFTER, "retry-after"),
+    (header::DATE, "date"),
+];
 
-/// The response the core reads, from what fetch gave: the status, the values of the headers
-/// it reads (js/fetch.js's `READ`, in that order: `Content-Type`, `Retry-After`, `Date`;
-/// `null` where absent), the body (capped by js/fetch.js).
-///
-/// Only these three cross: passing every header as text cost the module a parser for it
-/// (220 B gzipped), and fetch's `Headers.get` joins a repeated header as its `forEach` did.
+/// The response the core reads, from what fetch gave: the status, the headers the core reads
+/// ([`READ`]; fetch's `Headers.get` joins a repeated one with ", "), the body (capped by
+/// js/fetch.js).
 pub(crate) fn response(
     status: u16,
-    headers: &Array,
+    headers: &Headers,
     body: Vec<u8>,
 ) -> Result<http::Response<Vec<u8>>, Error> {
     let status = http::StatusCode::from_u16(status).map_err(|_| {
@@ -108,9 +115,8 @@ pub(crate) fn response(
     // Built in place: http's Response builder costs 2.5 KB gzipped of the .wasm.
     let mut out = http::Response::new(body);
     *out.status_mut() = status;
-    // Constant names keep http's header-name parser out (and its table of names).
-    for (at, name) in (0..).zip(READ) {
-        let value = headers.get(at).as_string();
+    for (name, text) in READ {
+        let value = headers.get(text);
         if let Some(value) = value.and_then(|v| HeaderValue::from_str(&v).ok()) {
             out.headers_mut().append(name, value);
         }
@@ -118,53 +124,55 @@ pub(crate) fn response(
     Ok(out)
 }
 
-/// A failure js/fetch.js reported: its `kind` number (fetch.js's constants) and message.
+/// A failure js/fetch.js reported: its kind (js/contract.js's `FAILURE` number) and message.
 pub(crate) fn failure(kind: u8, detail: String) -> Error {
-    let kind = match kind {
-        0 => TransportErrorKind::Connect,
-        1 => TransportErrorKind::Timeout,
-        2 => TransportErrorKind::BodyTooLarge,
-        3 => TransportErrorKind::Redirect,
-        _ => TransportErrorKind::Other,
-    };
-    Error::transport(kind, detail)
+    Error::transport(contract::failure_kind(kind), detail)
 }
 
 #[cfg(test)]
 mod tests {
     use plex_pin::{request, ClientId, Config, PinOptions};
+    use wasm_bindgen::JsCast;
     use wasm_bindgen_test::wasm_bindgen_test;
 
     use super::*;
 
-    /// js/fetch.js hands over the values of its `READ` list in that list's order: the order
-    /// `response` names them in.
-    #[wasm_bindgen_test]
-    fn response_headers_are_read_in_fetch_js_order() {
-        let fetch_js = include_str!("../js/fetch.js");
-        let (_, list) = fetch_js.split_once("export const READ = [").unwrap();
-        let (list, _) = list.split_once("];").unwrap();
-        let theirs: Vec<&str> = list
-            .split(',')
-            .map(|n| n.trim().trim_matches('\''))
-            .collect();
-        let ours: Vec<&str> = READ.iter().map(HeaderName::as_str).collect();
-        assert_eq!(theirs, ours);
+    #[wasm_bindgen]
+    extern "C" {
+        /// fetch's `Headers`, made from `[name, value]` pairs.
+        #[wasm_bindgen(constructor, js_class = "Headers")]
+        fn new(pairs: &Array) -> Headers;
+    }
 
-        let values: Array = ["application/json", "7", "Tue, 01 Dec 2026 00:00:00 GMT"]
-            .into_iter()
-            .map(JsValue::from)
+    fn headers(pairs: &[(&str, &str)]) -> Headers {
+        let pairs: Array = pairs
+            .iter()
+            .map(|(name, value)| Array::of2(&(*name).into(), &(*value).into()))
             .collect();
-        let read = response(429, &values, Vec::new()).unwrap();
+        Headers::new(&pairs)
+    }
+
+    /// The core's headers are read from fetch's `Headers` by their names; absent ones stay
+    /// absent, others are not read.
+    #[wasm_bindgen_test]
+    fn response_headers_are_read_by_name() {
+        for (name, text) in READ {
+            assert_eq!(name.as_str(), text);
+        }
+        let fetched = headers(&[
+            ("Content-Type", "application/json"),
+            ("Retry-After", "7"),
+            ("Date", "Tue, 01 Dec 2026 00:00:00 GMT"),
+            ("Set-Cookie", "a=b"),
+        ]);
+        let read = response(429, &fetched, Vec::new()).unwrap();
+        assert_eq!(read.status(), 429);
         assert_eq!(read.headers()["content-type"], "application/json");
         assert_eq!(read.headers()["retry-after"], "7");
         assert_eq!(read.headers()["date"], "Tue, 01 Dec 2026 00:00:00 GMT");
-        let absent: Array = [JsValue::NULL, "3".into()].into_iter().collect();
-        let read = response(200, &absent, Vec::new()).unwrap();
-        assert!(
-            read.headers().get("content-type").is_none(),
-            "null is absent"
-        );
+        assert_eq!(read.headers().len(), 3, "only what the core reads");
+        let read = response(200, &headers(&[("retry-after", "3")]), Vec::new()).unwrap();
+        assert!(read.headers().get("content-type").is_none());
         assert_eq!(read.headers()["retry-after"], "3");
         assert_eq!(read.headers().len(), 1);
     }
@@ -182,8 +190,8 @@ mod tests {
             .build()
             .unwrap();
         let mut create = request::create_pin(&config, &PinOptions::strong());
-        let names = |sent: &Array| {
-            let headers: Array = sent.get(2).unchecked_into();
+        let names = |sent: &JsValue| {
+            let headers: Array = Array::from(sent).get(2).unchecked_into();
             (0..headers.length())
                 .step_by(2)
                 .map(|i| headers.get(i).as_string().unwrap())

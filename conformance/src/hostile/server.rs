@@ -1,4 +1,4 @@
-//! A hostile plex.tv: a raw-socket HTTP server that answers wrong on purpose.
+//! The hostile plex.tv itself: a raw-socket HTTP server that answers wrong on purpose.
 //!
 //! The emulator stays faithful to plex.tv; this server is everything plex.tv (or a proxy,
 //! or an attacker in its place) might do instead: huge and negative numbers, far dates,
@@ -7,10 +7,12 @@
 //! tokens. It is written on `std::net` alone, so it can send what no HTTP library would.
 //!
 //! One server serves every [`Scenario`]: the scenario is the first path segment, so a
-//! client's base URL is `http://127.0.0.1:PORT/<scenario>` ([`HostileServer::base_url`]).
-//! Every transport runs every scenario against it (tests/tests/hostile.rs natively, the
-//! `hostile-server` binary for the wasm transport in node) and must end each one in a token
-//! or a typed error, within the login's deadline, with bounded memory.
+//! client's base URL is `http://127.0.0.1:PORT/<scenario>` ([`HostileServer::base_url`]),
+//! and `GET /scenarios` lists them all for clients that cannot link this module (a wasm
+//! test). Start it in the test's process ([`HostileServer::start`], what
+//! [`hostile!`](crate::hostile!) does) or as a process of its own, so that its allocations
+//! are not counted as the client's: the `plex-pin-hostile-server` binary prints its URL
+//! and serves until killed ([`serve_until_killed`], [`ServerProcess`]).
 
 use std::io::{self, BufRead, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -20,8 +22,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// The token a scenario hands out when it approves: the clients' side checks for it.
-pub use plex_pin_conformance::hostile::TOKEN;
+use super::TOKEN;
 
 /// The pin id every scenario creates (but `id-max`).
 const PIN_ID: u64 = 4242;
@@ -106,6 +107,18 @@ pub enum Scenario {
     EchoTokenXml,
     /// The same in HTML.
     EchoTokenHtml,
+    /// JWT sign-in: approved with an unsigned Plex JWT (`alg: none`).
+    JwtUnsigned,
+    /// JWT sign-in: approved with a JWT signed by a key `/api/v2/auth/keys` does not list.
+    JwtOtherKey,
+    /// JWT sign-in: approved with a JWT signed by the listed key, expired an hour ago.
+    JwtExpired,
+    /// JWT sign-in: approved with a valid JWT issued for another device's key.
+    JwtOtherDevice,
+    /// JWT sign-in: approved with a token that is no JWT at all.
+    JwtNotAJwt,
+    /// JWT sign-in: approved with 8 KB of junk.
+    JwtJunk,
 }
 
 impl Scenario {
@@ -140,6 +153,17 @@ impl Scenario {
         Scenario::OtherPin,
         Scenario::ControlCode,
         Scenario::ControlFields,
+    ];
+
+    /// Every scenario a JWT sign-in runs: each hands over a Plex JWT that must not be
+    /// handed on.
+    pub const JWT_LOGIN: &'static [Scenario] = &[
+        Scenario::JwtUnsigned,
+        Scenario::JwtOtherKey,
+        Scenario::JwtExpired,
+        Scenario::JwtOtherDevice,
+        Scenario::JwtNotAJwt,
+        Scenario::JwtJunk,
     ];
 
     /// Every scenario a token check (`user`) runs.
@@ -185,6 +209,12 @@ impl Scenario {
             EchoTokenJson => "echo-token-json",
             EchoTokenXml => "echo-token-xml",
             EchoTokenHtml => "echo-token-html",
+            JwtUnsigned => "jwt-unsigned",
+            JwtOtherKey => "jwt-other-key",
+            JwtExpired => "jwt-expired",
+            JwtOtherDevice => "jwt-other-device",
+            JwtNotAJwt => "jwt-not-a-jwt",
+            JwtJunk => "jwt-junk",
         }
     }
 
@@ -192,6 +222,7 @@ impl Scenario {
         Self::LOGIN
             .iter()
             .chain(Self::TOKEN_CHECK)
+            .chain(Self::JWT_LOGIN)
             .copied()
             .find(|s| s.name() == name)
     }
@@ -207,15 +238,17 @@ impl Scenario {
     }
 }
 
-/// The `hostile-server` binary, run as a child process (so that its allocations are not
-/// the client's), killed when dropped.
+/// A hostile-server binary run as a child process (so that its allocations are not the
+/// client's), killed when dropped.
 pub struct ServerProcess {
     child: Child,
     url: String,
 }
 
 impl ServerProcess {
-    /// Starts the binary at `exe` (`env!("CARGO_BIN_EXE_hostile-server")`) and reads its URL.
+    /// Starts the binary at `exe` (a binary of the test's own package that calls
+    /// [`serve_until_killed`], as `env!("CARGO_BIN_EXE_<name>")` names it) and reads the URL
+    /// it prints.
     pub fn start(exe: &str) -> io::Result<Self> {
         let mut child = Command::new(exe)
             .stdout(Stdio::piped())
@@ -304,6 +337,27 @@ impl Drop for HostileServer {
     }
 }
 
+/// What the hostile-server binaries do: listens on 127.0.0.1:`port` (0 for a free one),
+/// prints its URL on stdout and serves until the process is killed.
+pub fn serve_until_killed(port: u16) -> io::Result<std::convert::Infallible> {
+    let server = HostileServer::start_on(port)?;
+    let mut out = io::stdout().lock();
+    writeln!(out, "{}", server.url())?;
+    out.flush()?;
+    loop {
+        thread::park();
+    }
+}
+
+/// The port of a hostile-server binary's `--port PORT` argument (0 when absent).
+pub fn port_argument() -> io::Result<u16> {
+    std::env::args()
+        .skip_while(|a| a != "--port")
+        .nth(1)
+        .map_or(Ok(0), |p| p.parse())
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))
+}
+
 /// The parts of a request the scenarios look at.
 struct Request {
     method: String,
@@ -358,14 +412,15 @@ fn read_request(stream: &mut TcpStream) -> io::Result<(String, Request)> {
     ))
 }
 
-/// `GET /scenarios`: every scenario as `[{"name", "kind": "login"|"token-check", "expect":
-/// "token"|"error"}]`, so that a client in another language (the wasm tests) runs the
-/// same list without a copy of it.
+/// `GET /scenarios`: every scenario as `[{"name", "kind": "login"|"token-check"|"jwt-login",
+/// "expect": "token"|"error"}]`, so that a client in another language (the wasm tests) runs
+/// the same list without a copy of it.
 fn scenario_list() -> String {
     let entries: Vec<String> = Scenario::LOGIN
         .iter()
         .map(|s| (s, "login"))
         .chain(Scenario::TOKEN_CHECK.iter().map(|s| (s, "token-check")))
+        .chain(Scenario::JWT_LOGIN.iter().map(|s| (s, "jwt-login")))
         .map(|(s, kind)| {
             let expect = match s.expect() {
                 Expect::Token => "token",
@@ -636,6 +691,20 @@ fn serve(mut stream: TcpStream, stop: &AtomicBool) -> io::Result<()> {
                 &pin_json(&PIN_ID.to_string(), "ABCD", token, &extra),
             )?;
         }
+        JwtUnsigned | JwtOtherKey | JwtExpired | JwtOtherDevice | JwtNotAJwt | JwtJunk => {
+            if creating {
+                json(&mut stream, "201 Created", &pending)?;
+            } else if request.path.starts_with("/api/v2/auth/nonce") {
+                json(&mut stream, "200 OK", r#"{"nonce":"hostile-nonce"}"#)?;
+            } else if request.path.starts_with("/api/v2/auth/keys") {
+                let keys = format!(r#"{{"keys":[{}]}}"#, forged::listed_keys());
+                json(&mut stream, "200 OK", &keys)?;
+            } else {
+                let token = forged::token(scenario);
+                let body = pin_json(&PIN_ID.to_string(), "ABCD", Some(&token), "");
+                json(&mut stream, "200 OK", &body)?;
+            }
+        }
         EchoTokenJson | EchoTokenXml | EchoTokenHtml => {
             let token = request.token.unwrap_or_default();
             let (content_type, body) = match scenario {
@@ -672,4 +741,51 @@ fn serve(mut stream: TcpStream, stop: &AtomicBool) -> io::Result<()> {
     let mut sink = [0u8; 512];
     while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
     Ok(())
+}
+
+/// The Plex JWTs of the JWT scenarios: each one a client must refuse.
+mod forged {
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+    use base64::Engine;
+    use plex_pin::jwt::DeviceKey;
+
+    use super::Scenario;
+
+    /// The key `/api/v2/auth/keys` lists: the server's stand-in for plex.tv's.
+    fn listed() -> DeviceKey {
+        DeviceKey::from_seed([0x50; 32])
+    }
+
+    pub(super) fn listed_keys() -> String {
+        serde_json::to_string(listed().jwk()).unwrap_or_default()
+    }
+
+    /// The token `scenario` approves with. A thumbprint of a key the client does not hold
+    /// (it never matters: each token fails an earlier check, or that one).
+    pub(super) fn token(scenario: Scenario) -> String {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let stranger = DeviceKey::from_seed([0x51; 32]);
+        let claims = |exp: u64| {
+            serde_json::json!({
+                "iss": "plex.tv", "aud": ["plex.tv"], "iat": now, "exp": exp,
+                "thumbprint": stranger.key_id()
+            })
+        };
+        match scenario {
+            Scenario::JwtUnsigned => {
+                let header = B64.encode(br#"{"alg":"none","typ":"JWT"}"#);
+                let body = B64.encode(claims(now + 3600).to_string());
+                format!("{header}.{body}.")
+            }
+            Scenario::JwtOtherKey => stranger.sign(&claims(now + 3600)),
+            Scenario::JwtExpired => listed().sign(&claims(now.saturating_sub(3600))),
+            Scenario::JwtOtherDevice => listed().sign(&claims(now + 3600)),
+            Scenario::JwtNotAJwt => "plainly-not-a-jwt".to_owned(),
+            _ => "A".repeat(8 * 1024),
+        }
+    }
 }

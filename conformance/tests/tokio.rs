@@ -1,0 +1,107 @@
+//! The page's first example, run: a transport on tokio checked by the kit. The lines
+//! between the `page` markers are the README's, word for word (page.rs checks it); the
+//! transport under test is a tiny HTTP/1.0 client written below them.
+#![cfg(not(target_arch = "wasm32"))]
+
+// page: tokio
+use std::time::Duration;
+
+use plex_pin::Config;
+use plex_pin_conformance::{start_emulator, Emulator, Failure, Rig};
+
+struct MyRig(Emulator);
+
+impl Rig for MyRig {
+    type Transport = my_transport::Client;
+
+    fn url(&self) -> &str {
+        self.0.url()
+    }
+
+    fn transport(&self, config: Config, timeout: Duration) -> my_transport::Client {
+        my_transport::Client::new(config, timeout)
+    }
+
+    fn failure(error: &my_transport::Error) -> Failure {
+        Failure::of(error.plex(), error.kind())
+    }
+}
+
+plex_pin_conformance::scenarios!(tokio::test, MyRig(start_emulator()));
+plex_pin_conformance::hostile!(tokio::test, MyRig(start_emulator()));
+// page end
+
+#[path = "tiny/mod.rs"]
+mod tiny;
+
+/// The transport under test, on tokio.
+mod my_transport {
+    use std::time::Duration;
+
+    use plex_pin::drive::{AsyncTransport, Clock, SystemClock};
+    use plex_pin::{Config, Instant, Request, TransportErrorKind};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use crate::tiny;
+    pub use crate::tiny::Error;
+
+    pub struct Client {
+        timeout: Duration,
+    }
+
+    impl Client {
+        pub fn new(_config: Config, timeout: Duration) -> Self {
+            Client { timeout }
+        }
+    }
+
+    impl Clock for Client {
+        fn now(&self) -> Instant {
+            SystemClock.now()
+        }
+
+        fn unix_now(&self) -> u64 {
+            SystemClock.unix_now()
+        }
+    }
+
+    impl AsyncTransport for Client {
+        type Body = Vec<u8>;
+        type Error = Error;
+
+        async fn send(
+            &self,
+            request: Request,
+            timeout: Duration,
+        ) -> Result<http::Response<Vec<u8>>, Error> {
+            let (address, bytes) = tiny::encode(&request)?;
+            let exchange = async {
+                let mut stream = tokio::net::TcpStream::connect(address)
+                    .await
+                    .map_err(tiny::io_failed)?;
+                stream.write_all(&bytes).await.map_err(tiny::io_failed)?;
+                let mut answer = Vec::new();
+                let mut limited = stream.take(tiny::READ_LIMIT);
+                limited
+                    .read_to_end(&mut answer)
+                    .await
+                    .map_err(tiny::io_failed)?;
+                tiny::decode(&answer)
+            };
+            let answer = tokio::time::timeout(timeout, exchange).await;
+            answer.map_err(|_| tiny::timed_out())?
+        }
+
+        async fn sleep_until(&self, at: Instant) {
+            tokio::time::sleep_until(at.into()).await
+        }
+
+        fn timeout(&self) -> Duration {
+            self.timeout
+        }
+
+        fn error_kind(&self, error: &Error) -> TransportErrorKind {
+            error.kind().unwrap_or(TransportErrorKind::Other)
+        }
+    }
+}
