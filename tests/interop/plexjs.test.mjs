@@ -1,29 +1,28 @@
 // @lukehagar/plexjs 0.39 (the seed's TypeScript SDK), unchanged, signing in against
-// plex-pin-emulator: plex.getPin, plex.getTokenByPinId. Run by scripts/interop-tests,
-// which starts the emulator and sets PLEX_PIN_EMULATOR_URL. The SDK is pointed at it with
-// its own per-call `serverURL` option.
+// plex-pin-emulator: plex.getPin, plex.getTokenByPinId. Run by scripts/interop-tests, with
+// the plex-pin-emulator npm package's helper from its source (packaging/npm) running the
+// binary it names in PLEX_PIN_EMULATOR_BINARY. The SDK is pointed at the emulator with its
+// own per-call `serverURL` option.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import test from 'node:test';
+import { after, before, test } from 'node:test';
 
 import { PlexAPI } from '@lukehagar/plexjs';
 
-const emulator = process.env.PLEX_PIN_EMULATOR_URL;
-const serverURL = `${emulator}/api/v2`;
+import { startEmulator } from '../../packaging/npm/index.js';
+
+let emulator;
+let serverURL;
 const plex = new PlexAPI({});
 
-async function control(route, fields) {
-  const response = await fetch(`${emulator}/emulator/${route}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(fields),
-  });
-  assert.equal(response.status, 200, `control ${route}`);
-  return response.json();
-}
+before(async () => {
+  emulator = await startEmulator();
+  serverURL = `${emulator.url}/api/v2`;
+});
+after(() => emulator.stop());
 
 async function accountStatus(token) {
-  const response = await fetch(`${emulator}/api/v2/user`, {
+  const response = await fetch(`${emulator.url}/api/v2/user`, {
     headers: {
       accept: 'application/json',
       'x-plex-client-identifier': 'interop-checker',
@@ -47,7 +46,7 @@ test('getPin, approval, getTokenByPinId: the token checks valid', async () => {
   // emulator is lenient where plex.tv's behaviour is unknown.
   const waiting = await plex.plex.getTokenByPinId({ pinID: pin.id, clientID }, { serverURL });
   assert.equal(waiting.authPinContainer.authToken ?? null, null);
-  await control('approve', { id: pin.id });
+  await emulator.approve(pin.id);
   const approved = await plex.plex.getTokenByPinId({ pinID: pin.id, clientID }, { serverURL });
   const token = approved.authPinContainer.authToken;
   assert.equal(typeof token, 'string');
@@ -59,7 +58,7 @@ test('a 4-character code approved by the user', async () => {
   const created = await plex.plex.getPin({ clientID, clientName: 'plex-pin interop' }, { serverURL });
   const pin = created.authPinContainer;
   assert.equal(pin.code.length, 4);
-  await control('approve', { code: pin.code, link: '1' });
+  await emulator.approve(pin.code, { link: true });
   const approved = await plex.plex.getTokenByPinId({ pinID: pin.id, clientID }, { serverURL });
   assert.equal(await accountStatus(approved.authPinContainer.authToken), 200);
 });
