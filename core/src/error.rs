@@ -97,7 +97,7 @@ fn redact_jwts(text: String) -> String {
     if find_ignore_case(text.as_bytes(), b"eyJ").is_none() {
         return text;
     }
-    // On bytes, searched by hand: str's pattern search adds kilobytes to the browser build.
+    // On bytes, searched by hand (size rule S1).
     // Only ASCII runs are replaced, so the result is still UTF-8.
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -144,8 +144,7 @@ pub(crate) fn redact_secret(text: &mut String, secret: &str) {
 }
 
 fn redact_token_keys(text: &str) -> String {
-    // On bytes, with `get` rather than indexing: str slicing would bring its panic
-    // messages (and Unicode tables) into the browser build.
+    // On bytes, with `get` rather than indexing (size rule S10).
     let bytes = text.as_bytes();
     let run = |from: usize, to: usize| bytes.get(from..to).unwrap_or_default();
     let skip = |mut i: usize, while_: fn(&u8) -> bool| {

@@ -81,7 +81,7 @@ pub(crate) fn check_field(field: &'static str, value: &str) -> Result<(), Config
 }
 
 pub(crate) fn check_required(field: &'static str, value: &str) -> Result<(), ConfigError> {
-    // Not `trim().is_empty()`: the same test, without str's trimming code in a browser build.
+    // Not `trim().is_empty()`: the same test (size rule S2).
     if value.chars().all(char::is_whitespace) {
         return Err(ConfigError::Empty { field });
     }

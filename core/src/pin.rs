@@ -151,7 +151,7 @@ impl Pin {
 
     /// The kind of code this is, told by its length (at most 8 characters: a link code).
     pub fn kind(&self) -> PinKind {
-        // Not `chars().count()`: counting pulls a sizeable routine into the .wasm.
+        // Not `chars().count()` (size rule S10).
         if self.code.chars().nth(8).is_none() {
             PinKind::Link
         } else {

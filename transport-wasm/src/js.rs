@@ -75,7 +75,7 @@ fn invalid(message: impl std::fmt::Display) -> JsValue {
 }
 
 /// Whole milliseconds (a float cast saturates; the JS API has refused what is not a positive
-/// number). Not `Duration::try_from_secs_f64`, whose float path costs the .wasm 500 B.
+/// number). Not `Duration::try_from_secs_f64` (size rule S7).
 fn millis(value: Option<f64>) -> Option<Duration> {
     value
         .filter(|ms| *ms >= 0.0)

@@ -101,8 +101,7 @@ impl<'a> Reader<'a> {
                 Slot::With(read) => read(&mut r),
             };
             read.map_err(|mut e| {
-                // Pushed, not `concat`: with plex-pin-wasm's URL joining done the same way, the
-                // browser build carries no `concat` routine (150 B gzipped, measured).
+                // Pushed, not `concat` (size rule S3).
                 let mut path = String::from(*key);
                 if !e.path.is_empty() {
                     path.push('.');
