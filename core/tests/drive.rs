@@ -56,6 +56,8 @@ struct Scripted {
     sent: RefCell<Vec<(String, Duration)>>,
     start: Instant,
     elapsed: Cell<Duration>,
+    /// Waits that wake a millisecond early, as a browser's timers may.
+    early_wakes: Cell<u32>,
 }
 
 impl Scripted {
@@ -65,6 +67,7 @@ impl Scripted {
             sent: RefCell::new(Vec::new()),
             start: Instant::now(),
             elapsed: Cell::new(Duration::ZERO),
+            early_wakes: Cell::new(0),
         }
     }
 
@@ -104,7 +107,12 @@ impl AsyncTransport for Scripted {
     }
 
     fn sleep_until(&self, at: Instant) -> impl Future<Output = ()> {
-        self.elapsed.set(self.elapsed.get().max(at - self.start));
+        let mut woke = at - self.start;
+        if self.early_wakes.get() > 0 {
+            self.early_wakes.set(self.early_wakes.get() - 1);
+            woke -= Duration::from_millis(1);
+        }
+        self.elapsed.set(self.elapsed.get().max(woke));
         std::future::ready(())
     }
 
@@ -618,4 +626,34 @@ fn a_token_that_arrived_wins_over_a_cancel() {
     let login = PinLogin::new(&config(), options());
     let token = drive::run_blocking(&transport, login, Some(&cancel), |_| {}).unwrap();
     assert_eq!(token.expose_secret(), "the-token");
+}
+
+/// A timer that fires early makes the flow ask for the same instant again: that is not
+/// news, so the observer hears of each wait once (a retry's wait is the retry's).
+#[test]
+fn a_wait_is_reported_once_however_early_the_timer_fires() {
+    let transport = Scripted::new(vec![
+        Ok(json(201, CREATED)),
+        Ok(json(503, "{}")),
+        Ok(json(200, WAITING)),
+        Ok(json(200, APPROVED)),
+    ]);
+    transport.early_wakes.set(100);
+    let mut seen = Vec::new();
+    block_on(drive::run(
+        &transport,
+        PinLogin::new(&config(), options()),
+        None,
+        |e| seen.push(describe(&e)),
+    ))
+    .unwrap();
+    assert_eq!(
+        seen,
+        [
+            "pin ABCD at https://plex.tv/link/?pin=ABCD, saved as 77 expiring at 1800000900",
+            "waiting, deadline: true",
+            "retry 1 after server: unexpected HTTP 503 from plex.tv",
+            "waiting, deadline: true",
+        ]
+    );
 }

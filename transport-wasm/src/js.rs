@@ -388,31 +388,18 @@ impl JsClient {
                 set(&info, "failures", failures);
                 info.into()
             };
-            // Failures in a row, as the core counts them. It reports the count with each
-            // retry; a wait until the retry it announced last is that retry's (a timer that
-            // fired early), any other wait follows an answer that ended the streak.
-            let mut failures = 0;
-            let mut retry_at = None;
+            // Failures in a row, as the core counts them: each retry reports its count, and
+            // a wait (reported once, however early a timer fires) follows an answer that
+            // ended the streak.
             let result = io
                 .run(login, |event| match event {
                     Event::PinReady {
                         pin, url, saved, ..
                     } => call(&on_pin, pin_info(pin, url, saved)),
-                    Event::Waiting { until, deadline } => {
-                        if retry_at != Some(until) {
-                            failures = 0;
-                        }
-                        call(&on_progress, progress(deadline, failures))
-                    }
+                    Event::Waiting { deadline, .. } => call(&on_progress, progress(deadline, 0)),
                     Event::Retrying {
-                        attempt,
-                        next_try,
-                        deadline,
-                        ..
-                    } => {
-                        (failures, retry_at) = (attempt, Some(next_try));
-                        call(&on_progress, progress(deadline, failures))
-                    }
+                        attempt, deadline, ..
+                    } => call(&on_progress, progress(deadline, attempt)),
                     _ => {}
                 })
                 .await;

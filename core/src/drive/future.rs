@@ -4,6 +4,8 @@ use std::future::Future;
 use std::pin::{pin, Pin};
 use std::task::Poll;
 
+use web_time::Instant;
+
 use super::cancel::Registration;
 use super::{AsyncTransport, Cancel, Event, Failure, Flow};
 use crate::call::Call;
@@ -34,8 +36,9 @@ where
     F: Flow,
 {
     flow.set_wall_clock(transport.unix_now());
-    // The wait that follows a reported retry is that retry's, not one to report again.
-    let mut retry_reported = false;
+    // The wait last reported (a retry's, or a wait's): a timer that fires early makes the
+    // flow ask for the same instant again, which is not news.
+    let mut reported: Option<Instant> = None;
     let cancelled = || cancel.is_some_and(Cancel::is_cancelled);
     loop {
         let now = transport.now();
@@ -66,7 +69,7 @@ where
                                 next_try: at,
                                 deadline,
                             });
-                            retry_reported = true;
+                            reported = Some(at);
                         }
                     }
                     // A request that failed because the flow was cancelled is the cancel.
@@ -83,7 +86,7 @@ where
                                     next_try: at,
                                     deadline,
                                 });
-                                retry_reported = true;
+                                reported = Some(at);
                             }
                         }
                     }
@@ -107,7 +110,8 @@ where
             Step::WaitUntil(at) => at,
             Step::Done(token) => return Ok(token),
         };
-        if !std::mem::take(&mut retry_reported) {
+        if reported != Some(wait) {
+            reported = Some(wait);
             observe(Event::Waiting {
                 until: wait,
                 deadline: flow.deadline(),
