@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod alloc;
+pub mod async_client;
 
 /// The README's examples, compiled as doctests so they cannot rot.
 #[doc = include_str!("../../README.md")]
