@@ -18,6 +18,8 @@
 pub mod blocking;
 mod control;
 pub mod hostile;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod proxy;
 mod scenarios;
 
 use std::future::Future;

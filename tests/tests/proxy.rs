@@ -7,13 +7,11 @@
 //! run in parallel threads). A transport takes part with a [`Fetch`] and one
 //! `proxy_cases!` line.
 
-use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use plex_pin::proxy::Proxy;
 use plex_pin::{Call, ClientId, Config, Token};
+use plex_pin_conformance::proxy::LoggingProxy;
 use plex_pin_emulator::{Emulator, Options};
 
 /// A token no proxy may ever read.
@@ -85,9 +83,9 @@ fn emulator() -> Emulator {
 
 fn loopback_goes_direct(fetch: Fetch) {
     let emulator = emulator();
-    let proxy = LoggingProxy::start();
+    let proxy = LoggingProxy::start().unwrap();
     for variable in VARIABLES {
-        let settings = Proxy::from_vars(|name| (name == variable).then(|| proxy.url.clone()));
+        let settings = Proxy::from_vars(|name| (name == variable).then(|| proxy.url().to_owned()));
         let settings = settings.unwrap();
         let answered = fetch(emulator.url(), settings.clone());
         // The emulator answers 401 for a token it did not issue: it was reached.
@@ -103,9 +101,9 @@ fn loopback_goes_direct(fetch: Fetch) {
 }
 
 fn https_goes_through_connect_without_the_token(fetch: Fetch) {
-    let proxy = LoggingProxy::start();
+    let proxy = LoggingProxy::start().unwrap();
     for variable in &VARIABLES[2..] {
-        let settings = Proxy::from_vars(|name| (name == *variable).then(|| proxy.url.clone()));
+        let settings = Proxy::from_vars(|name| (name == *variable).then(|| proxy.url().to_owned()));
         let failed = fetch("https://plex.test", settings.unwrap());
         assert!(failed.is_err(), "{variable}: the proxy answers 502");
     }
@@ -123,8 +121,8 @@ fn https_goes_through_connect_without_the_token(fetch: Fetch) {
 
 fn explicit_replaces_the_environment(fetch: Fetch) {
     let emulator = emulator();
-    let proxy = LoggingProxy::start();
-    let explicit = || Proxy::url(&proxy.url).unwrap();
+    let proxy = LoggingProxy::start().unwrap();
+    let explicit = || Proxy::url(proxy.url()).unwrap();
     let answered = fetch(emulator.url(), explicit());
     assert!(
         answered.as_ref().is_err_and(|e| e.contains("401")),
@@ -139,55 +137,4 @@ fn explicit_replaces_the_environment(fetch: Fetch) {
     let log = proxy.log();
     assert_eq!(log.len(), 1, "{log:?}");
     assert!(log[0].starts_with("CONNECT plex.test:443 "), "{log:?}");
-}
-
-/// A proxy on 127.0.0.2 that logs the request line and headers of every request it
-/// receives and answers 502 (to `CONNECT` too: no tunnel is opened).
-struct LoggingProxy {
-    url: String,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl LoggingProxy {
-    fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.2:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let writer = Arc::clone(&log);
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let writer = Arc::clone(&writer);
-                std::thread::spawn(move || {
-                    let head = answer_502(stream);
-                    writer.lock().unwrap().push(head);
-                });
-            }
-        });
-        Self { url, log }
-    }
-
-    /// What it received so far: one request head per request.
-    fn log(&self) -> Vec<String> {
-        // Give a request whose connection was accepted a moment to be logged.
-        std::thread::sleep(Duration::from_millis(50));
-        self.log.lock().unwrap().clone()
-    }
-}
-
-/// Reads one request head and answers 502.
-fn answer_502(mut stream: TcpStream) -> String {
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    let mut head = Vec::new();
-    let mut buf = [0; 1024];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 64 * 1024 {
-        match stream.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => head.extend_from_slice(&buf[..n]),
-        }
-    }
-    let _ = stream.write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n");
-    let _ = stream.shutdown(Shutdown::Both);
-    String::from_utf8_lossy(&head).into_owned()
 }

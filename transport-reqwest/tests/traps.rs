@@ -3,14 +3,12 @@
 //! redirects, TLS failures told apart, the core's proxy rule instead of reqwest's, and a
 //! signed poll's device JWT kept out of error messages.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use plex_pin::drive::AsyncTransport;
 use plex_pin::proxy::Proxy;
 use plex_pin::{Call, ClientId, Config, PinOptions, TransportErrorKind};
+use plex_pin_conformance::proxy::LoggingProxy;
 use plex_pin_emulator::{Emulator, Fault, FaultRule, Options, Route};
 
 fn config(base_url: &str) -> Config {
@@ -87,44 +85,15 @@ async fn a_login_whose_tls_fails_ends_without_retrying() {
     assert_eq!(retries, 0);
 }
 
-/// A stand-in proxy on loopback: records each request line it gets and refuses it.
-struct FakeProxy {
-    url: String,
-    seen: Arc<Mutex<Vec<String>>>,
-}
-
-impl FakeProxy {
-    fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let record = Arc::clone(&seen);
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let mut line = String::new();
-                let _ = BufReader::new(&stream).read_line(&mut line);
-                record.lock().unwrap().push(line.trim().to_owned());
-                let _ = stream.write_all(b"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n");
-            }
-        });
-        FakeProxy { url, seen }
-    }
-
-    fn seen(&self) -> Vec<String> {
-        self.seen.lock().unwrap().clone()
-    }
-}
-
 /// An explicit proxy carries https to a remote host (as a CONNECT tunnel), never a request
 /// to the loopback emulator.
 #[tokio::test]
 async fn an_explicit_proxy_carries_remote_https_only() {
-    let proxy = FakeProxy::start();
+    let proxy = LoggingProxy::start().unwrap();
     let emulator = Emulator::start(Options::default()).unwrap();
     let build = |base_url: &str| {
         plex_pin_reqwest::Client::builder(config(base_url))
-            .proxy(Proxy::url(&proxy.url).unwrap())
+            .proxy(Proxy::url(proxy.url()).unwrap())
             .timeout(Duration::from_secs(5))
             .build()
             .unwrap()
@@ -134,14 +103,19 @@ async fn an_explicit_proxy_carries_remote_https_only() {
         .call(Call::create_pin(local.config(), &PinOptions::strong()))
         .await
         .unwrap();
-    assert!(proxy.seen().is_empty(), "{:?}", proxy.seen());
+    assert!(proxy.log().is_empty(), "{:?}", proxy.log());
 
     let remote = build("https://plex.invalid");
     let refused = remote
         .call(Call::create_pin(remote.config(), &PinOptions::strong()))
         .await;
     assert!(refused.is_err());
-    assert_eq!(proxy.seen(), ["CONNECT plex.invalid:443 HTTP/1.1"]);
+    let log = proxy.log();
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert!(
+        log[0].starts_with("CONNECT plex.invalid:443 HTTP/1.1\r\n"),
+        "{log:?}"
+    );
 }
 
 /// A signed poll carries the device JWT in its query; a failure to send it does not show
