@@ -6,10 +6,9 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use common::{send, CONTROL, JSON_CLIENT};
+use common::{send, spawn_emulator, CONTROL, JSON_CLIENT};
 use plex_pin_emulator::{Emulator, Fault, Options, Route, CONTROL_API_VERSION};
 use serde_json::{json, Value};
 
@@ -239,18 +238,11 @@ fn documented_flags_are_the_binarys_and_pin_lifetime_works() {
         .collect();
     assert_eq!(documented, offered, "README flags against --help");
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_plex-pin-emulator"))
-        .args(["--port", "0", "--pin-lifetime", "2"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut url = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut url)
-        .unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_plex-pin-emulator"));
+    command.args(["--port", "0", "--pin-lifetime", "2"]);
+    let (mut child, url) = spawn_emulator(command);
     for path in ["/api/v2/pins", "/api/v2/pins?strong=true"] {
-        let pin = send(url.trim(), "POST", path, JSON_CLIENT, "").json();
+        let pin = send(&url, "POST", path, JSON_CLIENT, "").json();
         assert_eq!(pin["expiresIn"], 2, "{path}");
     }
     let _ = child.kill();

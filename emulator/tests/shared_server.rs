@@ -4,12 +4,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use common::{send, CONTROL};
+use common::{send, spawn_emulator, CONTROL};
 use plex_pin_emulator::{Amount, Emulator, Limits, Options, RateLimit, MAX_PIN_BYTES};
 use serde_json::json;
 
@@ -158,20 +158,14 @@ struct Binary(Child);
 
 impl Binary {
     fn start(descriptors: u32, args: &[&str]) -> (Self, String) {
-        let mut child = Command::new("sh")
+        let mut command = Command::new("sh");
+        command
             .arg("-c")
             .arg(format!("ulimit -n {descriptors} && exec \"$0\" \"$@\""))
             .arg(env!("CARGO_BIN_EXE_plex-pin-emulator"))
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut url = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut url)
-            .unwrap();
-        (Self(child), url.trim().to_owned())
+            .args(args);
+        let (child, url) = spawn_emulator(command);
+        (Self(child), url)
     }
 }
 

@@ -3,8 +3,9 @@
 //! A minimal raw HTTP/1.1 client for the emulator's own tests, so they depend on no
 //! transport crate and see exactly what went over the wire.
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
 
 pub struct Reply {
     pub status: u16,
@@ -74,3 +75,18 @@ pub const JSON_CLIENT: &[(&str, &str)] = &[
     ("X-Plex-Client-Identifier", "emulator-test"),
     ("X-Plex-Product", "Emulator Test"),
 ];
+
+/// Starts `command` (the emulator binary, or a shell around it) and reads the URL it prints
+/// on its first line.
+pub fn spawn_emulator(mut command: Command) -> (Child, String) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut url = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut url)
+        .unwrap();
+    (child, url.trim().to_owned())
+}
