@@ -52,8 +52,9 @@ function binaryPath() {
   } catch {
     throw new StartError(
       `${pkg}, the package that holds this platform's binary, is not installed: ` +
-        `npm installs it with plex-pin-emulator unless optional dependencies are omitted ` +
-        `(--omit=optional, --no-optional); or set ${BINARY_VARIABLE}`,
+        `npm installs it with plex-pin-emulator when the registry has it and optional ` +
+        `dependencies are not omitted (--omit=optional); install its tarball beside ` +
+        `plex-pin-emulator's (a local build: scripts/emulator-packages), or set ${BINARY_VARIABLE}`,
     );
   }
 }

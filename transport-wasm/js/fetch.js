@@ -18,8 +18,8 @@ export class TransportFailure extends Error {
 // fetch's redirect statuses: what `redirect: 'manual'` does not follow.
 const REDIRECTS = [301, 302, 303, 307, 308];
 
-const tooLarge = (limit) =>
-  new TransportFailure(FAILURE.BODY_TOO_LARGE, `the response body is larger than the ${limit}-byte limit`);
+const tooLarge = (host, limit) =>
+  new TransportFailure(FAILURE.BODY_TOO_LARGE, `${host} answered with a body larger than the ${limit}-byte limit`);
 
 /**
  * Sends a request (contract.js: `[method, url, headers, body, timeoutMs, limit]`) and reads
@@ -35,11 +35,13 @@ export async function send([method, url, headers, body, timeoutMs, limit], signa
   }, timeoutMs);
   const stop = () => controller.abort();
   signal?.addEventListener('abort', stop, { once: true });
+  const host = new URL(url).host;
   const failed = (context, error) => {
-    if (timedOut) return new TransportFailure(FAILURE.TIMEOUT, 'the request timed out');
+    if (timedOut) return new TransportFailure(FAILURE.TIMEOUT, `the request to ${host} timed out`);
     // fetch rejects a refused connection, a DNS failure and a CORS refusal alike: this is
-    // what a page is allowed to know.
-    return new TransportFailure(FAILURE.CONNECT, `could not reach ${new URL(url).host} (${context}: ${error?.message ?? error}; refused, offline or blocked by CORS)`);
+    // what a page is allowed to know. node names the cause apart (ECONNREFUSED).
+    const why = error?.cause?.code ?? error?.cause?.message ?? error?.message ?? error;
+    return new TransportFailure(FAILURE.CONNECT, `could not reach ${host} (${context}: ${why}; refused, offline or blocked by CORS)`);
   };
   try {
     const pairs = [];
@@ -57,9 +59,9 @@ export async function send([method, url, headers, body, timeoutMs, limit], signa
     // Browsers hide a redirect behind an opaque response; node, Deno and Bun hand over the
     // 3xx itself. Either way it is the same answer, and the same failure.
     if (response.type === 'opaqueredirect' || REDIRECTS.includes(response.status)) {
-      throw new TransportFailure(FAILURE.REDIRECT, 'the server answered with a redirect, which is not followed');
+      throw new TransportFailure(FAILURE.REDIRECT, `${host} answered with a redirect, which is not followed`);
     }
-    if (Number(response.headers.get('content-length')) > limit) throw tooLarge(limit);
+    if (Number(response.headers.get('content-length')) > limit) throw tooLarge(host, limit);
     const chunks = [];
     let size = 0;
     if (response.body) {
@@ -75,7 +77,7 @@ export async function send([method, url, headers, body, timeoutMs, limit], signa
         size += chunk.value.length;
         if (size > limit) {
           reader.cancel().catch(() => {});
-          throw tooLarge(limit);
+          throw tooLarge(host, limit);
         }
         chunks.push(chunk.value);
       }
