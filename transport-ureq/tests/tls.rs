@@ -53,7 +53,12 @@ struct Server {
 
 impl Server {
     fn start(leaf: Leaf) -> Self {
-        let config = rustls::ServerConfig::builder()
+        // The provider named: a build with both of rustls's providers on (this workspace's
+        // tests: hyper's aws-lc-rs beside ureq's ring) has no process default to guess.
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
             .with_no_client_auth()
             .with_single_cert(leaf.chain, leaf.key)
             .unwrap();
