@@ -117,7 +117,11 @@ pub trait Rig {
     /// [`Emulator::url`] natively.
     fn url(&self) -> &str;
 
-    /// A transport for `config` with this per-request timeout.
+    /// A transport for `config` (the client identity its requests carry: a transport that
+    /// takes its requests whole from the core may ignore it) whose per-request timeout is
+    /// `timeout`: its `AsyncTransport::timeout` returns it, and its `send` never runs past
+    /// the timeout it is given. A transport that ignores timeouts makes the suite run for
+    /// minutes (the hostile server holds connections 60 s).
     fn transport(&self, config: Config, timeout: Duration) -> Self::Transport;
 
     /// What an error of the transport is ([`Failure::of`] its `plex()` and `kind()`).

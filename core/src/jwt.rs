@@ -452,6 +452,31 @@ impl PlexClaims {
     }
 }
 
+/// When a Plex JWT the sign-in or a refresh handed out expires (its `exp`, Unix seconds),
+/// read without verifying it again: they verified it before handing it out. For scheduling
+/// the refresh (when less than [`REFRESH_WITHIN`] is left); `None` for a token that is not
+/// a JWT with an `exp`.
+///
+/// ```
+/// use plex_pin::jwt::{expires_at, DeviceKey, REFRESH_WITHIN};
+///
+/// let plex = DeviceKey::from_seed([9; 32]); // stands for plex.tv's key here
+/// let token = plex_pin::Token::new(plex.sign(&serde_json::json!({"exp": 1_800_600_000})))?;
+/// let exp = expires_at(&token).unwrap();
+/// let refresh_now = exp.saturating_sub(1_800_000_000) < REFRESH_WITHIN.as_secs();
+/// assert!(!refresh_now);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn expires_at(token: &crate::token::Token) -> Option<u64> {
+    #[derive(Deserialize)]
+    struct Exp {
+        exp: u64,
+    }
+    let claims = token.expose_secret().split('.').nth(1)?;
+    let bytes = B64.decode(claims).ok()?;
+    serde_json::from_slice::<Exp>(&bytes).ok().map(|c| c.exp)
+}
+
 /// Verifies a Plex JWT as the sign-in and the refresh do before handing it out: signed by
 /// one of `keys` (from `GET /api/v2/auth/keys`), and its claims right for `client_id` and
 /// `device` at `unix_now` ([`PlexClaims::check`]). See the [module docs](self) for what this
@@ -474,6 +499,18 @@ mod tests {
 
     fn key(n: u8) -> DeviceKey {
         DeviceKey::from_seed([n; 32])
+    }
+
+    #[test]
+    fn a_plex_jwt_says_when_it_expires_and_anything_else_says_nothing() {
+        let token = |text: &str| crate::token::Token::new(text).unwrap();
+        let signed = key(9).sign(&serde_json::json!({"iss": "plex.tv", "exp": 2_000}));
+        assert_eq!(expires_at(&token(&signed)), Some(2_000));
+        let no_exp = key(9).sign(&serde_json::json!({"iss": "plex.tv"}));
+        assert_eq!(expires_at(&token(&no_exp)), None);
+        for other in ["legacy-token-abc", "a.!!.c", "a.b"] {
+            assert_eq!(expires_at(&token(other)), None, "{other}");
+        }
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! It sends nothing and reads no clock (its one wait is [`drive::run_blocking`]'s, on a
 //! cancel handle the caller can end), so the same code runs under a
 //! blocking client, an async runtime or `fetch` in a browser. The transports are separate
-//! crates: `plex-pin-ureq` (blocking), `plex-pin-hyper` (tokio) and `plex-pin-wasm`.
+//! crates: `plex-pin-ureq` (blocking), `plex-pin-hyper` (tokio), `plex-pin-reqwest` (an
+//! app's reqwest) and `plex-pin-wasm`.
 //!
 //! # In scope
 //! - `POST /api/v2/pins` (strong or 4-character link codes, optional `forwardUrl` with its
