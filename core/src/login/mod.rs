@@ -142,27 +142,28 @@ impl WallClock {
 /// # States
 ///
 /// ```text
-///            poll: Send                 201 ok                poll: PinReady
-///   Create ─────────────▶ CreateSent ──────────▶ Announce ─────────────────▶ Wait ◀──────┐
+///            poll: Send                   201 ok              poll: PinReady
+///   Create ─────────────▶ Sent(Create) ──────────▶ Announce ───────────────▶ Wait ◀──────┐
 ///     ▲                       │                                               │         │
 ///     └── 429 / 5xx / bad ────┘                      poll when due: Send      │         │
 ///         body / transport                     ┌──────────────────────────────┘         │
 ///         (WaitUntil, backoff)                 ▼                                        │
-///                                          CheckSent ── 200, no token ──────────────────┘
+///                                         Sent(Check) ── 200, no token ─────────────────┘
 ///                                              │   └─── 429 / 5xx / transport: backoff ─┘
 ///                                   200 + token│
 ///                                              ▼
 ///                                          Approved ──── poll: Done(token) ───▶ Finished
 ///
-///   any state ── pin expired, caller's deadline, 404/1020, fatal status, too many
-///                failures in a row ──▶ Finished (Err)
+///   any state ── pin expired, caller's deadline, 404/1020, fatal status, TLS failure,
+///                too many failures in a row ──▶ Finished (Err)
 /// ```
 ///
-/// In the JWT mode a `NonceSent` state comes before `CheckSent` whenever the device JWT
-/// has no usable nonce (at first, then every 5 minutes and after a rejected signature),
-/// and `Approved` comes only after the Plex JWT verified against the keys of
-/// `GET /api/v2/auth/keys` (`Verify`, retried like a poll): the `jwt` module's
-/// `verify_plex_jwt` says what is checked.
+/// In the JWT mode a `Sent(Nonce)` comes before `Sent(Check)` whenever the device JWT has
+/// no usable nonce (at first, then every 5 minutes and after a rejected signature), and
+/// `Approved` comes only after the Plex JWT verified against the keys of
+/// `GET /api/v2/auth/keys` (`Verify`, then `Sent(Keys)`, retried like a poll): the `jwt`
+/// module's `verify_plex_jwt` says what is checked. A resumed pin starts at `Resume`, which
+/// the first poll turns into `Wait`.
 ///
 /// # Time
 ///
