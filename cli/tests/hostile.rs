@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{no_panic, plex_pin_in, run, scratch, text};
+use plex_pin_conformance::hostile::server::{HostileServer, Scenario};
 use plex_pin_emulator::{Emulator, Fault, FaultRule, Options, Route};
 
 /// A one-route HTTP server: answers every request with `status` and `body` (JSON), and
@@ -447,31 +448,36 @@ fn link_refuses_a_bad_code_without_echoing_it_or_connecting() {
     );
 }
 
-/// Issue #23, item 4: a Plex JWT that is not plex.tv's (not a JWT, unsigned, junk) ends
-/// `refresh` in an error: nothing on stdout, nothing stored beside the device's own files.
+/// Issue #23, item 4: each forged Plex JWT of the hostile server's JWT scenarios (unsigned,
+/// signed by a key `/api/v2/auth/keys` does not list, expired, for another device, not a
+/// JWT, 8 KB of junk) ends `login --jwt` and `refresh` in the verification's error: exit
+/// non-zero, nothing on stdout, nothing stored beside the device's own files. The server
+/// lists a well-formed key, so what refuses each one is the check of the JWT itself.
 #[test]
-fn refresh_refuses_a_forged_jwt_and_prints_nothing() {
-    let unsigned = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJleHAiOjQxMDI0NDQ4MDB9.";
-    let junk = "A".repeat(8 * 1024);
-    for forged in ["not-a-jwt", unsigned, &junk] {
-        let url = raw_server(
-            "200 OK",
-            format!(r#"{{"nonce":"n-1","auth_token":"{forged}"}}"#),
-        );
-        let scratch = scratch();
-        let output = plex_pin_in(scratch.path(), &["refresh", "--base-url", &url])
-            .output()
-            .unwrap();
-        no_panic(&output);
-        let stderr = text(&output.stderr);
-        assert_ne!(output.status.code(), Some(0), "{stderr}");
-        assert!(output.stdout.is_empty(), "{}", text(&output.stdout));
-        assert_eq!(stderr.lines().count(), 1, "{stderr}");
-        let mut stored: Vec<_> = std::fs::read_dir(scratch.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
-        stored.sort();
-        assert_eq!(stored, [".lock", "client-id", "device-key"]);
+fn login_jwt_and_refresh_refuse_every_forged_jwt_and_print_nothing() {
+    let server = HostileServer::start().unwrap();
+    for &scenario in Scenario::JWT_LOGIN {
+        let url = server.base_url(scenario);
+        let login = ["login", "--jwt", "--no-qr", "--base-url", &url];
+        let refresh = ["refresh", "--base-url", &url];
+        for args in [&login[..], &refresh[..]] {
+            let scratch = scratch();
+            let output = plex_pin_in(scratch.path(), args).output().unwrap();
+            no_panic(&output);
+            let stderr = text(&output.stderr);
+            let what = format!("{} {}: {stderr}", scenario.name(), args[0]);
+            assert_ne!(output.status.code(), Some(0), "{what}");
+            assert!(output.stdout.is_empty(), "{what}");
+            assert!(
+                stderr.contains("the Plex JWT the server returned does not verify"),
+                "{what}"
+            );
+            let mut stored: Vec<_> = std::fs::read_dir(scratch.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect();
+            stored.sort();
+            assert_eq!(stored, [".lock", "client-id", "device-key"], "{what}");
+        }
     }
 }

@@ -107,7 +107,8 @@ pub enum Scenario {
     EchoTokenXml,
     /// The same in HTML.
     EchoTokenHtml,
-    /// JWT sign-in: approved with an unsigned Plex JWT (`alg: none`).
+    /// JWT sign-in: approved with an unsigned Plex JWT (`alg: none`). Each JWT scenario
+    /// hands a refresh (`POST /api/v2/auth/token`) the same Plex JWT as its sign-in.
     JwtUnsigned,
     /// JWT sign-in: approved with a JWT signed by a key `/api/v2/auth/keys` does not list.
     JwtOtherKey,
@@ -699,6 +700,10 @@ fn serve(mut stream: TcpStream, stop: &AtomicBool) -> io::Result<()> {
             } else if request.path.starts_with("/api/v2/auth/keys") {
                 let keys = format!(r#"{{"keys":[{}]}}"#, forged::listed_keys());
                 json(&mut stream, "200 OK", &keys)?;
+            } else if request.path.starts_with("/api/v2/auth/token") {
+                // A refresh: the same forged Plex JWT, as the exchange hands it out.
+                let body = format!(r#"{{"auth_token":"{}"}}"#, forged::token(scenario));
+                json(&mut stream, "200 OK", &body)?;
             } else {
                 let token = forged::token(scenario);
                 let body = pin_json(&PIN_ID.to_string(), "ABCD", Some(&token), "");
