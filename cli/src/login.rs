@@ -1,8 +1,10 @@
 //! `plex-pin login`: the sign-in on a thread of its own, and this thread waiting for what
 //! happens to it: the token, the account, or a signal.
 //!
-//! A signal cancels the login through the core's `Cancel` (at once during a wait; a request
-//! in flight ends as the transport allows, or at once on a second signal). Once plex.tv has
+//! A signal cancels the login through the core's `Cancel`: at once during a wait, and a
+//! request in flight is cut short too (plex-pin-ureq shuts its socket down). Whatever a
+//! transport cannot cut short (a name lookup) is told after [`TELL_AFTER`], and a second
+//! signal quits without it. Once plex.tv has
 //! issued the token, it is printed whatever interrupts the rest: the account lookup is then
 //! abandoned, not waited for.
 

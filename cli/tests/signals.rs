@@ -140,6 +140,33 @@ fn sigterm_and_sighup_during_the_account_lookup_print_the_token() {
     }
 }
 
+/// Issue #24, item 2: one Ctrl-C during a request the server never answers ends the login
+/// within a second: the signal goes through the core's `Cancel`, which shuts ureq's socket
+/// down, instead of waiting out the request's timeout (60 s here).
+#[test]
+fn one_sigint_cuts_an_unanswered_request_short() {
+    let emulator = Emulator::start(
+        Options::default()
+            .fault(FaultRule::always(Fault::Slow(Duration::from_secs(60))).on(Route::CheckPin)),
+    )
+    .unwrap();
+    let (child, _config) = start_login(&emulator, &["--request-timeout", "60"]);
+    wait_for(&emulator, "check_pin", 1);
+    let sent = Instant::now();
+    kill(&child, "INT");
+    let output = finish_within(child, Duration::from_secs(5));
+    let took = sent.elapsed();
+    no_panic(&output);
+    let stderr = text(&output.stderr);
+    assert!(took < Duration::from_secs(1), "{took:?} to end: {stderr}");
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(output.stdout.is_empty());
+    assert!(
+        stderr.contains("plex-pin: cancelled (SIGINT); no token was received"),
+        "{stderr}"
+    );
+}
+
 /// A signal during a request that does not end: the login ends when the transport ends the
 /// request, or at once on a second signal, never after the request's whole timeout.
 #[test]
