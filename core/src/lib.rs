@@ -3,8 +3,10 @@
 //! `plex-pin` holds every protocol decision of the Plex PIN sign-in: the `X-Plex-*`
 //! identity headers, building the requests, parsing the responses into typed pins, users
 //! and errors, the Auth App link, and [`PinLogin`], a state machine for the whole login.
-//! It sends nothing and reads no clock (its one wait is [`drive::run_blocking`]'s, on a
-//! cancel handle the caller can end), so the same code runs under a
+//! It sends nothing, and its protocol code reads no clock: time is passed in (the one
+//! clock reader is [`drive::SystemClock`], which the transports hand the loops; its one
+//! wait is [`drive::run_blocking`]'s, on a cancel handle the caller can end), so the same
+//! code runs under a
 //! blocking client, an async runtime or `fetch` in a browser. The transports are separate
 //! crates: `plex-pin-ureq` (blocking), `plex-pin-hyper` (tokio), `plex-pin-reqwest` (an
 //! app's reqwest) and `plex-pin-wasm`.

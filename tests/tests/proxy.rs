@@ -1,4 +1,5 @@
-//! The proxy rule of `plex_pin::proxy`, checked on each native transport against a logging
+//! The proxy rule of `plex_pin::proxy`, checked on plex-pin-ureq (hyper's and reqwest's are in
+//! their crates' tests: a whole login through a tunnel, and the environment) against a logging
 //! proxy on 127.0.0.2 (it stands for another host): requests to loopback never go through
 //! it, whichever variable names it, and an https request to another host goes through it
 //! only as a `CONNECT` that carries no token.

@@ -304,8 +304,10 @@ fn failed(kind: TransportErrorKind, source: std::io::Error) -> Error {
     Error::transport(kind, source)
 }
 
-/// reqwest's error, with its kind, and without its URL: a poll's query carries the device
-/// JWT.
+/// reqwest's error, with its kind, without its URL (a poll's query carries the device JWT)
+/// and with its innermost cause in the message: reqwest says "error sending request", the
+/// cause says which (the TLS library's "invalid peer certificate: UnknownIssuer", the
+/// system's "Connection refused").
 fn reqwest_failed(error: reqwest::Error) -> Error {
     let error = error.without_url();
     let kind = if error.is_timeout() {
@@ -319,7 +321,31 @@ fn reqwest_failed(error: reqwest::Error) -> Error {
     } else {
         TransportErrorKind::Other
     };
-    failed(kind, std::io::Error::other(error))
+    failed(kind, std::io::Error::other(WithCause(error)))
+}
+
+/// A reqwest error shown with its innermost cause; its `source()` is reqwest's chain.
+#[derive(Debug)]
+struct WithCause(reqwest::Error);
+
+impl std::fmt::Display for WithCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut cause: &(dyn std::error::Error + 'static) = &self.0;
+        while let Some(next) = cause.source() {
+            cause = next;
+        }
+        if std::ptr::addr_eq(cause, &self.0) {
+            write!(f, "{}", self.0)
+        } else {
+            write!(f, "{}: {cause}", self.0)
+        }
+    }
+}
+
+impl std::error::Error for WithCause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
 }
 
 /// Whether a connect error is TLS's: the TLS streams report a failed handshake or a refused

@@ -61,6 +61,16 @@ async fn a_failed_handshake_is_a_tls_error() {
         .await;
     let error = created.expect_err("no TLS server there");
     assert_eq!(error.kind(), Some(TransportErrorKind::Tls), "{error:?}");
+    // reqwest's own words, then the TLS library's, which say what went wrong.
+    let shown = error.to_string();
+    assert!(
+        shown.starts_with("TLS failed: error sending request: "),
+        "{shown}"
+    );
+    assert!(
+        shown.len() > "TLS failed: error sending request: ".len() + 10,
+        "{shown}"
+    );
 }
 
 /// A login whose TLS fails ends at once with the TLS error, without a retry

@@ -5,7 +5,8 @@
 //! The loops hold no protocol decision of their own: they follow the flow's [`Step`]s, cut
 //! every request to the time left ([`PinLogin::request_timeout`]), report what happens to
 //! an observer ([`Event`]: the pin, each retry and its cause, each wait) and stop when a
-//! [`Cancel`] handle says so. They read no clock (the transport's [`Clock`] does) and pull
+//! [`Cancel`] handle says so. They read no clock themselves (the transport's [`Clock`]
+//! does, usually by [`SystemClock`]) and pull
 //! in no runtime: the async loop needs only `core::future`, the blocking one waits on the
 //! cancel handle's condition variable.
 //!
