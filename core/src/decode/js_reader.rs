@@ -2,12 +2,12 @@
 //! parsed value into the slots `small.rs` describes each body with.
 //!
 //! For the browser build's size (BENCHMARKS.md): the parser is the browser's. What differs
-//! from serde_json, each named by the tests of `small.rs`: numbers are JavaScript's, so an integer reads only up to 2^53 − 1 in
-//! magnitude (a larger one is refused, never rounded; a count of seconds saturates), and
-//! `1.0`, `1e2` or `-0` read as
-//! integers; a lone surrogate escape reads as U+FFFD (the pin code and token checks refuse
-//! it there); an unknown value may nest deeper than 128; failures name the field, not a
-//! line and column. Only a document's own keys are read, whatever a page added to
+//! from serde_json, each named by the tests of `small.rs`: numbers are JavaScript's, so an
+//! integer reads only up to 2^53 − 1 in magnitude (a larger one is refused, never rounded;
+//! a count of seconds saturates), and `1.0`, `1e2` or `-0` read as integers; a lone
+//! surrogate escape reads as U+FFFD (the pin code and token checks refuse it there); an
+//! unknown value may nest deeper than 128; failures name the field, not a line and
+//! column. Only a document's own keys are read, whatever a page added to
 //! `Object.prototype`.
 
 use std::borrow::Cow;

@@ -5,6 +5,12 @@
 //! document and `small` walks the parsed value into the same types (`js_reader`), which
 //! keeps serde_json's parser out of the package. The JWT parsers always use serde_json. A
 //! failure comes back as (where, what) for [`Error::Decode`](crate::Error::Decode).
+//!
+//! The `JSON.parse` walker stays here rather than in plex-pin-wasm behind a trait: it fills
+//! the slots that describe each body (`small`), which are the core's private business, and
+//! the tests that hold the two decoders to the same answers run beside them. Its JS calls
+//! are this one module's, compiled only for wasm32 with `js-json`, which only the npm
+//! package's build turns on.
 
 #[cfg(not(any(feature = "json", all(feature = "js-json", target_arch = "wasm32"))))]
 compile_error!(
