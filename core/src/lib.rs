@@ -97,6 +97,8 @@ pub mod proxy;
 mod refresh;
 pub mod request;
 pub mod response;
+#[cfg(feature = "rustls")]
+pub mod tls;
 mod token;
 mod transport_kind;
 mod user;

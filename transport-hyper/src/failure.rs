@@ -1,12 +1,13 @@
 //! What a request that got no answer becomes: a [`TransportErrorKind`] and a message in
-//! words, with hyper's (or rustls's) error kept as the source.
+//! words (TLS's in the core's, `plex_pin::tls`), with hyper's (or rustls's) error kept as
+//! the source.
 
 use std::error::Error as StdError;
 use std::fmt;
 use std::io;
 
+use plex_pin::tls::{describe, rustls_error};
 use plex_pin::TransportErrorKind;
-use rustls::{CertificateError, Error as TlsError};
 
 use crate::connect::{ConnectTimedOut, ThroughProxy};
 use crate::Error;
@@ -32,7 +33,7 @@ impl StdError for Failure {
 
 /// hyper-util's error for a request to `host`, as the transport's [`Error`].
 pub(crate) fn request_failed(error: hyper_util::client::legacy::Error, host: &str) -> Error {
-    if let Some(tls) = find::<TlsError>(&error) {
+    if let Some(tls) = rustls_error(&error) {
         // Under `ThroughProxy`, the handshake that failed was with an `https://` proxy.
         let peer = match find::<ThroughProxy>(&error) {
             Some(through) => format!("the proxy {}", through.proxy),
@@ -40,7 +41,7 @@ pub(crate) fn request_failed(error: hyper_util::client::legacy::Error, host: &st
         };
         // The source is rustls's own error, the precise cause, rather than hyper's wrapper.
         let failure = Failure {
-            message: tls_words(tls, &peer),
+            message: describe(tls, &peer),
             source: Box::new(tls.clone()),
         };
         return Error::transport(TransportErrorKind::Tls, io::Error::other(failure));
@@ -93,82 +94,4 @@ fn chain(error: &hyper_util::client::legacy::Error) -> String {
         next = error.source();
     }
     parts.join(": ")
-}
-
-/// What went wrong in TLS, in words a user can act on.
-fn tls_words(error: &TlsError, host: &str) -> String {
-    let certificate = |problem: String| format!("the certificate of {host} {problem}");
-    match error {
-        TlsError::InvalidCertificate(problem) => certificate(match problem {
-            CertificateError::UnknownIssuer => "is not signed by a trusted authority (unknown \
-                issuer: a self-signed certificate, or a TLS-inspecting proxy whose root is not \
-                trusted)"
-                .into(),
-            CertificateError::NotValidForName => "is for another host name".into(),
-            CertificateError::NotValidForNameContext { presented, .. } => {
-                format!("is for another host name (it names {})", names(presented))
-            }
-            CertificateError::Expired => "has expired".into(),
-            CertificateError::ExpiredContext { time, not_after } => format!(
-                "has expired ({} ago)",
-                days(time.as_secs().saturating_sub(not_after.as_secs()))
-            ),
-            CertificateError::NotValidYet => {
-                "is not valid yet (is this computer's clock right?)".into()
-            }
-            CertificateError::NotValidYetContext { time, not_before } => format!(
-                "is not valid yet (for another {}; is this computer's clock right?)",
-                days(not_before.as_secs().saturating_sub(time.as_secs()))
-            ),
-            CertificateError::Revoked => "has been revoked".into(),
-            CertificateError::BadSignature => "has a signature that does not verify".into(),
-            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
-                "is not meant for a TLS server".into()
-            }
-            CertificateError::BadEncoding => "cannot be read".into(),
-            other => format!("cannot be verified ({other:?})"),
-        }),
-        TlsError::AlertReceived(alert) => {
-            format!("{host} ended the TLS handshake with the alert {alert:?}")
-        }
-        TlsError::PeerIncompatible(_) => {
-            format!("{host} and this client have no TLS version or cipher suite in common")
-        }
-        TlsError::InvalidMessage(_) | TlsError::PeerMisbehaved(_) => {
-            format!("{host} did not speak TLS correctly ({error})")
-        }
-        other => format!("TLS with {host} failed: {other}"),
-    }
-}
-
-/// Up to three of the names a certificate presents (rustls gives them as
-/// `DnsName("a.example")` and `IpAddress(192.0.2.1)`), each cut to 64 characters and
-/// escaped: the server chooses them.
-fn names(presented: &[String]) -> String {
-    if presented.is_empty() {
-        return "no host name".into();
-    }
-    let mut shown: Vec<String> = presented
-        .iter()
-        .take(3)
-        .map(|name| {
-            let bare = (name.strip_prefix("DnsName(\""))
-                .and_then(|n| n.strip_suffix("\")"))
-                .or_else(|| name.strip_prefix("IpAddress(")?.strip_suffix(')'))
-                .unwrap_or(name);
-            bare.chars().take(64).flat_map(char::escape_debug).collect()
-        })
-        .collect();
-    if presented.len() > 3 {
-        shown.push(format!("{} more", presented.len() - 3));
-    }
-    shown.join(", ")
-}
-
-fn days(seconds: u64) -> String {
-    match seconds / 86_400 {
-        0 => format!("{} hours", seconds / 3_600),
-        1 => "1 day".into(),
-        n => format!("{n} days"),
-    }
 }

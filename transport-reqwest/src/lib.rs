@@ -305,10 +305,16 @@ fn failed(kind: TransportErrorKind, source: std::io::Error) -> Error {
 }
 
 /// reqwest's error, with its kind, without its URL (a poll's query carries the device JWT)
-/// and with its innermost cause in the message: reqwest says "error sending request", the
-/// cause says which (the TLS library's "invalid peer certificate: UnknownIssuer", the
-/// system's "Connection refused").
+/// and in words: a TLS failure as every rustls transport words it (`plex_pin::tls`, with
+/// the `rustls` feature), anything else with its innermost cause, which says what
+/// reqwest's "error sending request" does not (the system's "Connection refused", another
+/// TLS library's text).
 fn reqwest_failed(error: reqwest::Error) -> Error {
+    #[cfg(feature = "rustls")]
+    let host = error
+        .url()
+        .and_then(|url| url.host_str())
+        .map(str::to_owned);
     let error = error.without_url();
     let kind = if error.is_timeout() {
         TransportErrorKind::Timeout
@@ -321,30 +327,46 @@ fn reqwest_failed(error: reqwest::Error) -> Error {
     } else {
         TransportErrorKind::Other
     };
-    failed(kind, std::io::Error::other(WithCause(error)))
+    #[cfg(feature = "rustls")]
+    if let Some(tls) = plex_pin::tls::rustls_error(&error) {
+        let message = plex_pin::tls::describe(tls, host.as_deref().unwrap_or("the server"));
+        return failed(kind, std::io::Error::other(Shown { message, error }));
+    }
+    failed(kind, std::io::Error::other(Shown::with_cause(error)))
 }
 
-/// A reqwest error shown with its innermost cause; its `source()` is reqwest's chain.
+/// A reqwest error under the message shown for it; its `source()` is reqwest's chain.
 #[derive(Debug)]
-struct WithCause(reqwest::Error);
+struct Shown {
+    message: String,
+    error: reqwest::Error,
+}
 
-impl std::fmt::Display for WithCause {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut cause: &(dyn std::error::Error + 'static) = &self.0;
+impl Shown {
+    /// reqwest's message, then its innermost cause's.
+    fn with_cause(error: reqwest::Error) -> Self {
+        let mut cause: &(dyn std::error::Error + 'static) = &error;
         while let Some(next) = cause.source() {
             cause = next;
         }
-        if std::ptr::addr_eq(cause, &self.0) {
-            write!(f, "{}", self.0)
+        let message = if std::ptr::addr_eq(cause, &error) {
+            error.to_string()
         } else {
-            write!(f, "{}: {cause}", self.0)
-        }
+            format!("{error}: {cause}")
+        };
+        Self { message, error }
     }
 }
 
-impl std::error::Error for WithCause {
+impl std::fmt::Display for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Shown {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.0)
+        Some(&self.error)
     }
 }
 

@@ -6,7 +6,6 @@ use std::io::ErrorKind as Io;
 
 use plex_pin::drive::TransportError;
 use plex_pin::TransportErrorKind;
-use rustls::CertificateError as Cert;
 
 /// What can go wrong: the core's error unchanged, or a request that got no answer (its
 /// [`kind`](TransportError::kind), and a [`UreqError`] as its source). No variant holds a
@@ -16,9 +15,10 @@ pub type Error = TransportError<UreqError>;
 /// Why a request got no answer, below its [`TransportErrorKind`]: ureq's error, in words
 /// where ureq's own text is not written for people.
 ///
-/// A certificate rustls refused reads "the server's certificate is not trusted (unknown
-/// issuer)" rather than `io: invalid peer certificate: UnknownIssuer`, with ureq's error as
-/// its [`source`](std::error::Error::source); every other error shows ureq's text.
+/// A certificate rustls refused reads "the certificate of plex.tv is not signed by a trusted
+/// authority (unknown issuer: …)" rather than `io: invalid peer certificate: UnknownIssuer`
+/// (the words every rustls transport shows, `plex_pin::tls`), with ureq's error as its
+/// [`source`](std::error::Error::source); every other error shows ureq's text.
 /// [`ureq`](Self::ureq) gives ureq's error either way.
 #[derive(Debug)]
 pub struct UreqError {
@@ -69,11 +69,12 @@ impl From<ureq::Error> for UreqError {
     }
 }
 
-/// ureq's error, with its kind and, for TLS, its words.
-pub(crate) fn failed(source: ureq::Error) -> Error {
+/// ureq's error for a request to `peer` (its host), with its kind and, for TLS, the
+/// core's words (`plex_pin::tls`).
+pub(crate) fn failed(source: ureq::Error, peer: &str) -> Error {
     use ureq::Error as U;
     if let Some(tls) = rustls_error(&source) {
-        let words = tls_words(tls);
+        let words = plex_pin::tls::describe(tls, peer);
         return Error::transport(TransportErrorKind::Tls, UreqError::worded(words, source));
     }
     let kind = match &source {
@@ -110,49 +111,16 @@ pub(crate) fn proxy_refused(error: plex_pin::proxy::ProxyError) -> Error {
 fn rustls_error(error: &ureq::Error) -> Option<&rustls::Error> {
     match error {
         ureq::Error::Rustls(tls) => Some(tls),
-        ureq::Error::Io(io) => io.get_ref()?.downcast_ref::<rustls::Error>(),
+        ureq::Error::Io(io) => plex_pin::tls::rustls_error(io),
         _ => None,
     }
-}
-
-/// What went wrong, for a person: which certificate problem, or the handshake's.
-fn tls_words(error: &rustls::Error) -> Cow<'static, str> {
-    let certificate = match error {
-        rustls::Error::InvalidCertificate(certificate) => certificate,
-        rustls::Error::NoCertificatesPresented => {
-            return "the server presented no certificate".into()
-        }
-        other => return format!("the TLS handshake failed ({other})").into(),
-    };
-    let problem = match certificate {
-        Cert::UnknownIssuer => "is not trusted (unknown issuer)",
-        Cert::NotValidForName | Cert::NotValidForNameContext { .. } => "is for another host name",
-        Cert::Expired | Cert::ExpiredContext { .. } => "has expired",
-        Cert::NotValidYet | Cert::NotValidYetContext { .. } => {
-            "is not valid yet (is this machine's clock right?)"
-        }
-        Cert::Revoked => "has been revoked",
-        Cert::BadEncoding => "is malformed",
-        Cert::BadSignature
-        | Cert::UnsupportedSignatureAlgorithmContext { .. }
-        | Cert::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
-            "has a signature that cannot be verified"
-        }
-        Cert::InvalidPurpose | Cert::InvalidPurposeContext { .. } => {
-            "is not meant for a TLS server"
-        }
-        Cert::UnhandledCriticalExtension => "has a critical extension this client cannot check",
-        Cert::UnknownRevocationStatus
-        | Cert::ExpiredRevocationList
-        | Cert::ExpiredRevocationListContext { .. } => "has a revocation status that is unknown",
-        _ => return format!("the server's certificate was refused ({certificate})").into(),
-    };
-    format!("the server's certificate {problem}").into()
 }
 
 #[cfg(test)]
 mod tests {
     use std::error::Error as _;
+
+    use rustls::CertificateError as Cert;
 
     use super::*;
 
@@ -165,18 +133,24 @@ mod tests {
         for (certificate, words) in [
             (
                 Cert::UnknownIssuer,
-                "the server's certificate is not trusted (unknown issuer)",
+                "the certificate of plex.test is not signed by a trusted authority (unknown \
+                 issuer: a self-signed certificate, or a TLS-inspecting proxy whose root is \
+                 not trusted)",
             ),
             (
                 Cert::NotValidForName,
-                "the server's certificate is for another host name",
+                "the certificate of plex.test is for another host name",
             ),
-            (Cert::Expired, "the server's certificate has expired"),
-            (Cert::Revoked, "the server's certificate has been revoked"),
+            (Cert::Expired, "the certificate of plex.test has expired"),
+            (
+                Cert::Revoked,
+                "the certificate of plex.test has been revoked",
+            ),
         ] {
-            let error = failed(handshake_failure(rustls::Error::InvalidCertificate(
-                certificate,
-            )));
+            let error = failed(
+                handshake_failure(rustls::Error::InvalidCertificate(certificate)),
+                "plex.test",
+            );
             assert_eq!(error.kind(), Some(TransportErrorKind::Tls));
             assert_eq!(error.to_string(), format!("TLS failed: {words}"));
             let cause = error.source().unwrap();
@@ -187,19 +161,27 @@ mod tests {
 
     #[test]
     fn other_failures_keep_ureqs_text_and_kind() {
-        let refused = failed(ureq::Error::Io(Io::ConnectionRefused.into()));
+        let refused = failed(ureq::Error::Io(Io::ConnectionRefused.into()), "plex.test");
         assert_eq!(refused.kind(), Some(TransportErrorKind::Connect));
         let TransportError::Transport { source, .. } = &refused else {
             panic!("{refused:?}")
         };
         assert_eq!(source.to_string(), source.ureq().to_string());
         assert!(source.source().is_none(), "ureq's text is the message");
-        let other = failed(ureq::Error::Io(Io::InvalidData.into()));
+        let other = failed(ureq::Error::Io(Io::InvalidData.into()), "plex.test");
         assert_eq!(other.kind(), Some(TransportErrorKind::Other));
-        let alert = failed(handshake_failure(rustls::Error::AlertReceived(
-            rustls::AlertDescription::HandshakeFailure,
-        )));
+        let alert = failed(
+            handshake_failure(rustls::Error::AlertReceived(
+                rustls::AlertDescription::HandshakeFailure,
+            )),
+            "plex.test",
+        );
         assert_eq!(alert.kind(), Some(TransportErrorKind::Tls));
-        assert!(alert.to_string().contains("handshake failed"), "{alert}");
+        assert!(
+            alert
+                .to_string()
+                .contains("plex.test ended the TLS handshake"),
+            "{alert}"
+        );
     }
 }

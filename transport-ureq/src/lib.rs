@@ -285,6 +285,8 @@ impl BlockingTransport for Client {
         timeout: Duration,
     ) -> Result<http::Response<Vec<u8>>, Error> {
         let limit = self.max_body as u64;
+        let peer = self.route.peer(request.uri());
+        let failed = |error| failed(error, &peer);
         let agent = self.route.agent(request.uri()).map_err(failed)?;
         let response = if timeout < self.timeout {
             // A per-request configuration costs a copy of the agent's: only when it differs.

@@ -45,6 +45,25 @@ impl Route {
         }
     }
 
+    /// Who a TLS failure for `uri` was with, for its message: the host, or the host
+    /// through an `https://` proxy (whose own handshake comes first), never the proxy's
+    /// credentials.
+    pub(crate) fn peer(&self, uri: &http::Uri) -> String {
+        let host = uri.host().unwrap_or("the server");
+        match self
+            .proxy
+            .for_uri(uri)
+            .and_then(|url| url.parse::<http::Uri>().ok())
+        {
+            Some(proxy) if proxy.scheme_str() == Some("https") => {
+                let at = proxy.host().unwrap_or("?");
+                let port = proxy.port_u16().unwrap_or(443);
+                format!("{host} or the proxy {at}:{port}")
+            }
+            _ => host.to_owned(),
+        }
+    }
+
     /// The agent for `uri`: through the proxy only when the rule says so.
     pub(crate) fn agent(&self, uri: &http::Uri) -> Result<&Agent, ureq::Error> {
         let Some(url) = self.proxy.for_uri(uri) else {
