@@ -140,18 +140,25 @@ fn sigterm_and_sighup_during_the_account_lookup_print_the_token() {
     }
 }
 
-/// Issue #24, item 2: one Ctrl-C during a request the server never answers ends the login
-/// within a second: the signal goes through the core's `Cancel`, which shuts ureq's socket
-/// down, instead of waiting out the request's timeout (60 s here).
-#[test]
-fn one_sigint_cuts_an_unanswered_request_short() {
+/// A login whose first poll the emulator holds for 60 s (its request timeout too), once
+/// that poll is in flight.
+fn login_in_an_unanswered_request() -> (Emulator, Child, PlexPin) {
     let emulator = Emulator::start(
         Options::default()
             .fault(FaultRule::always(Fault::Slow(Duration::from_secs(60))).on(Route::CheckPin)),
     )
     .unwrap();
-    let (child, _config) = start_login(&emulator, &["--request-timeout", "60"]);
+    let (child, config) = start_login(&emulator, &["--request-timeout", "60"]);
     wait_for(&emulator, "check_pin", 1);
+    (emulator, child, config)
+}
+
+/// Issue #24, item 2: one Ctrl-C during a request the server never answers ends the login
+/// within a second: the signal goes through the core's `Cancel`, which shuts ureq's socket
+/// down, instead of waiting out the request's timeout (60 s here).
+#[test]
+fn one_sigint_cuts_an_unanswered_request_short() {
+    let (_emulator, child, _config) = login_in_an_unanswered_request();
     let sent = Instant::now();
     kill(&child, "INT");
     let output = finish_within(child, Duration::from_secs(5));
@@ -171,13 +178,7 @@ fn one_sigint_cuts_an_unanswered_request_short() {
 /// request, or at once on a second signal, never after the request's whole timeout.
 #[test]
 fn a_second_signal_ends_a_login_stuck_in_a_request() {
-    let emulator = Emulator::start(
-        Options::default()
-            .fault(FaultRule::always(Fault::Slow(Duration::from_secs(60))).on(Route::CheckPin)),
-    )
-    .unwrap();
-    let (child, _config) = start_login(&emulator, &["--request-timeout", "60"]);
-    wait_for(&emulator, "check_pin", 1);
+    let (_emulator, child, _config) = login_in_an_unanswered_request();
     kill(&child, "INT");
     std::thread::sleep(Duration::from_millis(1500));
     // Ended already if the transport cuts a cancelled request short; otherwise waiting.
