@@ -97,7 +97,11 @@ pub mod proxy;
 mod refresh;
 pub mod request;
 pub mod response;
-#[cfg(feature = "rustls")]
+// Browsers do TLS themselves.
+#[cfg(all(
+    feature = "rustls",
+    not(all(target_arch = "wasm32", target_os = "unknown"))
+))]
 pub mod tls;
 mod token;
 mod transport_kind;
