@@ -7,6 +7,7 @@
 //! transport finds rustls's error in its HTTP client's error ([`rustls_error`]), reports the
 //! failure as [`TransportErrorKind::Tls`](crate::TransportErrorKind::Tls) (fatal to a
 //! login) and uses [`describe`] as its message, keeping the client's error as the source.
+//! Not built for wasm32-unknown-unknown, where the browser does TLS.
 //!
 //! ```
 //! use plex_pin::tls::describe;
