@@ -39,32 +39,12 @@ mod tiny;
 mod my_transport {
     use std::time::Duration;
 
-    use plex_pin::drive::{AsyncTransport, Clock, SystemClock};
-    use plex_pin::{Config, Instant, Request, TransportErrorKind};
+    use plex_pin::drive::AsyncTransport;
+    use plex_pin::{Instant, Request, TransportErrorKind};
     use smol::io::{AsyncReadExt, AsyncWriteExt};
 
     use crate::tiny;
-    pub use crate::tiny::Error;
-
-    pub struct Client {
-        timeout: Duration,
-    }
-
-    impl Client {
-        pub fn new(_config: Config, timeout: Duration) -> Self {
-            Client { timeout }
-        }
-    }
-
-    impl Clock for Client {
-        fn now(&self) -> Instant {
-            SystemClock.now()
-        }
-
-        fn unix_now(&self) -> u64 {
-            SystemClock.unix_now()
-        }
-    }
+    pub use crate::tiny::{Client, Error};
 
     impl AsyncTransport for Client {
         type Body = Vec<u8>;

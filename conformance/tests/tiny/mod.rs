@@ -2,13 +2,35 @@
 //! client (one connection per request, the body delimited by the server's close or its
 //! `Content-Length`), enough to meet the transport contract the kit checks: no redirect
 //! followed (a 3xx is handed back as it came), the body capped, failures mapped to a
-//! `TransportErrorKind`. The async halves (tokio.rs, smol.rs) connect, write, read and time
-//! the exchange out with their executor.
+//! `TransportErrorKind`. The async halves (tokio.rs, smol.rs) implement `AsyncTransport`
+//! for [`Client`]: they connect, write, read and time the exchange out with their executor.
 
 use std::io;
+use std::time::Duration;
 
-use plex_pin::drive::{TransportError, DEFAULT_MAX_BODY};
-use plex_pin::{Request, TransportErrorKind};
+use plex_pin::drive::{Clock, SystemClock, TransportError, DEFAULT_MAX_BODY};
+use plex_pin::{Config, Instant, Request, TransportErrorKind};
+
+/// The client: only its request timeout; the executor's half sends.
+pub struct Client {
+    pub timeout: Duration,
+}
+
+impl Client {
+    pub fn new(_config: Config, timeout: Duration) -> Self {
+        Client { timeout }
+    }
+}
+
+impl Clock for Client {
+    fn now(&self) -> Instant {
+        SystemClock.now()
+    }
+
+    fn unix_now(&self) -> u64 {
+        SystemClock.unix_now()
+    }
+}
 
 /// The transport's error: the core's, or a request that got no answer.
 pub type Error = TransportError<io::Error>;
