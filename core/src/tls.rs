@@ -73,6 +73,21 @@ pub fn describe(error: &Error, peer: &str) -> String {
                 "is not meant for a TLS server".into()
             }
             CertificateError::BadEncoding => "cannot be read".into(),
+            // What `openssl req -x509` makes by default: a self-signed certificate marked as
+            // a certificate authority, which webpki refuses as a server's before anything
+            // else (trusted as a root or not).
+            CertificateError::Other(other)
+                if matches!(
+                    other.0.downcast_ref::<webpki::Error>(),
+                    Some(webpki::Error::CaUsedAsEndEntity)
+                ) =>
+            {
+                "is a certificate authority's, not a server's (a self-signed certificate made \
+                 as a CA, as `openssl req -x509` makes by default): the server needs a \
+                 certificate issued for its name"
+                    .into()
+            }
+            CertificateError::Other(other) => format!("cannot be verified ({})", other.0),
             other => format!("cannot be verified ({other:?})"),
         }),
         Error::NoCertificatesPresented => format!("{peer} presented no certificate"),
@@ -146,6 +161,22 @@ mod tests {
             let error = Error::InvalidCertificate(problem);
             assert_eq!(describe(&error, "plex.tv"), words);
         }
+        let ca = Error::InvalidCertificate(CertificateError::Other(rustls::OtherError(
+            std::sync::Arc::new(webpki::Error::CaUsedAsEndEntity),
+        )));
+        assert_eq!(
+            describe(&ca, "127.0.0.1"),
+            "the certificate of 127.0.0.1 is a certificate authority's, not a server's (a \
+             self-signed certificate made as a CA, as `openssl req -x509` makes by default): \
+             the server needs a certificate issued for its name"
+        );
+        let other = Error::InvalidCertificate(CertificateError::Other(rustls::OtherError(
+            std::sync::Arc::new(webpki::Error::EndEntityUsedAsCa),
+        )));
+        assert_eq!(
+            describe(&other, "127.0.0.1"),
+            "the certificate of 127.0.0.1 cannot be verified (EndEntityUsedAsCa)"
+        );
         let no_certificate = describe(&Error::NoCertificatesPresented, "the proxy p:3128");
         assert_eq!(no_certificate, "the proxy p:3128 presented no certificate");
     }

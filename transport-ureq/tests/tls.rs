@@ -39,6 +39,20 @@ impl Ca {
     }
 }
 
+/// What `openssl req -x509` makes by default: a self-signed certificate for `names`,
+/// marked as a certificate authority.
+fn self_signed_ca(names: &[&str]) -> Leaf {
+    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    let mut params = CertificateParams::new(names).unwrap();
+    params.is_ca = IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let key = KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    Leaf {
+        chain: vec![cert.der().clone()],
+        key: PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
+    }
+}
+
 struct Leaf {
     chain: Vec<CertificateDer<'static>>,
     key: PrivateKeyDer<'static>,
@@ -188,5 +202,15 @@ fn an_expired_certificate_ends_the_login_at_once() {
         &server,
         Some(&ca),
         "the certificate of 127.0.0.1 has expired",
+    );
+}
+
+#[test]
+fn a_self_signed_ca_certificate_is_named_so() {
+    let server = Server::start(self_signed_ca(&["127.0.0.1"]));
+    refused_at_once(
+        &server,
+        None,
+        "the certificate of 127.0.0.1 is a certificate authority's, not a server's",
     );
 }
